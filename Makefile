@@ -1,0 +1,47 @@
+# How Deep Neural Networks Learn — one entry point for learners, instructors and CI.
+#   make book       set everything up, build the book into _build/html
+#   make test       set everything up, run the whole test suite
+#   make exercises  regenerate exercises/ from solutions/ with nbgrader
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup setup-dev book test exercises serve clean lock assets
+
+setup: $(VENV)/.runtime
+setup-dev: $(VENV)/.dev
+
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+book: setup
+	$(BIN)/jupyter-book build --all --warningiserror --keep-going .
+	@echo "Book built: open _build/html/index.html (or: make serve)"
+
+# Vendored MathJax/require.js/widget JS (book/_vendor/, gitignored; the book build
+# fetches them too). Pinned, sha512-checked npm tarballs: see book/_ext/course_assets.py.
+assets: setup
+	$(BIN)/python book/_ext/course_assets.py
+
+serve:
+	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+
+test: setup-dev
+	$(BIN)/python -m pytest
+
+exercises: setup
+	$(BIN)/python -m autograder.release
+
+lock:
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(pytest|playwright|iniconfig|pluggy|greenlet)==' > requirements.txt
+
+clean:
+	rm -rf _build .pytest_cache tests/_output

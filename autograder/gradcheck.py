@@ -1,0 +1,87 @@
+"""Numerical gradients by central differences, in float64, and the relative error the checks use.
+
+Conventions (as in CS231n's ``gradient_check.py``):
+
+* ``f`` takes one array and returns a scalar (``numerical_gradient``) or an array
+  (``numerical_gradient_array``); an array-valued ``f`` is reduced to a scalar through an
+  upstream gradient ``dout`` — the number ``sum(f(x) * dout)`` — so the result is exactly the
+  vector–Jacobian product a ``*_backward(dout, ...)`` function must return.
+* ``x`` is perturbed in place, one entry at a time, and restored afterwards.
+* The step is h = 1e-5: the central difference has truncation error O(h²) ≈ 1e-10 and
+  rounding error ≈ ε·|f|/h ≈ 1e-11 in float64.
+"""
+import numpy as np
+
+H = 1e-5
+
+
+def _as_float64(x):
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise TypeError(f"numerical gradients need float64 input, got {x.dtype}")
+    return x
+
+
+def numerical_gradient(f, x, h=H):
+    """Gradient of a scalar function ``f`` at ``x`` (any shape), by central differences.
+
+    Returns an array shaped like ``x``: ``grad[i] = (f(x + h·e_i) − f(x − h·e_i)) / 2h``.
+    """
+    x = _as_float64(x)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        fp = float(f(x))
+        x[i] = old - h
+        fm = float(f(x))
+        x[i] = old
+        grad[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def numerical_gradient_array(f, x, dout, h=H):
+    """Vector–Jacobian product ``dout · ∂f/∂x`` of an array-valued ``f``, by central differences.
+
+    ``f(x)`` has the shape of ``dout``; the result has the shape of ``x``:
+    ``grad[i] = Σ_j dout[j] · (f(x + h·e_i)[j] − f(x − h·e_i)[j]) / 2h``. The difference is taken
+    entry by entry before the sum, so outputs that do not depend on ``x[i]`` cancel exactly.
+    """
+    x = _as_float64(x)
+    dout = np.asarray(dout, dtype=np.float64)
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        pos = np.array(f(x), dtype=np.float64)
+        x[i] = old - h
+        neg = np.array(f(x), dtype=np.float64)
+        x[i] = old
+        grad[i] = np.sum((pos - neg) * dout) / (2 * h)
+    return grad
+
+
+def relative_error(a, b, floor=None):
+    """Element-wise relative error ``|a − b| / max(|a| + |b|, floor)``.
+
+    ``floor`` keeps entries that are (numerically) zero in both arrays from dividing rounding noise
+    by a tiny number; by default it is 1e-3 times the larger of 1 and the largest magnitude in
+    ``b``, so an entry far below the array's scale is compared in absolute terms. NaN or inf in
+    either array gives an error of inf at that entry.
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if floor is None:
+        finite = np.abs(b[np.isfinite(b)])
+        floor = 1e-3 * max(1.0, float(finite.max()) if finite.size else 1.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        err = np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)
+    bad = ~(np.isfinite(a) & np.isfinite(b))
+    err = np.where(bad & ~((a == b) & bad), np.inf, err)   # equal infinities count as equal
+    return np.where(bad & (a == b), 0.0, err)
+
+
+def max_relative_error(a, b, floor=None):
+    """Largest element-wise ``relative_error`` (0.0 for empty arrays)."""
+    err = relative_error(a, b, floor)
+    return float(err.max()) if err.size else 0.0

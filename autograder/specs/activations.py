@@ -1,0 +1,289 @@
+"""Checks of the Activation Functions exercise (``solutions/activations/activations.ipynb``).
+
+Functions the learner writes (x: array of any shape, dout: upstream gradient shaped like the
+output, every result a new float64 array):
+
+    linear_forward(x, a)            linear_backward(dout, x, a)        f(x) = a·x
+    step_forward(x)                 (no backward: f' = 0 almost everywhere)
+    sigmoid_forward(x)              sigmoid_backward(dout, x)
+    tanh_forward(x)                 tanh_backward(dout, x)
+    relu_forward(x)                 relu_backward(dout, x)
+    leaky_relu_forward(x, a)        leaky_relu_backward(dout, x, a)
+    prelu_forward(x, alpha)         prelu_backward(dout, x, alpha) -> (dx, dalpha)
+                                    x: (N, D); alpha: (D,) or (1,); dalpha has alpha's shape
+    elu_forward(x, alpha)           elu_backward(dout, x, alpha)
+    selu_forward(x)                 selu_backward(dout, x)
+    softmax_forward(x)              softmax_backward(dout, x)          along the last axis
+
+Every gradient is compared with a central-difference gradient of the reference forward
+(:mod:`autograder.reference.activations`) in float64. Inputs stay at least 1e-3 away from kinks;
+a separate case puts exact zeros on the kink and accepts any value between the left and right
+slopes there.
+"""
+import numpy as np
+
+from autograder import hints
+from autograder.checks import Item
+from autograder.gradcheck import numerical_gradient_array
+from autograder.reference import activations as ref
+
+#: Forward values: correct code differs from the reference by rounding only (< 1e-13 measured).
+TOL_FORWARD = 1e-9
+#: Gradients vs central differences (h = 1e-5): correct code stays below 1e-8 (measured).
+TOL_GRAD = 1e-6
+
+KINK_GAP = 1e-3
+
+
+def _x(rng, shape, scale=2.0):
+    """Standard-normal entries times ``scale``, pushed at least KINK_GAP away from 0."""
+    x = rng.standard_normal(shape) * scale
+    small = np.abs(x) < KINK_GAP
+    x[small] = np.where(x[small] < 0, -1, 1) * (KINK_GAP + rng.random(int(small.sum())))
+    return x
+
+
+def _large(rng, shape):
+    """Magnitudes 20–800 with random signs: overflow territory for exp."""
+    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(20, 800, size=shape)
+
+
+def _with_zeros(rng, shape):
+    x = _x(rng, shape)
+    x.flat[:: max(1, x.size // 3)] = 0.0
+    return x
+
+
+HIDDEN_SHAPES = [(2, 3), (5,), (2, 3, 4)]
+
+
+def _elementwise_cases(params, zeros):
+    """Cases for an element-wise activation: ``params(rng, hidden)`` gives its parameters;
+    ``zeros`` adds a case with exact zeros (the kink) to the hidden ones."""
+    def cases(rng, hidden):
+        shapes = HIDDEN_SHAPES if hidden else [(3, 4)]
+        xs = [_x(rng, s) for s in shapes]
+        if hidden:
+            xs.append(_large(rng, (2, 5)))
+            if zeros:
+                xs.append(_with_zeros(rng, (3, 4)))
+        return [dict(x=x, dout=rng.standard_normal(x.shape), **params(rng, hidden)) for x in xs]
+    return cases
+
+
+def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backward=True,
+                candidates=lambda case, num: (), zeros=None):
+    """An item for ``<name>_forward(x, *params)`` / ``<name>_backward(dout, x, *params)``.
+
+    ``forward(x, **params)`` is the reference; ``kink(**params) -> (left, right)`` gives the
+    slopes on either side of x = 0 for functions with a kink there; ``candidates(case, num)``
+    lists known wrong gradients with their hint.
+    """
+    fwd, bwd = f"{name}_forward", f"{name}_backward"
+
+    def args(case):
+        return [float(case[k]) for k in sorted(case) if k not in ("x", "dout")]
+
+    def probe(rec, case):
+        x = case["x"]
+        rec.keep("y", rec.call("y", fwd, x, *args(case)))
+        rec.keep("x_after_forward", x)
+        if backward:
+            rec.keep("dx", rec.call("dx", bwd, case["dout"], x, *args(case)))
+            rec.keep("x_after_backward", x)
+
+    def verify(j, case):
+        x, dout = case["x"], case["dout"]
+        p = {k: float(case[k]) for k in case if k not in ("x", "dout")}
+        y = j.array("y", f"{fwd} returns a float64 array shaped like x", x.shape, f"`{fwd}(x)`")
+        if y is not None:
+            j.close(f"{fwd} values match the definition", y, forward(x, **p), TOL_FORWARD,
+                    ref_name="expected", hint_fn=lambda bad: _forward_hint(y, forward(x, **p), x))
+        j.unchanged("x_after_forward", x, f"{fwd} leaves its input unchanged")
+        if not backward:
+            return
+        dx = j.array("dx", f"{bwd} returns a float64 array shaped like x", x.shape, f"`{bwd}(dout, x)`")
+        j.unchanged("x_after_backward", x, f"{bwd} leaves its input unchanged")
+        if dx is None:
+            return
+        at_kink = x == 0
+        num = numerical_gradient_array(lambda v: forward(v, **p), x.copy(), dout)
+        smooth = ~at_kink
+        j.close(f"{bwd}: dx matches the numerical gradient", np.where(smooth, dx, 0.0),
+                np.where(smooth, num, 0.0), TOL_GRAD, ref_name="numerical",
+                hint_fn=lambda bad: hints.gradient_hint(dx, num, dout, x, bad, candidates(case, num)))
+        if at_kink.any() and kink is not None:
+            left, right = kink(**p)
+            lo = np.minimum(left * dout, right * dout)[at_kink]
+            hi = np.maximum(left * dout, right * dout)[at_kink]
+            got = dx[at_kink]
+            ok = bool(np.all(np.isfinite(got)) and np.all(got >= lo - 1e-12) and np.all(got <= hi + 1e-12))
+            j.add(f"{bwd} at the kink x = 0", ok,
+                  "" if ok else f"at x = 0 your dx is {_fmt_list(got)}; any value between "
+                                f"{left:g}·dout and {right:g}·dout is a valid (sub)gradient.",
+                  hint="" if ok else "at x = 0 the function has a kink: use the left or the right slope.")
+
+    return Item(name, (fwd, bwd) if backward else (fwd,),
+                _elementwise_cases(params, kink is not None if zeros is None else zeros),
+                probe, verify)
+
+
+def _fmt_list(a):
+    return ", ".join(f"{v:.4g}" for v in np.asarray(a).ravel()[:4])
+
+
+def _forward_hint(y, expected, x):
+    if not np.all(np.isfinite(y)) and np.all(np.isfinite(expected)):
+        return ("NaN or inf for large |x|: exp overflowed. Use a form that never exponentiates a "
+                "large positive number (e.g. subtract the max, or split on the sign of x).")
+    if y.shape == expected.shape and np.allclose(y, -expected):
+        return "your values have the wrong sign."
+    return ""
+
+
+# ------------------------------------------------------------------ the graded items
+def _a(rng, hidden):
+    return {"a": np.float64(rng.uniform(0.05, 0.3) if hidden else 0.1)}
+
+
+def _alpha(rng, hidden):
+    return {"alpha": np.float64(rng.uniform(0.3, 2.0) if hidden else 1.5)}
+
+
+def _linear_params(rng, hidden):
+    return {"a": np.float64(rng.uniform(0.5, 3.0) if hidden else 2.0)}
+
+
+def _sigmoid_candidates(case, num):
+    x, dout = case["x"], case["dout"]
+    return [(dout * x * (1 - x), "σ'(x) = σ(x)(1 − σ(x)) — apply the formula to σ(x), not to x.")]
+
+
+def _tanh_candidates(case, num):
+    x, dout = case["x"], case["dout"]
+    return [(dout * (1 - x ** 2), "tanh'(x) = 1 − tanh²(x) — square tanh(x), not x.")]
+
+
+def _relu_candidates(case, num):
+    dout = case["dout"]
+    return [(dout * (dout > 0), "the mask must come from the forward input (x > 0), not from dout.")]
+
+
+def _selu_candidates(case, num):
+    x, dout = case["x"], case["dout"]
+    no_lambda_pos = np.where(x > 0, dout, num)
+    return [(no_lambda_pos, "SELU's positive branch is λ·x, so its slope is λ, not 1.")]
+
+
+def _prelu_cases(rng, hidden):
+    if not hidden:
+        layout = [((3, 4), (4,), False)]
+    else:
+        layout = [((2, 3), (3,), False), ((5, 2), (1,), False), ((4, 3), (3,), True)]
+    out = []
+    for xshape, ashape, zeros in layout:
+        x = _with_zeros(rng, xshape) if zeros else _x(rng, xshape)
+        out.append(dict(x=x, alpha=rng.uniform(0.05, 0.5, size=ashape), dout=rng.standard_normal(xshape)))
+    if hidden:
+        x = _large(rng, (2, 5))
+        out.append(dict(x=x, alpha=rng.uniform(0.05, 0.5, size=(5,)), dout=rng.standard_normal(x.shape)))
+    return out
+
+
+def _prelu_probe(rec, case):
+    x, alpha = case["x"], case["alpha"]
+    rec.keep("y", rec.call("y", "prelu_forward", x, alpha))
+    res = rec.call("dx", "prelu_backward", case["dout"], x, alpha)
+    pair = isinstance(res, (tuple, list)) and len(res) == 2
+    rec.keep("returned_pair", np.float64(pair or res is None))
+    rec.keep("dx", res[0] if pair else res)
+    rec.keep("dalpha", res[1] if pair else None)
+    rec.keep("x_after", x)
+    rec.keep("alpha_after", alpha)
+
+
+def _prelu_verify(j, case):
+    x, alpha, dout = case["x"], case["alpha"], case["dout"]
+    if j.cap.arrays.get(j.prefix + "returned_pair", np.zeros(())).item() != 1.0:
+        j.add("prelu_backward returns (dx, dalpha)", False,
+              "`prelu_backward` must return a pair `(dx, dalpha)`.")
+        return
+    y = j.array("y", "prelu_forward returns a float64 array shaped like x", x.shape, "`prelu_forward(x, alpha)`")
+    if y is not None:
+        j.close("prelu_forward values match the definition", y, ref.prelu(x, alpha), TOL_FORWARD)
+    dx = j.array("dx", "prelu_backward: dx is a float64 array shaped like x", x.shape, "dx")
+    at_kink = x == 0
+    if dx is not None:
+        num = numerical_gradient_array(lambda v: ref.prelu(v, alpha), x.copy(), dout)
+        j.close("prelu_backward: dx matches the numerical gradient", np.where(at_kink, 0.0, dx),
+                np.where(at_kink, 0.0, num), TOL_GRAD, ref_name="numerical",
+                hint_fn=lambda bad: hints.gradient_hint(dx, num, dout, x, bad))
+        if at_kink.any():
+            slope = np.broadcast_to(alpha, x.shape)
+            lo = np.minimum(slope * dout, dout)[at_kink]
+            hi = np.maximum(slope * dout, dout)[at_kink]
+            got = dx[at_kink]
+            ok = bool(np.all(np.isfinite(got)) and np.all(got >= lo - 1e-12) and np.all(got <= hi + 1e-12))
+            j.add("prelu_backward at the kink x = 0", ok,
+                  "" if ok else f"at x = 0 your dx is {_fmt_list(got)}; use the slope α or 1 there.")
+    dalpha = j.array("dalpha", "prelu_backward: dalpha has the shape of alpha", alpha.shape, "dalpha")
+    if dalpha is not None:
+        num_a = numerical_gradient_array(lambda a: ref.prelu(x, a), alpha.copy(), dout)
+        everywhere = np.sum(dout * x, axis=0) if alpha.size > 1 else np.sum(dout * x).reshape(alpha.shape)
+        j.close("prelu_backward: dalpha matches the numerical gradient", dalpha, num_a, TOL_GRAD,
+                ref_name="numerical", hint_fn=lambda bad: hints.gradient_hint(dalpha, num_a, candidates=[
+                    (everywhere, "only entries with x ≤ 0 depend on α: sum dout·x over the negative entries only.")]))
+    j.unchanged("x_after", x, "prelu leaves x unchanged")
+    j.unchanged("alpha_after", alpha, "prelu leaves alpha unchanged", "alpha")
+
+
+def _softmax_cases(rng, hidden):
+    shapes = [(3, 4), (6,), (2, 3, 4)] if hidden else [(2, 5)]
+    xs = [rng.standard_normal(s) * 2 for s in shapes]
+    if hidden:
+        xs.append(rng.standard_normal((2, 4)) * 300 + rng.choice([-1000.0, 1000.0], size=(2, 1)))
+    return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
+
+
+def _softmax_probe(rec, case):
+    x = case["x"]
+    rec.keep("y", rec.call("y", "softmax_forward", x))
+    rec.keep("dx", rec.call("dx", "softmax_backward", case["dout"], x))
+    rec.keep("x_after", x)
+
+
+def _softmax_verify(j, case):
+    x, dout = case["x"], case["dout"]
+    expected = ref.softmax(x)
+    y = j.array("y", "softmax_forward returns a float64 array shaped like x", x.shape, "`softmax_forward(x)`")
+    if y is not None:
+        def forward_hint(bad):
+            if x.ndim > 1 and np.allclose(y, ref.softmax(x, axis=0)):
+                return "normalise along the LAST axis: each row (one example) must sum to 1."
+            return _forward_hint(y, expected, x)
+        j.close("softmax_forward values match the definition", y, expected, TOL_FORWARD, hint_fn=forward_hint)
+    dx = j.array("dx", "softmax_backward returns a float64 array shaped like x", x.shape, "`softmax_backward(dout, x)`")
+    if dx is not None:
+        num = numerical_gradient_array(ref.softmax, x.copy(), dout)
+        diag_only = dout * expected * (1 - expected)
+        j.close("softmax_backward: dx matches the numerical gradient", dx, num, TOL_GRAD, ref_name="numerical",
+                hint_fn=lambda bad: hints.gradient_hint(dx, num, dout, candidates=[(diag_only,
+                    "you used only the diagonal of the Jacobian, ∂y_i/∂x_i = y_i(1 − y_i); every output "
+                    "depends on every input (∂y_i/∂x_j = −y_i·y_j): dx = y ⊙ (dout − Σ_j dout_j·y_j).")]))
+    j.unchanged("x_after", x, "softmax leaves x unchanged")
+
+
+ITEMS = {item.name: item for item in [
+    elementwise("linear", ref.linear, _linear_params),
+    elementwise("step", lambda x: ref.step(x), backward=False, zeros=True),
+    elementwise("sigmoid", ref.sigmoid, candidates=_sigmoid_candidates),
+    elementwise("tanh", ref.tanh, candidates=_tanh_candidates),
+    elementwise("relu", lambda x: ref.relu(x), kink=lambda: (0.0, 1.0), candidates=_relu_candidates),
+    elementwise("leaky_relu", ref.leaky_relu, _a, kink=lambda a: (a, 1.0)),
+    elementwise("elu", ref.elu, _alpha, kink=lambda alpha: (alpha, 1.0)),
+    elementwise("selu", lambda x: ref.selu(x),
+                kink=lambda: (ref.SELU_LAMBDA * ref.SELU_ALPHA, ref.SELU_LAMBDA),
+                candidates=_selu_candidates),
+    Item("prelu", ("prelu_forward", "prelu_backward"), _prelu_cases, _prelu_probe, _prelu_verify),
+    Item("softmax", ("softmax_forward", "softmax_backward"), _softmax_cases, _softmax_probe, _softmax_verify),
+]}

@@ -1,0 +1,86 @@
+"""Every exercise, graded by the real ``nbgrader autograde`` in a throw-away course directory.
+
+For each assignment with a mutants module in ``tests/mutants/``:
+* the solution, submitted as a student would (released notebook + solution code), scores full marks;
+* the unmodified released notebook scores 0 and the grading run does not crash;
+* each plausible wrong implementation loses exactly the points of the test covering the function it
+  breaks, and only those;
+* correct but differently written implementations keep full marks.
+"""
+import importlib
+
+import pytest
+
+import course
+
+ASSIGNMENTS = [a for a in course.REPO.joinpath("solutions").iterdir()
+               if (course.REPO / "tests" / "mutants" / f"{a.name}.py").exists()]
+ASSIGNMENTS = sorted(a.name for a in ASSIGNMENTS)
+
+
+def _slug(name):
+    return "m_" + "".join(ch if ch.isalnum() else "_" for ch in name)[:60]
+
+
+@pytest.fixture(scope="module", params=ASSIGNMENTS)
+def graded(request, tmp_path_factory):
+    """Submit solution, blank, mutants and unusual versions; autograde them all in one run."""
+    assignment = request.param
+    mutants = importlib.import_module(f"mutants.{assignment}")
+    course_dir = course.make_course(tmp_path_factory.mktemp(assignment), [assignment])
+    expected = {}
+    points = course.max_points(assignment)
+    for notebook in course.notebooks(assignment):
+        answers = course.solution_sources(assignment, notebook)
+        course.submit(course_dir, "solution", assignment, notebook,
+                      course.fill(course.released(course_dir, assignment, notebook), answers))
+        course.submit(course_dir, "blank", assignment, notebook,
+                      course.released(course_dir, assignment, notebook))
+        for kind, table in (("mutant", mutants.MUTANTS), ("unusual", mutants.UNUSUAL)):
+            for name, (item, code) in table.items():
+                student = _slug(name)
+                nb = course.fill(course.released(course_dir, assignment, notebook), answers,
+                                 {f"answer_{item}": code})
+                course.submit(course_dir, student, assignment, notebook, nb)
+                lost = {f"test_{item}"} if kind == "mutant" else set()
+                expected[student] = (name, {g: (0.0 if g in lost else p) for g, p in points.items()})
+    expected["solution"] = ("solution", dict(points))
+    expected["blank"] = ("unmodified exercise", {g: 0.0 for g in points})
+    proc = course.nbgrader(course_dir, "autograde", assignment, "--force", check=False)
+    return assignment, expected, course.scores(course_dir, assignment), proc
+
+
+def test_grading_run_does_not_crash(graded):
+    assignment, expected, scores, proc = graded
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert set(scores) == set(expected), "every submission must be in the gradebook"
+
+
+def test_solution_full_marks(graded):
+    _, expected, scores, _ = graded
+    assert scores["solution"] == expected["solution"][1]
+
+
+def test_unmodified_exercise_scores_zero(graded):
+    _, expected, scores, _ = graded
+    assert scores["blank"] == expected["blank"][1]
+    assert sum(scores["blank"].values()) == 0
+
+
+def test_each_mutant_loses_exactly_its_points(graded):
+    assignment, expected, scores, _ = graded
+    mutants = importlib.import_module(f"mutants.{assignment}")
+    wrong = []
+    for name in mutants.MUTANTS:
+        want = expected[_slug(name)][1]
+        if scores.get(_slug(name)) != want:
+            wrong.append(f"{name}: got {scores.get(_slug(name))}, want {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_unusual_but_correct_keep_full_marks(graded):
+    assignment, expected, scores, _ = graded
+    mutants = importlib.import_module(f"mutants.{assignment}")
+    wrong = [f"{n}: {scores.get(_slug(n))}" for n in mutants.UNUSUAL
+             if scores.get(_slug(n)) != expected[_slug(n)][1]]
+    assert not wrong, "\n".join(wrong)
