@@ -1,0 +1,237 @@
+"""Local Sphinx extension: make ``jupyter-book build .`` self-sufficient and offline-clean.
+
+What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
+
+* sets ``DNNBOOK_WIDGETS=static`` so the kernels that execute the chapters
+  precompute every slider frame (kernel-free widgets on the static site);
+* makes sure the vendored JavaScript (MathJax 3, require.js and the ipywidgets
+  HTML manager) exists in ``book/_vendor/`` (gitignored).  Missing pieces are
+  downloaded once from the npm registry as exact, sha512-verified tarballs and
+  only the files the site needs are extracted (atomically);
+* drops sphinx-thebe's page script, which would reference a CDN;
+* tells the widget manager where its icon fonts live (``_static/html-manager/``)
+  on pages that embed widgets.
+
+Fetch the assets explicitly with ``python book/_ext/course_assets.py``
+(or ``make assets``).  ``NPM_CONFIG_REGISTRY`` selects another npm registry
+(mirror); proxies come from the usual ``HTTPS_PROXY``/``NO_PROXY`` variables.
+"""
+from __future__ import annotations
+
+import base64
+import fnmatch
+import hashlib
+import io
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+VENDOR_DIR = Path(__file__).resolve().parents[1] / "_vendor"  # book/_vendor
+
+
+@dataclass(frozen=True)
+class Asset:
+    package: str  # npm name
+    version: str  # exact version
+    integrity: str  # `npm view <package>@<version> dist.integrity`
+    dest: str  # directory under book/_vendor (= _static/<dest> on the site)
+    strip: str  # tarball prefix removed from the kept paths
+    keep: tuple[str, ...]  # fnmatch patterns (relative to `strip`) to extract
+    sentinel: str  # a file (relative to dest) that must exist when complete
+
+    @property
+    def tarball(self) -> str:
+        base = self.package.split("/")[-1]
+        return f"{self.package}/-/{base}-{self.version}.tgz"
+
+    @property
+    def stamp(self) -> str:
+        return f"{self.package}@{self.version} {self.integrity}\n"
+
+
+ASSETS = (
+    # The version ipywidgets 8.1.9 / jupyterlab_widgets 3.0.17 is built against
+    # (@jupyter-widgets/controls ^5.0.13); it renders Stack and jslink statically.
+    Asset(
+        "@jupyter-widgets/html-manager", "1.0.15",
+        "sha512-5thBIV6ymNgmPVOHvzx+gGy8ZSKmSazhtGw4/c4xJDVzRhG9PTeQsRjF3FUTopvFi//SABeNz1yp47bCrJ3CQA==",
+        dest="html-manager", strip="package/dist/",
+        keep=("embed-amd.js", "*.woff2"), sentinel="embed-amd.js",
+    ),
+    Asset(
+        "requirejs", "2.3.7",
+        "sha512-DouTG8T1WanGok6Qjg2SXuCMzszOo0eHeH9hDZ5Y4x8Je+9JB38HdTLT4/VA8OaUhBa0JPVHJ0pyBkM1z+pDsw==",
+        dest="requirejs", strip="package/", keep=("require.js",), sentinel="require.js",
+    ),
+    # Pruned to the CHTML combined component, its woff2 fonts and the TeX
+    # extensions that `autoload` pulls in on demand (\boldsymbol, \cancel, ...).
+    Asset(
+        "mathjax", "3.2.2",
+        "sha512-Bt+SSVU8eBG27zChVewOicYs7Xsdt40qm4+UpHyX7k0/O9NliPc+x77k1/FEsPsjKPZGJvtRZM1vO+geW0OhGw==",
+        dest="mathjax", strip="package/es5/",
+        keep=("tex-mml-chtml.js", "output/chtml/fonts/woff-v2/*.woff", "input/tex/extensions/*.js"),
+        sentinel="tex-mml-chtml.js",
+    ),
+)
+
+
+class AssetError(RuntimeError):
+    pass
+
+
+def _registry() -> str:
+    return (os.environ.get("NPM_CONFIG_REGISTRY") or os.environ.get("npm_config_registry")
+            or "https://registry.npmjs.org/").rstrip("/") + "/"
+
+
+def _is_current(asset: Asset, vendor: Path) -> bool:
+    d = vendor / asset.dest
+    try:
+        return (d / ".stamp").read_text() == asset.stamp and (d / asset.sentinel).is_file()
+    except OSError:
+        return False
+
+
+def _download(asset: Asset) -> bytes:
+    url = _registry() + asset.tarball
+    try:
+        with urllib.request.urlopen(url, timeout=120) as resp:  # honours *_PROXY
+            data = resp.read()
+    except (urllib.error.URLError, OSError) as exc:
+        raise AssetError(
+            f"course_assets: cannot download {asset.package}@{asset.version} from {url}: {exc}. "
+            "The book serves MathJax/require.js/ipywidgets JS from book/_vendor/, fetched once "
+            "from the npm registry. Check network/proxy settings (HTTPS_PROXY) or set "
+            "NPM_CONFIG_REGISTRY to a reachable npm mirror, then retry "
+            "`python book/_ext/course_assets.py`."
+        ) from exc
+    algo, _, want = asset.integrity.partition("-")
+    got = base64.b64encode(hashlib.new(algo, data).digest()).decode()
+    if got != want:
+        raise AssetError(
+            f"course_assets: integrity mismatch for {url}: expected {asset.integrity}, got {algo}-{got}"
+        )
+    return data
+
+
+def _install(asset: Asset, data: bytes, vendor: Path) -> int:
+    """Extract the kept files into vendor/<dest> atomically; return bytes written."""
+    vendor.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{asset.dest}-", dir=vendor))
+    tmp.chmod(0o755)  # mkdtemp makes it 0700
+    total = 0
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+            for m in tar.getmembers():
+                if not (m.isfile() and m.name.startswith(asset.strip)):
+                    continue
+                rel = m.name[len(asset.strip):]
+                if ".." in rel.split("/") or not any(fnmatch.fnmatchcase(rel, p) for p in asset.keep):
+                    continue
+                out = tmp / rel
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(tar.extractfile(m).read())
+                total += m.size
+        if not (tmp / asset.sentinel).is_file():
+            raise AssetError(f"course_assets: {asset.sentinel} not found in {asset.tarball}")
+        (tmp / ".stamp").write_text(asset.stamp)
+        final = vendor / asset.dest
+        old = None
+        if final.exists():
+            old = vendor / f".old-{asset.dest}-{os.getpid()}"
+            os.replace(final, old)
+        os.replace(tmp, final)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return total
+
+
+def ensure_assets(vendor: Path = VENDOR_DIR, log=print) -> None:
+    """Download and extract every asset that is missing or outdated."""
+    for asset in ASSETS:
+        if _is_current(asset, vendor):
+            continue
+        log(f"course_assets: fetching {asset.package}@{asset.version} -> {vendor / asset.dest}")
+        size = _install(asset, _download(asset), vendor)
+        log(f"course_assets: {asset.package}@{asset.version}: {size / 1e6:.2f} MB extracted")
+
+
+# ---------------------------------------------------------------- Sphinx hooks
+# On pages with widgets, before require.js loads: the HTML manager's webpack
+# publicPath (where its icon fonts live) is derived from the AMD module URI of
+# "@jupyter-widgets/html-manager/dist/...", so map that id to _static/html-manager
+# (a global `require` object is require.js's documented pre-load config).
+_WIDGETS_JS = (
+    "(function () { var root = new URL((document.documentElement.dataset.content_root"
+    " || '') + '_static/html-manager/', document.baseURI).href;"
+    " window.__jupyter_widgets_assets_path__ = root;"
+    " if (typeof window.require === 'undefined') { window.require = {paths:"
+    " {'@jupyter-widgets/html-manager/dist': root.slice(0, -1)}}; } })();"
+)
+
+
+def _page_context(app, pagename, templatename, context, doctree) -> None:
+    if app.builder.format != "html":
+        return
+    try:
+        from myst_nb.sphinx_ext import NbMetadataCollector
+
+        files = NbMetadataCollector.get_js_files(app.env, pagename)
+    except Exception:
+        return
+    if any(path and "embed-amd" in path for path, _ in files.values()):
+        app.add_js_file(None, body=_WIDGETS_JS, priority=200)
+
+
+def _config_inited(app, config) -> None:
+    # Runs before Sphinx checks that html_static_path entries exist.
+    from sphinx.errors import ExtensionError
+    from sphinx.util import logging
+
+    try:
+        ensure_assets(Path(app.confdir) / "book" / "_vendor", log=logging.getLogger(__name__).info)
+    except AssetError as exc:
+        raise ExtensionError(str(exc)) from exc
+
+
+def _builder_inited(app) -> None:
+    # sphinx-thebe (always loaded by JB1) injects a script naming a CDN URL on
+    # every page; the course never launches thebe, so drop that handler.
+    for listeners in app.events.listeners.values():
+        for lst in list(listeners):
+            if getattr(lst.handler, "__module__", "") == "sphinx_thebe" and \
+                    lst.handler.__name__ == "init_thebe_core":
+                app.disconnect(lst.id)
+
+
+def _prewarm_matplotlib() -> None:
+    # The first matplotlib import on a fresh machine prints "building the font
+    # cache" to stderr; do it here so no notebook output carries that stderr.
+    try:
+        import matplotlib.font_manager  # noqa: F401
+    except Exception:  # matplotlib missing or broken: the notebooks will say so
+        pass
+
+
+def setup(app):
+    os.environ["DNNBOOK_WIDGETS"] = "static"  # inherited by the executing kernels
+    _prewarm_matplotlib()
+    app.connect("config-inited", _config_inited, priority=100)
+    app.connect("builder-inited", _builder_inited)
+    app.connect("html-page-context", _page_context, priority=600)  # after myst-nb
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    try:
+        ensure_assets(Path(sys.argv[1]) if len(sys.argv) > 1 else VENDOR_DIR)
+    except AssetError as exc:
+        sys.exit(str(exc))
