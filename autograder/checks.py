@@ -112,15 +112,29 @@ class Recorder:
         if func is None:
             self.cap.fail(key, f"`{name}` is not defined — run the cell that defines it.")
             return None
+        return self.invoke(key, name, func, *args, **kwargs)
+
+    def call_method(self, key, obj, method, *args, **kwargs):
+        """Call ``obj.method(*args, **kwargs)`` (e.g. a layer's ``forward``) like :meth:`call`."""
+        label = f"{type(obj).__name__}.{method}"
+        try:
+            func = getattr(obj, method)
+        except Exception as exc:
+            self.cap.fail(key, f"`{label}` is missing: {type(exc).__name__}: {exc}")
+            return None
+        return self.invoke(key, label, func, *args, **kwargs)
+
+    def invoke(self, key, label, func, *args, **kwargs):
+        """Call ``func`` with warnings silenced; an exception is recorded under ``key``."""
         if not callable(func):
-            self.cap.fail(key, f"`{name}` is not a function (it is a {type(func).__name__}).")
+            self.cap.fail(key, f"`{label}` is not callable (it is a {type(func).__name__}).")
             return None
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
                 return func(*args, **kwargs)
         except Exception as exc:                          # the student's bug is data, not a crash
-            self.cap.fail(key, _describe_exception(name, exc))
+            self.cap.fail(key, _describe_exception(label, exc))
             return None
 
     def keep(self, key, value):
@@ -257,6 +271,13 @@ class Judge:
         hint = hint_fn(err > tol) if hint_fn else ""
         return self.add(label, False, detail, worst, tol, hint)
 
+    def gradient(self, label, got, numerical, tol, dout=None, x=None, candidates=()):
+        """``close`` for a gradient: the reference is a numerical gradient, and a failure gets a
+        hint from :func:`autograder.hints.gradient_hint` (sign, factor, missing dout, branch,
+        plus the spec's ``candidates``: ``(wrong_array, message)`` pairs)."""
+        return self.close(label, got, numerical, tol, ref_name="numerical",
+                          hint_fn=lambda bad: _hints.gradient_hint(got, numerical, dout, x, bad, candidates))
+
     def unchanged(self, key, original, label, argname="x"):
         """The probe kept the argument after the call under ``key``: it must equal ``original``."""
         after = self.cap.arrays.get(self.prefix + key)
@@ -308,11 +329,23 @@ def run_probe(item: Item, namespace, cases) -> Captured:
 
 
 class _Prefixed:
+    """A :class:`Recorder` whose keys are prefixed with the case number (``c0/``, ``c1/``...)."""
+
     def __init__(self, rec, prefix):
         self._rec, self._prefix = rec, prefix
+        self.ns = rec.ns
 
     def call(self, key, name, *args, **kwargs):
         return self._rec.call(self._prefix + key, name, *args, **kwargs)
+
+    def call_method(self, key, obj, method, *args, **kwargs):
+        return self._rec.call_method(self._prefix + key, obj, method, *args, **kwargs)
+
+    def invoke(self, key, label, func, *args, **kwargs):
+        return self._rec.invoke(self._prefix + key, label, func, *args, **kwargs)
+
+    def fail(self, key, message):
+        self._rec.cap.fail(self._prefix + key, message)
 
     def keep(self, key, value):
         self._rec.keep(self._prefix + key, value)

@@ -37,12 +37,13 @@ def graded(request, tmp_path_factory):
         course.submit(course_dir, "blank", assignment, notebook,
                       course.released(course_dir, assignment, notebook))
         for kind, table in (("mutant", mutants.MUTANTS), ("unusual", mutants.UNUSUAL)):
-            for name, (item, code) in table.items():
+            for name, (item, code, *also) in table.items():
                 student = _slug(name)
                 nb = course.fill(course.released(course_dir, assignment, notebook), answers,
                                  {f"answer_{item}": code})
                 course.submit(course_dir, student, assignment, notebook, nb)
-                lost = {f"test_{item}"} if kind == "mutant" else set()
+                # A mutant loses its own item, plus the items it declares to depend on it.
+                lost = {f"test_{i}" for i in (item, *(also[0] if also else ()))} if kind == "mutant" else set()
                 expected[student] = (name, {g: (0.0 if g in lost else p) for g, p in points.items()})
     expected["solution"] = ("solution", dict(points))
     expected["blank"] = ("unmodified exercise", {g: 0.0 for g in points})

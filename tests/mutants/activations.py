@@ -2,6 +2,8 @@
 
 ``MUTANTS[name] = (item, code)``: ``code`` redefines ONE function with a plausible mistake and is
 appended to item's answer cell; the submission must lose exactly the points of ``test_<item>``.
+(A third element, a tuple of item names, lists items that call the broken function and so must
+lose their points too; no activations item needs it.)
 ``UNUSUAL[name] = (item, code)``: correct but differently written; must keep full marks.
 """
 
