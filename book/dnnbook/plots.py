@@ -1,0 +1,108 @@
+"""Shared matplotlib styling and the two-panel "function and its derivative" figure.
+
+Static figures in the chapters and every widget frame are drawn by the same functions, so a
+slider frame looks exactly like the figure next to it.
+"""
+import io
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+#: One colour per activation, used in every figure of the course.
+COLORS = {
+    "linear": "#7f7f7f",
+    "step": "#8c564b",
+    "sigmoid": "#1f77b4",
+    "tanh": "#ff7f0e",
+    "relu": "#2ca02c",
+    "leaky_relu": "#d62728",
+    "prelu": "#e377c2",
+    "elu": "#9467bd",
+    "selu": "#17becf",
+    "softmax": "#bcbd22",
+}
+
+#: Figure size (inches) and resolution of widget frames: small, because every frame of a static
+#: slider is embedded in the HTML page.
+FRAME_SIZE = (7.0, 2.8)
+FRAME_DPI = 72
+
+STYLE = {
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "lines.linewidth": 2.0,
+    "figure.dpi": 80,
+    "savefig.bbox": "tight",
+}
+
+
+def use_style():
+    """Apply the course's matplotlib style to the current session."""
+    plt.rcParams.update(STYLE)
+
+
+def new_figure(ncols=1, figsize=FRAME_SIZE):
+    """A styled figure with ``ncols`` side-by-side axes and fixed margins; returns (fig, axes).
+
+    Fixed margins instead of a layout engine: a widget renders many frames, and constrained /
+    tight layout would more than double the time per frame.
+    """
+    use_style()
+    fig, axes = plt.subplots(1, ncols, figsize=figsize, squeeze=False)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.84, wspace=0.3)
+    return fig, list(axes[0])
+
+
+def function_and_derivative(x, curves, title=None, ylim=None, dylim=None, figsize=FRAME_SIZE):
+    """Plot activations (left) and their derivatives (right) and return the Figure.
+
+    ``x``: 1-D array of shape (M,), the inputs on the horizontal axis.
+    ``curves``: list of ``(label, a, da, style)`` with ``a = f(x)`` and ``da = f'(x)`` arrays of
+    shape (M,) and ``style`` a dict of extra ``plot`` keywords (or None).
+    ``ylim`` / ``dylim``: optional y-limits of the left / right panel.
+    """
+    fig, (ax, dax) = new_figure(2, figsize)
+    for label, a, da, style in curves:
+        style = dict(style or {})
+        ax.plot(x, a, label=label, **style)
+        dax.plot(x, da, label=label, **style)
+    ax.set(xlabel="x", ylabel="a = f(x)", title="activation")
+    dax.set(xlabel="x", ylabel="da/dx", title="derivative")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if dylim is not None:
+        dax.set_ylim(*dylim)
+    for a_ in (ax, dax):
+        a_.axhline(0, color="k", lw=0.6)
+        a_.axvline(0, color="k", lw=0.6)
+    ax.legend(loc="upper left")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def step_xs(x, y):
+    """Insert NaN where ``y`` jumps so a discontinuous function is drawn without a vertical line.
+
+    ``x``, ``y``: arrays of shape (M,); returns two arrays of shape (M + number of jumps,).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    jumps = np.flatnonzero(np.abs(np.diff(y)) > 0.5 * (np.nanmax(np.abs(y)) + 1e-12)) + 1
+    return np.insert(x, jumps, np.nan), np.insert(y, jumps, np.nan)
+
+
+def fig_to_png(fig, dpi=FRAME_DPI):
+    """Render ``fig`` to PNG bytes and close it (so it is not also shown inline)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches=None)
+    plt.close(fig)
+    return buf.getvalue()

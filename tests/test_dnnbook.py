@@ -1,0 +1,130 @@
+"""Tests for the book's helper package ``dnnbook`` (run with PYTHONPATH=.:book)."""
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from autograder.gradcheck import max_relative_error, numerical_gradient_array  # noqa: E402
+from autograder.reference import activations as ref  # noqa: E402
+from dnnbook import activations as act  # noqa: E402
+from dnnbook import widgets as dw  # noqa: E402
+
+SEEDS = [0, 1, 2, 3, 4]
+TOL = 1e-6
+
+
+def away_from_kinks(rng, shape, margin=1e-2, scale=3.0):
+    """Random float64 inputs with no entry within ``margin`` of the kink at 0."""
+    x = rng.normal(scale=scale, size=shape)
+    return np.where(np.abs(x) < margin, np.sign(x + 1e-300) * margin * 2 + x, x)
+
+
+# (name, forward, analytic derivative), all element-wise in x
+CASES = [
+    ("linear", lambda x: ref.linear(x, 0.7), lambda x: act.linear_grad(x, 0.7)),
+    ("step", ref.step, act.step_grad),
+    ("sigmoid", ref.sigmoid, act.sigmoid_grad),
+    ("sigmoid_k", lambda x: ref.sigmoid(x, 2.5), lambda x: act.sigmoid_grad(x, 2.5)),
+    ("tanh", ref.tanh, act.tanh_grad),
+    ("tanh_k", lambda x: ref.tanh(x, 0.4), lambda x: act.tanh_grad(x, 0.4)),
+    ("relu", ref.relu, act.relu_grad),
+    ("leaky_relu", ref.leaky_relu, act.leaky_relu_grad),
+    ("leaky_relu_a", lambda x: ref.leaky_relu(x, 0.2), lambda x: act.leaky_relu_grad(x, 0.2)),
+    ("prelu", lambda x: ref.prelu(x, 0.25), lambda x: act.prelu_grad(x, 0.25)),
+    ("elu", ref.elu, act.elu_grad),
+    ("elu_alpha", lambda x: ref.elu(x, 1.7), lambda x: act.elu_grad(x, 1.7)),
+    ("selu", ref.selu, act.selu_grad),
+]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name,f,df", CASES, ids=[c[0] for c in CASES])
+def test_elementwise_derivative_matches_numerical(name, f, df, seed):
+    rng = np.random.default_rng(seed)
+    x = away_from_kinks(rng, (4, 5))
+    dout = rng.normal(size=(4, 5))
+    num = numerical_gradient_array(f, x, dout)
+    ana = dout * df(x)
+    assert max_relative_error(ana, num) < TOL, name
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_prelu_per_feature_slope(seed):
+    rng = np.random.default_rng(seed)
+    x = away_from_kinks(rng, (6, 3))
+    alpha = rng.uniform(0.01, 0.5, size=3)
+    dout = rng.normal(size=(6, 3))
+    num_x = numerical_gradient_array(lambda v: ref.prelu(v, alpha), x, dout)
+    assert max_relative_error(dout * act.prelu_grad(x, alpha), num_x) < TOL
+    num_a = numerical_gradient_array(lambda a: ref.prelu(x, a), alpha.copy(), dout)
+    ana_a = (dout * act.prelu_grad_alpha(x)).sum(axis=0)
+    assert max_relative_error(ana_a, num_a) < TOL
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("temperature", [1.0, 0.5, 3.0])
+def test_softmax_vjp_and_jacobian(seed, temperature):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(scale=2.0, size=(3, 4))
+    dout = rng.normal(size=(3, 4))
+    num = numerical_gradient_array(lambda v: ref.softmax(v, temperature=temperature), x, dout)
+    assert max_relative_error(act.softmax_vjp(x, dout, temperature=temperature), num) < TOL
+    for row in range(3):
+        J = act.softmax_jacobian(x[row], temperature=temperature)
+        assert J.shape == (4, 4)
+        assert max_relative_error(dout[row] @ J, num[row]) < TOL
+
+
+def _draw(v):
+    fig, ax = plt.subplots(figsize=(2, 1))
+    ax.plot([0, 1], [0, v])
+    return fig
+
+
+def test_static_mode_builds_stack_and_jslink(monkeypatch):
+    import ipywidgets as widgets
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setenv("DNNBOOK_WIDGETS", "static")
+    values = np.linspace(0, 1, 5)
+    before = set(plt.get_fignums())
+    box = dw.param_slider(_draw, "a", values, value=0.74, description="test slider")
+    assert set(plt.get_fignums()) == before  # every frame's figure was closed
+    sliders = [w for w in box.children if isinstance(w, widgets.SelectionSlider)]
+    stacks = [w for w in box.children if isinstance(w, widgets.Stack)]
+    assert len(sliders) == 1 and len(stacks) == 1
+    slider, stack = sliders[0], stacks[0]
+    assert len(stack.children) == len(values)
+    assert all(isinstance(c, widgets.Image) for c in stack.children)
+    assert all(bytes(c.value).startswith(b"\x89PNG") for c in stack.children)
+    assert slider.index == stack.selected_index == 3  # nearest frame to 0.74
+    from ipywidgets.widgets.widget_link import Link
+
+    link = box.dnnbook_link
+    assert isinstance(link, Link)
+    assert link.source == (slider, "index") and link.target == (stack, "selected_index")
+
+
+def test_live_mode_redraws_on_change(monkeypatch):
+    import ipywidgets as widgets
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("DNNBOOK_WIDGETS", raising=False)
+    box = dw.param_slider(_draw, "a", [0.0, 0.5, 1.0])
+    slider = next(w for w in box.children if isinstance(w, widgets.FloatSlider))
+    image = next(w for w in box.children if isinstance(w, widgets.Image))
+    first = image.value
+    slider.value = 0.9
+    assert image.value != first and bytes(image.value).startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize("mode", ["static", "live"])
+def test_grader_guard_builds_nothing(monkeypatch, mode):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setenv("DNNBOOK_WIDGETS", mode)
+    calls = []
+    assert dw.param_slider(lambda v: calls.append(v), "a", [0.0, 1.0]) is None
+    assert calls == []
