@@ -163,6 +163,7 @@ class Outcome:
     error: float | None = None
     tol: float | None = None
     hint: str = ""
+    where: str = ""          # numbers at the worst entry: shown for visible checks only
 
 
 @dataclass
@@ -187,7 +188,9 @@ class Report:
                 by_label[o.label] = o
         return list(by_label.values())
 
-    def text(self):
+    def text(self, values=True):
+        """The verdict as text; ``values=False`` leaves out the numbers at the worst index (the
+        hidden checks' inputs must never reach a learner, and those numbers reveal them)."""
         lines = self.merged()
         failed = sum(not o.passed for o in lines)
         head = f"{self.item}: all {len(lines)} checks passed" if not failed else \
@@ -203,6 +206,8 @@ class Report:
             if not o.passed:
                 if o.detail:
                     out.extend("      " + d for d in o.detail.splitlines())
+                if o.where and values:
+                    out.append("      " + o.where)
                 if o.hint:
                     out.append(f"      hint: {o.hint}")
         return "\n".join(out)
@@ -220,8 +225,8 @@ class Judge:
         self.cap = captured
         self.prefix = prefix                       # case prefix of captured keys, e.g. "c0/"
 
-    def add(self, label, passed, detail="", error=None, tol=None, hint=""):
-        self.report.outcomes.append(Outcome(label, bool(passed), detail, error, tol, hint))
+    def add(self, label, passed, detail="", error=None, tol=None, hint="", where=""):
+        self.report.outcomes.append(Outcome(label, bool(passed), detail, error, tol, hint, where))
         return bool(passed)
 
     def array(self, key, label, shape, what="the result"):
@@ -266,10 +271,10 @@ class Judge:
             return self.add(label, True, error=worst, tol=tol)
         idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
         n_bad = int((err > tol).sum())
-        detail = (f"{n_bad} of {err.size} entries differ; worst at index {tuple(int(i) for i in idx)}: "
-                  f"{name} {_fmt(got[idx])}, {ref_name} {_fmt(ref[idx])}")
+        detail = f"{n_bad} of {err.size} entries differ (worst at index {tuple(int(i) for i in idx)})"
+        where = f"there: {name} {_fmt(got[idx])}, {ref_name} {_fmt(ref[idx])}"
         hint = hint_fn(err > tol) if hint_fn else ""
-        return self.add(label, False, detail, worst, tol, hint)
+        return self.add(label, False, detail, worst, tol, hint, where)
 
     def gradient(self, label, got, numerical, tol, dout=None, x=None, candidates=()):
         """``close`` for a gradient: the reference is a numerical gradient, and a failure gets a
@@ -390,7 +395,7 @@ def load_checks(assignment, namespace):
         report = verify(item, cases, run_probe(item, namespace, cases))
         title = f"[hidden] {report.item}" if hidden else report.item
         report.item = title
-        print(report.text())
+        print(report.text(values=not hidden))
         if not report.passed:
             raise CheckFailed(f"{title}: see the failed checks above.")
         return report

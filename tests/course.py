@@ -40,9 +40,12 @@ def nbgrader(course: Path, *args, check=True, timeout=900):
 def make_course(tmp: Path, assignments) -> Path:
     """A course directory with the repo's nbgrader config and the given assignments released."""
     course = tmp / "course"
-    (course / "autograder").mkdir(parents=True)
-    shutil.copy(REPO / "nbgrader_config.py", course)
-    shutil.copy(REPO / "autograder" / "nbgrader_config.py", course / "autograder")
+    course.mkdir(parents=True)
+    # The repository's configuration, with this directory as the course root.
+    (course / "nbgrader_config.py").write_text(
+        "c = get_config()\n"
+        f"load_subconfig({str(REPO / 'autograder' / 'nbgrader_config.py')!r})\n"
+        f"c.CourseDirectory.root = {str(course)!r}\n")
     for a in assignments:
         shutil.copytree(REPO / "solutions" / a, course / "solutions" / a)
         nbgrader(course, "generate_assignment", a, "--force")
@@ -95,8 +98,7 @@ def scores(course: Path, assignment) -> dict[str, dict[str, float]]:
             per = out.setdefault(sub.student.id, {})
             for nb in sub.notebooks:
                 for g in nb.grades:
-                    if g.cell.type == "code" or g.name.startswith("test_"):
-                        per[g.name] = g.score
+                    per[g.name] = g.score
     return out
 
 

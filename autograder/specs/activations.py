@@ -61,8 +61,10 @@ def _elementwise_cases(params, zeros):
     """Cases for an element-wise activation: ``params(rng, hidden)`` gives its parameters;
     ``zeros`` adds a case with exact zeros (the kink) to the hidden ones."""
     def cases(rng, hidden):
-        shapes = HIDDEN_SHAPES if hidden else [(3, 4)]
-        xs = [_x(rng, s) for s in shapes]
+        if not hidden:      # one small case; it has exact zeros when the kink matters
+            x = _with_zeros(rng, (3, 4)) if zeros else _x(rng, (3, 4))
+            return [dict(x=x, dout=rng.standard_normal(x.shape), **params(rng, hidden))]
+        xs = [_x(rng, s) for s in HIDDEN_SHAPES]
         if hidden:
             xs.append(_large(rng, (2, 5)))
             if zeros:
@@ -119,9 +121,10 @@ def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backwar
             got = dx[at_kink]
             ok = bool(np.all(np.isfinite(got)) and np.all(got >= lo - 1e-12) and np.all(got <= hi + 1e-12))
             j.add(f"{bwd} at the kink x = 0", ok,
-                  "" if ok else f"at x = 0 your dx is {_fmt_list(got)}; any value between "
-                                f"{left:g}·dout and {right:g}·dout is a valid (sub)gradient.",
-                  hint="" if ok else "at x = 0 the function has a kink: use the left or the right slope.")
+                  "" if ok else f"at x = 0, dx must be finite and between {left:g}·dout and "
+                                f"{right:g}·dout (any value there is a valid subgradient).",
+                  hint="" if ok else "at x = 0 the function has a kink: use the left or the right slope.",
+                  where="" if ok else f"your dx there: {_fmt_list(got)}")
 
     return Item(name, (fwd, bwd) if backward else (fwd,),
                 _elementwise_cases(params, kink is not None if zeros is None else zeros),
@@ -225,7 +228,8 @@ def _prelu_verify(j, case):
             got = dx[at_kink]
             ok = bool(np.all(np.isfinite(got)) and np.all(got >= lo - 1e-12) and np.all(got <= hi + 1e-12))
             j.add("prelu_backward at the kink x = 0", ok,
-                  "" if ok else f"at x = 0 your dx is {_fmt_list(got)}; use the slope α or 1 there.")
+                  "" if ok else "at x = 0, dx must be finite and between α·dout and dout.",
+                  where="" if ok else f"your dx there: {_fmt_list(got)}")
     dalpha = j.array("dalpha", "prelu_backward: dalpha has the shape of alpha", alpha.shape, "dalpha")
     if dalpha is not None:
         num_a = numerical_gradient_array(lambda a: ref.prelu(x, a), alpha.copy(), dout)

@@ -1,0 +1,5 @@
+import sys
+
+from autograder.grade.cli import main
+
+sys.exit(main())

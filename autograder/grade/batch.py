@@ -1,0 +1,243 @@
+"""Grading a batch: one sandboxed run per submission, in parallel, judged on the host.
+
+For each submission a worker thread
+1. parses the notebook and compares it with the released version (tampering),
+2. draws the hidden inputs of every item from a per-student seed derived from the batch seed,
+3. runs the student's code in the sandbox, which hands back plain arrays per item,
+4. judges those arrays here with the same ``verify`` the notebook checks use,
+and returns a :class:`Result` with a status, a reason and one verdict per graded item. The
+results then go to nbgrader's gradebook through :mod:`autograder.grade.bridge` (one writer).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from autograder.checks import Captured, Report, Outcome, draw_cases, load_spec, verify
+from autograder.grade import notebook as nbtools
+from autograder.grade.sandbox import Limits, Sandbox
+
+#: Statuses, from best to worst; everything but "graded" needs an instructor's look.
+STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing")
+
+
+@dataclass
+class Verdict:
+    grade_id: str
+    passed: bool
+    text: str
+
+
+@dataclass
+class Result:
+    student: str
+    status: str = "graded"
+    reason: str = ""
+    notes: list[str] = field(default_factory=list)
+    verdicts: dict[str, dict[str, Verdict]] = field(default_factory=dict)   # notebook -> grade_id -> verdict
+    seconds: float = 0.0
+    isolation: str = ""
+    stage: dict[str, Path | None] = field(default_factory=dict)           # notebook -> file for nbgrader
+
+    def worsen(self, status, reason):
+        if STATUSES.index(status) > STATUSES.index(self.status):
+            self.status, self.reason = status, reason
+        elif reason and status == self.status and reason not in self.reason:
+            self.reason = f"{self.reason}; {reason}" if self.reason else reason
+
+
+def student_seed(batch_seed, student):
+    digest = hashlib.sha256(f"{batch_seed}:{student}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+def make_lib(work: Path) -> Path:
+    """A read-only copy of the checking code for the sandboxes (no caches, no configs)."""
+    import autograder
+    lib = work / "lib"
+    shutil.copytree(Path(autograder.__file__).parent, lib / "autograder",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "nbgrader_config.py"))
+    for d, _, files in os.walk(lib):
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o644)
+    return lib
+
+
+class Batch:
+    def __init__(self, assignment, released: dict, sandbox: Sandbox, seed: int, work: Path,
+                 workers: int):
+        self.assignment = assignment
+        self.released = released                  # notebook name -> released NotebookNode
+        self.spec = load_spec(assignment)
+        self.sandbox = sandbox
+        self.seed = seed
+        self.work = work
+        self.workers = max(1, workers)
+        self._slots = list(range(self.workers))
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ items per notebook
+    def grade_ids(self, nb_name):
+        """grade_id of every graded test cell of a released notebook, in order."""
+        out = []
+        for cell in self.released[nb_name].cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                out.append(meta["grade_id"])
+        return out
+
+    def _item(self, grade_id):
+        name = grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id
+        return self.spec.ITEMS.get(name)
+
+    # ------------------------------------------------------------------ one submission
+    def grade(self, sub) -> Result:
+        res = Result(sub.student, isolation=self.sandbox.isolation, notes=list(sub.notes))
+        start = time.monotonic()
+        for nb_name, path in sub.files.items():
+            res.verdicts[nb_name] = {}
+            if path is None:
+                res.worsen("missing", f"no {nb_name} in the submission")
+                self._fail_all(res, nb_name, f"not graded: {nb_name} was not submitted")
+                res.stage[nb_name] = None
+                continue
+            try:
+                nb = nbtools.parse(path)
+            except nbtools.Unparseable as exc:
+                res.worsen("unparseable", f"{nb_name}: {exc}")
+                self._fail_all(res, nb_name, f"not graded: the notebook could not be read ({exc})")
+                res.stage[nb_name] = None
+                continue
+            res.stage[nb_name] = path
+            problems = nbtools.inspect(nb, self.released[nb_name])
+            if problems:
+                res.worsen("tampered", "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
+                           + " (restored from the released notebook before grading)")
+            self._run(res, nb_name, nb, sub.student)
+        res.seconds = time.monotonic() - start
+        return res
+
+    def _fail_all(self, res, nb_name, text):
+        for gid in self.grade_ids(nb_name):
+            res.verdicts[nb_name][gid] = Verdict(gid, False, text)
+
+    def _run(self, res, nb_name, nb, student):
+        gids = self.grade_ids(nb_name)
+        items = {gid: self._item(gid) for gid in gids}
+        job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work))
+        cases = {}
+        try:
+            (job / "in" / "cases").mkdir(parents=True)
+            seed = student_seed(self.seed, student)
+            for gid, item in items.items():
+                if item is None:
+                    continue
+                cases[gid] = draw_cases(item, hidden=True, seed=seed)
+                flat = {f"{i}/{k}": np.asarray(v) for i, case in enumerate(cases[gid]) for k, v in case.items()}
+                np.savez(job / "in" / "cases" / f"{item.name}.npz", **flat)
+            L = self.sandbox.limits
+            (job / "in" / "job.json").write_text(json.dumps({
+                "assignment": self.assignment, "cells": nbtools.plan(nb, self.released[nb_name]),
+                "items": [items[g].name for g in gids if items[g] is not None],
+                "cell_timeout": L.cell, "item_timeout": L.item}))
+            with self._lock:
+                slot = self._slots.pop()
+            try:
+                run = self.sandbox.run(job, slot)
+            finally:
+                with self._lock:
+                    self._slots.append(slot)
+            self._judge(res, nb_name, job, run, items, cases)
+        finally:
+            shutil.rmtree(job, ignore_errors=True)
+
+    def _judge(self, res, nb_name, job, run, items, cases):
+        out = job / "out"
+        cells = _read_json(out / "cells.json", [])
+        done = (out / "done.json").exists()
+        cell_problem = ""
+        for c in cells if isinstance(cells, list) else []:
+            if not isinstance(c, dict):
+                continue
+            if c.get("status") == "timeout":
+                res.worsen("timed out", f"a cell ran longer than {self.sandbox.limits.cell} s")
+                cell_problem = "a cell of your notebook timed out"
+            elif c.get("status") == "memory":
+                res.worsen("out of memory", "a cell ran out of memory")
+                cell_problem = "a cell of your notebook ran out of memory"
+        if run.killed == "timeout":
+            res.worsen("timed out", f"the notebook ran longer than {self.sandbox.limits.wall:g} s and was stopped")
+        elif run.killed == "disk":
+            res.worsen("crashed", "the notebook wrote too much data and was stopped")
+        elif not done:
+            code = run.returncode
+            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            res.worsen("crashed", f"the notebook's process ended early ({why})")
+        for gid, item in items.items():
+            if item is None:
+                res.verdicts[nb_name][gid] = Verdict(gid, False, "not graded: no check is defined for this cell")
+                continue
+            status = _read_json(out / "items" / f"{item.name}.status.json", None)
+            if not isinstance(status, dict):
+                reason = res.reason if res.status != "graded" else "the check did not run"
+                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: not graded — {reason}.")
+                continue
+            if status.get("status") == "timeout":
+                res.worsen("timed out", f"{item.name}: your functions ran longer than {self.sandbox.limits.item} s")
+                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: your functions did not return within {self.sandbox.limits.item} s.")
+                continue
+            if status.get("status") == "memory":
+                res.worsen("out of memory", f"{item.name}: out of memory")
+                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: your functions ran out of memory.")
+                continue
+            try:
+                cap = Captured.load(out / "items" / item.name)
+                report = verify(item, cases[gid], cap)
+            except Exception as exc:       # unreadable or malformed results: never a pass
+                report = Report(item.name, [Outcome("results readable", False,
+                                                    f"the results could not be read ({type(exc).__name__})")])
+            text = report.text(values=False)
+            if cell_problem and not report.passed:
+                text += f"\n  note: {cell_problem}."
+            res.verdicts[nb_name][gid] = Verdict(gid, report.passed, text)
+
+    # ------------------------------------------------------------------ the whole batch
+    def run(self, submissions, progress=None):
+        results = []
+        with ThreadPoolExecutor(self.workers) as pool:
+            futures = {pool.submit(self.grade, sub): sub for sub in submissions}
+            for fut in as_completed(futures):
+                sub = futures[fut]
+                try:
+                    res = fut.result()
+                except Exception as exc:       # a grader bug: report it, keep going, score 0
+                    res = Result(sub.student, status="crashed", isolation=self.sandbox.isolation,
+                                 reason=f"internal grader error: {type(exc).__name__}: {exc}")
+                    for nb_name in sub.files:
+                        res.verdicts[nb_name] = {}
+                        self._fail_all(res, nb_name, "not graded: internal grader error")
+                        res.stage[nb_name] = None
+                results.append(res)
+                if progress:
+                    progress.update(res)
+        return sorted(results, key=lambda r: r.student)
+
+
+def _read_json(path, default):
+    try:
+        if path.stat().st_size > 4 << 20:
+            return default
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return default

@@ -1,0 +1,143 @@
+"""Writing the host's verdicts into nbgrader's gradebook with nbgrader itself.
+
+nbgrader keeps doing what it does well — student records, submissions and timestamps, restoring
+locked cells from the gradebook, checksums, scores, late penalties, the ``autograded/`` notebooks —
+but its *Execute* step is replaced by :class:`InjectVerdicts`, which fills each test cell's outputs
+with the verdict computed on the host (stdout text when passed, an error output when failed), so
+nbgrader's own ``SaveAutoGrades`` scores exactly what the host decided. Every student in the batch
+is staged, so every graded cell of every student gets a fresh score: an unreadable or missing
+notebook is staged as the released blank and scores 0 — never an old score left behind.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor
+from traitlets import Bool, Unicode
+
+AUTOGRADE_PREPROCESSORS = [
+    "autograder.grade.bridge.InjectVerdicts",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+
+class InjectVerdicts(Preprocessor):
+    """Set every test cell's outputs from ``<verdicts_dir>/<student>/<notebook>.json``."""
+
+    enabled = Bool(True)           # nbconvert preprocessors are off unless enabled
+    verdicts_dir = Unicode("", help="folder of verdict files written by the batch grader").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        path = Path(self.verdicts_dir) / info["student"] / f"{info['notebook']}.json"
+        verdicts = json.loads(path.read_text()) if path.exists() else {}
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type != "code":
+                continue
+            cell.outputs = []
+            if not (meta.get("grade") and not meta.get("solution")):
+                continue
+            v = verdicts.get(meta.get("grade_id"), {"passed": False, "text": "not graded"})
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=v["text"] + "\n"))
+            if not v["passed"]:
+                cell.outputs.append(nbformat.v4.new_output(
+                    "error", ename="CheckFailed", evalue=v["text"].splitlines()[0][:300],
+                    traceback=["CheckFailed: see the checks above"]))
+        return nb, resources
+
+
+def stage(course: Path, staging: Path, assignment, results, released_paths: dict, timestamps: dict):
+    """Write nbgrader's input for this batch: ``staging/submitted/<student>/<assignment>/`` and
+    ``staging/verdicts/<student>/<notebook>.json``."""
+    for res in results:
+        sdir = staging / "submitted" / res.student / assignment
+        vdir = staging / "verdicts" / res.student
+        sdir.mkdir(parents=True, exist_ok=True)
+        vdir.mkdir(parents=True, exist_ok=True)
+        for nb_name, verdicts in res.verdicts.items():
+            src = res.stage.get(nb_name) or released_paths[nb_name]
+            shutil.copyfile(src, sdir / nb_name)
+            (vdir / f"{Path(nb_name).stem}.json").write_text(json.dumps(
+                {gid: {"passed": v.passed, "text": v.text} for gid, v in verdicts.items()}))
+        if timestamps.get(res.student):
+            (sdir / "timestamp.txt").write_text(timestamps[res.student])
+
+
+def autograde(course: Path, staging: Path, assignment, db_url=None, log=None):
+    """Run nbgrader's autograde (sanitize + inject + save grades) on the staged batch."""
+    bindir = Path(sys.executable).parent
+    rel = os.path.relpath(staging / "submitted", course)
+    args = [str(bindir / "nbgrader"), "autograde", assignment, "--force",
+            f"--CourseDirectory.root={course}",
+            f"--CourseDirectory.submitted_directory={rel}",
+            f"--InjectVerdicts.verdicts_dir={staging / 'verdicts'}",
+            "--Autograde.autograde_preprocessors=" + json.dumps(AUTOGRADE_PREPROCESSORS)]
+    if db_url:
+        args.append(f"--CourseDirectory.db_url={db_url}")
+    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
+               PYTHONWARNINGS="ignore")
+    proc = subprocess.run(args, cwd=course, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if log is not None:
+        log.write(proc.stdout)
+    return proc
+
+
+def db_url_of(course: Path, db_url=None):
+    return db_url or f"sqlite:///{course / 'gradebook.db'}"
+
+
+def read_scores(db_url, assignment, students):
+    """student -> {grade_id: (score, max_score)} from the gradebook."""
+    from nbgrader.api import Gradebook, MissingEntry
+    out = {}
+    with Gradebook(db_url) as gb:
+        for student in students:
+            try:
+                sub = gb.find_submission(assignment, student)
+            except MissingEntry:
+                continue
+            per = out.setdefault(student, {})
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    per[g.name] = (g.score, g.max_score)
+    return out
+
+
+def integrity(db_url, assignment, results):
+    """Problems found in the gradebook after the batch (empty list = consistent)."""
+    problems = []
+    if db_url.startswith("sqlite:///"):
+        path = db_url[len("sqlite:///"):]
+        with sqlite3.connect(path) as con:
+            check = con.execute("PRAGMA integrity_check").fetchone()[0]
+        if check != "ok":
+            problems.append(f"sqlite integrity_check: {check}")
+    scores = read_scores(db_url, assignment, [r.student for r in results])
+    for res in results:
+        per = scores.get(res.student)
+        if per is None:
+            problems.append(f"{res.student}: no submission in the gradebook")
+            continue
+        for verdicts in res.verdicts.values():
+            for gid, v in verdicts.items():
+                if gid not in per:
+                    problems.append(f"{res.student}: no grade for {gid}")
+                    continue
+                score, max_score = per[gid]
+                want = max_score if v.passed else 0.0
+                if score is None or abs(score - want) > 1e-9:
+                    problems.append(f"{res.student}: {gid} is {score}, the verdict says {want}")
+    return problems

@@ -1,0 +1,125 @@
+"""Runs ONE submission inside the sandbox: ``python -m autograder.grade.runner IN OUT``.
+
+``IN/job.json`` lists the code cells to execute (test cells are never sent in) and the items to
+probe; ``IN/cases/<item>.npz`` holds the inputs the host drew. The runner executes the cells in
+an IPython shell (so magics work as in Jupyter), each under a time limit, then calls each item's
+probe on the resulting namespace and writes what came back to ``OUT/items/<item>/`` as plain
+arrays + JSON, one item at a time, so a crash or a kill still leaves the earlier items' results.
+
+Nothing here decides a score: the host reads ``OUT`` and judges it (``autograder.grade.host``).
+"""
+import io
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+OUTPUT_CAP = 20_000          # characters of printed output kept per cell
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm; a BaseException so a student's ``except Exception`` can't eat it."""
+
+
+def _alarm(signum, frame):
+    raise _Timeout()
+
+
+class _CappedText(io.TextIOBase):
+    def __init__(self, cap):
+        self.parts, self.size, self.cap = [], 0, cap
+
+    def write(self, s):
+        if self.size < self.cap:
+            s = str(s)[: self.cap - self.size]
+            self.parts.append(s)
+            self.size += len(s)
+        return len(s)
+
+    def getvalue(self):
+        return "".join(self.parts)
+
+
+def _write_json(path, doc):
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc))
+    os.replace(tmp, path)
+
+
+def _load_cases(path):
+    import numpy as np
+    with np.load(path, allow_pickle=False) as npz:
+        cases: dict[int, dict] = {}
+        for key in npz.files:
+            i, name = key.split("/", 1)
+            cases.setdefault(int(i), {})[name] = npz[key]
+    return [cases[i] for i in sorted(cases)]
+
+
+def main(in_dir, out_dir):
+    in_dir, out_dir = Path(in_dir), Path(out_dir)
+    job = json.loads((in_dir / "job.json").read_text())
+    (out_dir / "items").mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGALRM, _alarm)
+
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    shell.display_pub.publish = lambda *a, **k: None          # no frontend to display to
+
+    cells = []
+    for index, source in enumerate(job["cells"]):
+        out = _CappedText(OUTPUT_CAP)
+        status, error = "ok", ""
+        old = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = out
+        start = time.monotonic()
+        try:
+            signal.alarm(int(job["cell_timeout"]))
+            result = shell.run_cell(source, store_history=False, silent=False)
+            signal.alarm(0)
+            exc = result.error_in_exec or result.error_before_exec
+            if isinstance(exc, _Timeout):          # IPython caught our alarm inside the cell
+                status, error = "timeout", f"cell ran longer than {job['cell_timeout']} s"
+            elif isinstance(exc, MemoryError):
+                status, error = "memory", "MemoryError"
+            elif exc is not None:
+                status, error = "error", f"{type(exc).__name__}: {exc}"[:500]
+        except _Timeout:
+            status, error = "timeout", f"cell ran longer than {job['cell_timeout']} s"
+        except MemoryError:
+            status, error = "memory", "MemoryError"
+        finally:
+            signal.alarm(0)
+            sys.stdout, sys.stderr = old
+        cells.append({"index": index, "status": status, "error": error,
+                      "seconds": round(time.monotonic() - start, 3), "output": out.getvalue()})
+        _write_json(out_dir / "cells.json", cells)
+
+    from autograder.checks import load_spec, run_probe
+    spec = load_spec(job["assignment"])
+    namespace = shell.user_ns
+    for name in job["items"]:
+        start = time.monotonic()
+        status = "ok"
+        try:
+            signal.alarm(int(job["item_timeout"]))
+            cap = run_probe(spec.ITEMS[name], namespace, _load_cases(in_dir / "cases" / f"{name}.npz"))
+            signal.alarm(0)
+            cap.save(out_dir / "items" / name)
+        except _Timeout:
+            status = "timeout"
+        except MemoryError:
+            status = "memory"
+        finally:
+            signal.alarm(0)
+        _write_json(out_dir / "items" / f"{name}.status.json",
+                    {"status": status, "seconds": round(time.monotonic() - start, 3)})
+    _write_json(out_dir / "done.json", {"ok": True})
+    sys.stdout.flush()
+    os._exit(0)                # skip interpreter teardown (and any atexit hooks a student added)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
