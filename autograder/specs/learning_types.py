@@ -1,0 +1,295 @@
+"""Checks of the Learning Types exercise (``solutions/learning_types/learning_types.ipynb``).
+
+One convention for every item: ``<item>_forward(...)`` returns the scalar loss L (a Python float,
+a NumPy float64 or a 0-d float64 array), ``<item>_backward(...)`` takes the same arguments and
+returns the gradient of L with respect to the listed parameters (a float64 array shaped like
+the parameter, or a tuple of them in the listed order):
+
+    mse_forward(y_hat, y)                        mse_backward -> dy_hat               (N, K)
+    cross_entropy_forward(logits, labels)        cross_entropy_backward -> dlogits    (N, C)
+    autoencoder_forward(x, W_enc, b_enc, W_dec, b_dec)
+                                                 autoencoder_backward -> (dW_enc, db_enc, dW_dec, db_dec)
+    semi_supervised_forward(logits_l, labels, logits_u, lam)
+                                                 semi_supervised_backward -> (dlogits_l, dlogits_u)
+    reinforce_forward(s, a, G, W)                reinforce_backward -> dW             (D, A)
+
+Definitions: :mod:`autograder.reference.learning_types`. Labels and actions reach the learner's
+functions as int64 arrays, ``lam`` as a Python float; every other argument is a float64 array.
+Every gradient is compared with a central-difference gradient (h = 1e-5) of the reference loss.
+"""
+import numpy as np
+
+from autograder import hints
+from autograder.checks import Item
+from autograder.gradcheck import numerical_gradient
+from autograder.reference import learning_types as ref
+
+#: Loss values: correct code differs from the reference by rounding only (300 hidden seeds of
+#: every item: worst 0, the unusual-but-correct versions ~1e-15). Wrong losses in the mutants
+#: are off by ≥ 0.7 (or inf / a float32 dtype, caught by the type check).
+TOL_LOSS = 1e-10
+#: Gradients vs central differences (h = 1e-5). 300 hidden seeds of the solution: worst 2.3e-7
+#: (mse 2.1e-7, semi-supervised dlogits_l 2.3e-7, others ≤ 1.3e-7: rounding of L/h where an
+#: entry is small next to the largest one). Mutants, 30 seeds each: smallest error on the
+#: failing gradient check 0.33 (mse missing factor 2). The tolerance sits 40x above the first
+#: and 30000x below the second.
+TOL_GRAD = 1e-5
+
+
+# ------------------------------------------------------------------ shared probe / verify code
+def _scalar(j, key, label, what):
+    """The loss the probe kept under ``key`` as a float, or None after recording why not."""
+    k = j.prefix + key
+    if k in j.cap.errors:
+        j.add(label, False, j.cap.errors[k])
+        return None
+    info = j.cap.meta.get(k)
+    if info is None:
+        j.add(label, False, f"{what} was not produced.")
+        return None
+    typ = info.get("type", "?").replace("builtins.", "")
+    shape = tuple(info.get("shape", (None,)))
+    if typ not in ("float", "numpy.float64", "numpy.ndarray", "numpy.float32", "numpy.float16"):
+        j.add(label, False, f"{what} is a {typ}; return a single float (e.g. `np.mean(...)`).",
+              hint=hints.type_hint(typ, ()) if typ == "NoneType" else "")
+        return None
+    if shape != ():
+        j.add(label, False, f"{what} has shape {shape}; the loss is a single number (shape ()).",
+              hint="reduce with np.sum / np.mean over every axis (no `axis=` argument).")
+        return None
+    if info.get("dtype") != "float64":
+        j.add(label, False, f"{what} has dtype {info.get('dtype')}; it must be float64.",
+              hint=hints.dtype_hint(info.get("dtype")))
+        return None
+    arr = j.cap.arrays.get(k)
+    if arr is None:
+        j.add(label, False, f"{what} could not be read back.")
+        return None
+    j.add(label, True)
+    return float(arr)
+
+
+def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, num: (), shifted=()):
+    """An item for ``<name>_forward(*args)`` -> L and ``<name>_backward(*args)`` -> gradients.
+
+    ``args``: argument names in call order; ``ints``: those passed as int64 arrays; ``floats``
+    (``lam``) are passed as Python floats; ``loss(**case)`` is the reference; ``params``: names of
+    the arguments the backward differentiates, in the order it returns them. ``shifted``: logits
+    arguments the loss is invariant to shifting row by row (softmax); their numerical gradient is
+    taken at the row-centred logits (same gradient, far less rounding noise near ±1000).
+    """
+    fwd, bwd = f"{name}_forward", f"{name}_backward"
+    scalars = {"lam"}
+
+    def call_args(case):
+        out = []
+        for a in args:
+            v = case[a]
+            if a in ints:
+                v = v.astype(np.int64)
+            elif a in scalars:
+                v = float(v)
+            out.append(v)
+        return out
+
+    def probe(rec, case):
+        values = call_args(case)
+        rec.keep("L", rec.call("L", fwd, *values))
+        res = rec.call("grad", bwd, *values)
+        if len(params) == 1:
+            rec.keep("g0", res)
+            rec.keep("n_returned", np.float64(1.0 if res is not None else -1.0))
+        else:
+            ok = isinstance(res, (tuple, list))
+            rec.keep("n_returned", np.float64(len(res) if ok else (-1.0 if res is None else 0.0)))
+            if ok and len(res) == len(params):
+                for i, g in enumerate(res):
+                    rec.keep(f"g{i}", g)
+        for a, v in zip(args, values):
+            if isinstance(v, np.ndarray):
+                rec.keep(f"after_{a}", v)
+
+    def verify(j, case):
+        ref_args = {a: case[a] for a in args}
+        L = _scalar(j, "L", f"{fwd} returns one float64 number", f"`{fwd}(...)`")
+        expected = float(loss(**ref_args))
+        if L is not None:
+            j.close(f"{fwd} value matches the definition", np.array(L), np.array(expected), TOL_LOSS)
+        for a in args:
+            if a not in ints and a not in scalars:
+                j.unchanged(f"after_{a}", case[a], f"{name} leaves its arguments unchanged", a)
+        k = j.prefix + "grad"
+        if k in j.cap.errors:
+            j.add(f"{bwd} runs", False, j.cap.errors[k])
+            return
+        n = j.cap.arrays.get(j.prefix + "n_returned", np.array(-1.0)).item()
+        if len(params) > 1 and n != len(params):
+            names = ", ".join("d" + p for p in params)
+            got = "None" if n == -1 else ("not a tuple" if n == 0 else f"{int(n)} values")
+            j.add(f"{bwd} returns ({names})", False, f"`{bwd}` must return a tuple ({names}); it returned {got}.",
+                  hint="the function returned None — did you forget a `return` statement?" if n == -1 else "")
+            return
+        for i, p in enumerate(params):
+            g = j.array(f"g{i}", f"{bwd}: d{p} is a float64 array shaped like {p}", case[p].shape, f"d{p}")
+            if g is None:
+                continue
+
+            at = {a: (v - v.max(axis=1, keepdims=True) if a in shifted else v) for a, v in ref_args.items()}
+
+            def f(v, p=p):
+                return loss(**{**at, p: v})
+            num = numerical_gradient(f, at[p].copy())
+            j.gradient(f"{bwd}: d{p} matches the numerical gradient", g, num, TOL_GRAD,
+                       candidates=candidates(case, p, num))
+
+    return Item(name, (fwd, bwd), cases, probe, verify)
+
+
+def _onehot(labels, C):
+    return np.eye(C)[labels.astype(np.int64)]
+
+
+def _labels(rng, n, c):
+    return rng.integers(0, c, size=n).astype(np.float64)
+
+
+# ------------------------------------------------------------------ mse
+def _mse_cases(rng, hidden):
+    shapes = [(4, 3)] if not hidden else [(1, 1), (5, 2), (2, 6), (3, 4)]
+    out = []
+    for i, s in enumerate(shapes):
+        scale = 5.0 if (hidden and i == 3) else 1.5
+        out.append(dict(y_hat=rng.standard_normal(s) * scale, y=rng.standard_normal(s) * scale))
+    return out
+
+
+def _mse_candidates(case, p, num):
+    d = case["y_hat"] - case["y"]
+    N, K = d.shape
+    return [(d / (N * K), "the derivative of (ŷ − y)² is 2(ŷ − y): the factor 2 is missing (L has no ½)."),
+            (2 * d / N, "L is the mean over all N·K entries: divide by N·K, not by N."),
+            (2 * d, "L is a mean: divide by the number of entries N·K.")]
+
+
+# ------------------------------------------------------------------ cross-entropy
+def _ce_cases(rng, hidden):
+    layout = [(4, 3, 2.0, False)] if not hidden else [(1, 4, 2.0, False), (6, 5, 3.0, False), (5, 2, 1.0, False),
+                                                      (4, 3, 8.0, True)]
+    out = []
+    for N, C, scale, large in layout:
+        z = rng.standard_normal((N, C)) * scale
+        if large:
+            z = z + rng.choice([-1000.0, 1000.0], size=(N, 1))
+        out.append(dict(logits=z, labels=_labels(rng, N, C)))
+    return out
+
+
+def _ce_candidates(case, p, num):
+    z, y = case["logits"], case["labels"]
+    N, C = z.shape
+    P, Y = ref.softmax(z), _onehot(y, C)
+    with np.errstate(all="ignore"):
+        dprob = -Y / P / N
+    return [(P - Y, "L is the MEAN over the batch: divide (softmax(z) − onehot) by N."),
+            (Y - P, "sign: ∂L/∂z = (softmax(z) − onehot(labels)) / N, not (onehot − softmax) / N."),
+            ((Y - P) / N, "sign: ∂L/∂z = (softmax(z) − onehot(labels)) / N, not (onehot − softmax) / N."),
+            (dprob, "that is ∂L/∂p (w.r.t. the probabilities); go through the softmax: ∂L/∂z = (p − onehot) / N.")]
+
+
+# ------------------------------------------------------------------ autoencoder
+def _ae_cases(rng, hidden):
+    layout = [(5, 4, 2, 0.5)] if not hidden else [(1, 3, 2, 0.5), (6, 5, 3, 0.7), (4, 2, 3, 0.6), (3, 4, 2, 1.5)]
+    out = []
+    for N, D, H, scale in layout:
+        out.append(dict(x=rng.standard_normal((N, D)), W_enc=rng.standard_normal((D, H)) * scale,
+                        b_enc=rng.standard_normal(H) * 0.5, W_dec=rng.standard_normal((H, D)) * scale,
+                        b_dec=rng.standard_normal(D) * 0.5))
+    return out
+
+
+def _ae_candidates(case, p, num):
+    x, We, be, Wd, bd = (case[k] for k in ("x", "W_enc", "b_enc", "W_dec", "b_dec"))
+    N, D = x.shape
+    h = np.tanh(x @ We + be)
+    dxh = 2 * (h @ Wd + bd - x) / (N * D)
+    dh = dxh @ Wd.T
+    out = []
+    if p == "W_enc":
+        out.append((x.T @ dh, "the encoder's tanh is missing from the chain: multiply by tanh' = 1 − h² "
+                              "before the product with x."))
+        out.append((x.T @ (dh * (1 - (x @ We + be) ** 2)), "tanh'(z) = 1 − tanh²(z) = 1 − h²: square h, not z."))
+    if p == "b_enc":
+        out.append((dh.sum(0), "the encoder's tanh is missing from the chain: multiply by 1 − h²."))
+    if p == "W_dec":
+        out.append(((x @ We + be).T @ dxh, "the decoder's input is h = tanh(x @ W_enc + b_enc), "
+                                           "not the pre-activation."))
+    return out
+
+
+# ------------------------------------------------------------------ semi-supervised
+def _ss_cases(rng, hidden):
+    layout = [(3, 5, 3, 0.5, 2.0, False)] if not hidden else [
+        (1, 4, 3, 2.0, 2.0, False), (4, 6, 2, 0.1, 1.5, False), (2, 3, 4, 1.3, 3.0, False), (3, 4, 3, 0.7, 8.0, True)]
+    out = []
+    for Nl, Nu, C, lam, scale, large in layout:
+        zl = rng.standard_normal((Nl, C)) * scale
+        zu = rng.standard_normal((Nu, C)) * scale
+        if large:
+            # one unlabelled row so confident that some q_c underflow to 0 (0·log 0 must give 0)
+            zu[0] = rng.permutation(np.linspace(-1000.0, 1000.0, C))
+            zl = zl + rng.choice([-1000.0, 1000.0], size=(Nl, 1))
+            zu = zu + rng.choice([-1000.0, 1000.0], size=(Nu, 1))
+        if hidden:
+            lam = lam * rng.uniform(0.8, 1.25)
+        out.append(dict(logits_l=zl, labels=_labels(rng, Nl, C), logits_u=zu, lam=np.float64(lam)))
+    return out
+
+
+def _ss_candidates(case, p, num):
+    lam = float(case["lam"])
+    if p == "logits_l":
+        z, y = case["logits_l"], case["labels"]
+        P, Y = ref.softmax(z), _onehot(y, z.shape[1])
+        return [(P - Y, "the labelled term is a MEAN over the N_l labelled rows: divide by N_l.")]
+    z = case["logits_u"]
+    Nu = z.shape[0]
+    P, logP = ref.softmax(z), ref.log_softmax(z)
+    H = -(P * logP).sum(1, keepdims=True)
+    true = -lam * P * (logP + H) / Nu
+    return [(true / lam, "the unlabelled term is weighted by λ (`lam`): multiply its gradient by λ."),
+            (-true, "sign: minimising the entropy H = −Σ p log p gives ∂(λH/N_u)/∂z = −λ p ⊙ (log p + H) / N_u."),
+            (-lam * (logP + 1) / Nu, "that is ∂H/∂p; go through the softmax Jacobian: "
+                                     "∂H/∂z = −p ⊙ (log p + H)."),
+            (true * Nu, "the unlabelled term is a MEAN over the N_u unlabelled rows: divide by N_u.")]
+
+
+# ------------------------------------------------------------------ REINFORCE
+def _rf_cases(rng, hidden):
+    layout = [(5, 3, 2, 0.5)] if not hidden else [(1, 2, 3, 0.5), (6, 4, 4, 1.0), (4, 3, 2, 0.3), (3, 2, 3, 4.0)]
+    out = []
+    for T, D, A, scale in layout:
+        out.append(dict(s=rng.standard_normal((T, D)), a=_labels(rng, T, A),
+                        G=rng.standard_normal(T) * 2.0, W=rng.standard_normal((D, A)) * scale))
+    return out
+
+
+def _rf_candidates(case, p, num):
+    s, a, G, W = case["s"], case["a"], case["G"], case["W"]
+    T, A = s.shape[0], W.shape[1]
+    P, Y = ref.softmax(s @ W), _onehot(a, A)
+    return [(s.T @ (P - Y), "each step's term is weighted by its return: δ_t = G_t · (π(·|s_t) − onehot(a_t))."),
+            (s.T @ (G[:, None] * (P - Y)) / T, "L is a SUM over the T steps of the episode, not a mean."),
+            (s.T @ (G[:, None] * (Y - P)), "sign: L = −Σ G log π, so dW = sᵀ(G ⊙ (π − onehot(a))).")]
+
+
+ITEMS = {item.name: item for item in [
+    loss_item("mse", ("y_hat", "y"), (), ref.mse, ("y_hat",), _mse_cases, _mse_candidates),
+    loss_item("cross_entropy", ("logits", "labels"), ("labels",), ref.cross_entropy, ("logits",),
+              _ce_cases, _ce_candidates, shifted=("logits",)),
+    loss_item("autoencoder", ("x", "W_enc", "b_enc", "W_dec", "b_dec"), (), ref.autoencoder_loss,
+              ("W_enc", "b_enc", "W_dec", "b_dec"), _ae_cases, _ae_candidates),
+    loss_item("semi_supervised", ("logits_l", "labels", "logits_u", "lam"), ("labels",),
+              ref.semi_supervised_loss, ("logits_l", "logits_u"), _ss_cases, _ss_candidates,
+              shifted=("logits_l", "logits_u")),
+    loss_item("reinforce", ("s", "a", "G", "W"), ("a",), ref.reinforce_loss, ("W",), _rf_cases, _rf_candidates),
+]}
