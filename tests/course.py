@@ -129,3 +129,18 @@ def solution_namespace(assignment, notebook=None) -> dict:
 
 def _is_widget_cell(cell):
     return "NBGRADER_EXECUTION" in cell.source
+
+
+def check_report(namespace, assignment, item, seed):
+    """The hidden-case Report of one item for a namespace (in process, no printing)."""
+    from autograder.checks import draw_cases, load_spec, run_probe, verify
+    spec = load_spec(assignment)
+    cases = draw_cases(spec.ITEMS[item], hidden=True, seed=seed)
+    return verify(spec.ITEMS[item], cases, run_probe(spec.ITEMS[item], namespace, cases))
+
+
+def mutant_namespace(assignment, code):
+    """The solution namespace with ``code`` (a mutant or unusual version) executed on top."""
+    ns = solution_namespace(assignment)
+    exec(compile(code, f"<{assignment} variant>", "exec"), ns)
+    return ns
