@@ -1,0 +1,476 @@
+"""Checks of the two-layer-network exercise (``solutions/two_layer_net/two_layer_net.ipynb``).
+
+What the learner writes (row-vector batches; every array float64):
+
+    Affine(W, b)        forward(x) -> x @ W + b; backward(dout) -> dx, and sets .dW, .db
+                        x (N, D), W (D, M), b (M,), dout (N, M)
+    Relu()              forward(x), backward(dout); the mask comes from the forward input
+    Sigmoid()           forward(x), backward(dout); uses the stored output y: dx = dout·y(1 − y)
+    SoftmaxWithLoss()   forward(x, t) -> mean cross-entropy (a scalar); t: integer labels (N,)
+                        or one-hot (N, C); backward(dout=1.0) -> dout·(Ŷ − T)/N, shape (N, C)
+    two_layer_loss(params, X, y) -> (loss, grads)     Affine → Relu → Affine → SoftmaxWithLoss
+    train(X, y, hidden, lr, batch_size, steps, seed) -> (params, losses)      mini-batch SGD
+
+Every gradient is compared with a central-difference gradient (h = 1e-5, float64) of the
+reference forward :mod:`autograder.reference.two_layer_net`. ``train`` is checked twice: one
+full-batch step with the same seed and learning rates 0 and η must move every parameter by exactly
+−η·∂L/∂θ (numerical gradient of the reference loss at the starting point), and a full run on
+3-class spirals must reach the stated accuracy, measured by the reference forward on the
+parameters it returns.
+"""
+import numpy as np
+
+from autograder import hints
+from autograder.checks import Item
+from autograder.gradcheck import numerical_gradient, numerical_gradient_array
+from autograder.reference import two_layer_net as ref
+
+#: Forward values and losses: correct code differs from the reference by rounding only
+#: (worst over 200–300 hidden seeds: 2.5e-16); the smallest mutant error on a value check is
+#: 2e-7 (an epsilon of 1e-7 inside the log), so 1e-9 sits two orders of magnitude from each.
+TOL_FORWARD = 1e-9
+#: Gradients vs central differences (h = 1e-5): correct code stays below 1.1e-7 (worst over 300
+#: hidden seeds; the worst entries are tiny softmax gradients near the relative-error floor); the
+#: smallest error of a wrong gradient or update among the mutants is 2.7e-2.
+TOL_GRAD = 1e-5
+
+KINK_GAP = 1e-3
+
+#: The accuracy run of ``train``: 3-class spirals, 100 points per class, angular noise 0.2,
+#: H = 100, η = 1.0, batches of 64, 2000 steps. The solution reached ≥ 97.3% on each of 60
+#: data/initialisation seeds (median 98.5%) and passed on all 200 hidden seeds of the tolerance
+#: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine.
+SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
+TRAIN_ARGS = dict(hidden=100, lr=1.0, batch_size=64, steps=2000)
+MIN_ACCURACY = 0.95
+
+
+def _away_from_kink(rng, shape, scale=1.0):
+    x = rng.standard_normal(shape) * scale
+    small = np.abs(x) < KINK_GAP
+    x[small] = np.where(x[small] < 0, -1, 1) * (KINK_GAP + rng.random(int(small.sum())))
+    return x
+
+
+def _constructed(j, key, label, what):
+    """Was the layer object built? (The constructor's exception is reported under ``key``.)"""
+    k = j.prefix + key
+    if k in j.cap.errors:
+        j.add(label, False, j.cap.errors[k])
+        return False
+    if k not in j.cap.meta:
+        j.add(label, False, f"{what} could not be created.")
+        return False
+    return True
+
+
+def _keep_attr(rec, key, obj, name):
+    """Keep ``obj.<name>`` (a gradient the layer stored) or record that it is missing."""
+    try:
+        value = getattr(obj, name)
+    except Exception as exc:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is missing after backward: {type(exc).__name__}: {exc}")
+        return
+    if value is None:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is None after backward — set it in `backward`.")
+        return
+    rec.keep(key, value)
+
+
+def _scalar(value):
+    """A loss returned as a Python float / NumPy scalar / 0-d array becomes a 0-d array (its dtype kept)."""
+    if isinstance(value, (float, int, np.generic)):
+        return np.asarray(value)
+    return value
+
+
+# ------------------------------------------------------------------ affine
+def _affine_cases(rng, hidden):
+    shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5)]
+    out = []
+    for n, d, m in shapes:
+        out.append(dict(x=rng.standard_normal((n, d)) * 2, W=rng.standard_normal((d, m)),
+                        b=rng.standard_normal(m), dout=rng.standard_normal((n, m))))
+    return out
+
+
+def _affine_probe(rec, case):
+    x, W, b, dout = case["x"], case["W"], case["b"], case["dout"]
+    layer = rec.call("layer", "Affine", W, b)
+    if layer is None:
+        return
+    rec.keep("layer", np.float64(1.0))
+    rec.keep("out", rec.call_method("out", layer, "forward", x))
+    rec.keep("x_after_forward", x)
+    rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
+    _keep_attr(rec, "dW", layer, "dW")
+    _keep_attr(rec, "db", layer, "db")
+    rec.keep("x_after", x)
+    rec.keep("W_after", W)
+    rec.keep("b_after", b)
+    rec.keep("dout_after", dout)
+
+
+def _affine_verify(j, case):
+    x, W, b, dout = case["x"], case["W"], case["b"], case["dout"]
+    n, m = dout.shape
+    if not _constructed(j, "layer", "Affine(W, b) can be created", "`Affine(W, b)`"):
+        return
+    out = j.array("out", "Affine.forward returns a float64 array of shape (N, M)", (n, m), "`forward(x)`")
+    if out is not None:
+        j.close("Affine.forward: x @ W + b", out, ref.affine(x, W, b), TOL_FORWARD)
+    dx = j.array("dx", "Affine.backward returns dx of shape (N, D)", x.shape, "`backward(dout)`")
+    if dx is not None:
+        num = numerical_gradient_array(lambda v: ref.affine(v, W, b), x.copy(), dout)
+        j.gradient("Affine.backward: dx matches the numerical gradient", dx, num, TOL_GRAD,
+                   candidates=[(dout @ W, "dx = dout @ W.T: W is (D, M), dout is (N, M).")]
+                   if W.shape[0] == W.shape[1] else ())
+    dW = j.array("dW", "Affine.dW has the shape of W", W.shape, "`layer.dW`")
+    if dW is not None:
+        num = numerical_gradient_array(lambda v: ref.affine(x, v, b), W.copy(), dout)
+        cands = [(num / n, "dW is a sum over the batch, Xᵀ·dout — do not divide by N here "
+                           "(the 1/N is already in the loss's gradient).")] if n > 1 else []
+        if W.shape[0] == W.shape[1]:
+            cands.append(((dout.T @ x), "dW = x.T @ dout (shape (D, M)), not dout.T @ x."))
+        j.gradient("Affine.backward: dW matches the numerical gradient", dW, num, TOL_GRAD, candidates=cands)
+    db = j.array("db", "Affine.db has the shape of b", b.shape, "`layer.db`")
+    if db is not None:
+        num = numerical_gradient_array(lambda v: ref.affine(x, W, v), b.copy(), dout)
+        cands = [(num / n, "db = dout.sum(axis=0): a sum over the batch, not a mean.")] if n > 1 else []
+        j.gradient("Affine.backward: db matches the numerical gradient", db, num, TOL_GRAD, candidates=cands)
+    j.unchanged("x_after_forward", x, "Affine.forward leaves x unchanged")
+    j.unchanged("x_after", x, "Affine.backward leaves the stored x unchanged")
+    j.unchanged("W_after", W, "Affine leaves W unchanged", "W")
+    j.unchanged("b_after", b, "Affine leaves b unchanged", "b")
+    j.unchanged("dout_after", dout, "Affine.backward leaves dout unchanged", "dout")
+
+
+# ------------------------------------------------------------------ element-wise layers
+def _elementwise_cases(rng, hidden):
+    shapes = [(1, 4), (6, 3), (3, 7)] if hidden else [(4, 5)]
+    xs = [_away_from_kink(rng, s, 2.0) for s in shapes]
+    if hidden:
+        xs.append(rng.choice([-1.0, 1.0], size=(2, 5)) * rng.uniform(20, 800, size=(2, 5)))
+    return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
+
+
+def _layer_probe(cls):
+    def probe(rec, case):
+        x, dout = case["x"], case["dout"]
+        layer = rec.call("layer", cls)
+        if layer is None:
+            return
+        rec.keep("layer", np.float64(1.0))
+        rec.keep("out", rec.call_method("out", layer, "forward", x))
+        rec.keep("x_after_forward", x)
+        rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
+        rec.keep("x_after", x)
+        rec.keep("dout_after", dout)
+    return probe
+
+
+def _layer_verify(cls, forward, candidates):
+    def verify(j, case):
+        x, dout = case["x"], case["dout"]
+        if not _constructed(j, "layer", f"{cls}() can be created", f"`{cls}()`"):
+            return
+        out = j.array("out", f"{cls}.forward returns a float64 array shaped like x", x.shape, "`forward(x)`")
+        if out is not None:
+            expected = forward(x)
+            j.close(f"{cls}.forward values", out, expected, TOL_FORWARD, hint_fn=lambda bad: (
+                "NaN or inf for large |x|: compute without exponentiating a large positive number."
+                if not np.all(np.isfinite(out)) else ""))
+        dx = j.array("dx", f"{cls}.backward returns dx shaped like x", x.shape, "`backward(dout)`")
+        if dx is not None:
+            num = numerical_gradient_array(forward, x.copy(), dout)
+            j.gradient(f"{cls}.backward: dx matches the numerical gradient", dx, num, TOL_GRAD,
+                       dout=dout, x=x, candidates=candidates(x, dout))
+        j.unchanged("x_after_forward", x, f"{cls}.forward leaves x unchanged")
+        j.unchanged("x_after", x, f"{cls}.backward leaves x unchanged")
+        j.unchanged("dout_after", dout, f"{cls}.backward leaves dout unchanged", "dout")
+    return verify
+
+
+def _relu_candidates(x, dout):
+    return [(dout.copy(), "your backward passes dout through everywhere: zero it where the forward "
+                          "input was ≤ 0 (a mask saved in forward, from x — not from the output's sign)."),
+            (dout * (dout > 0), "the mask must come from the forward input (x > 0), not from dout."),
+            (dout * (x <= 0), "the mask is inverted: keep dout where x > 0, zero it where x ≤ 0.")]
+
+
+def _sigmoid_candidates(x, dout):
+    return [(dout * x * (1 - x), "use the stored OUTPUT y = σ(x): dx = dout·y·(1 − y), not dout·x·(1 − x).")]
+
+
+# ------------------------------------------------------------------ softmax with loss
+def _softmax_cases(rng, hidden):
+    # (N, C, one-hot?, spread of the logits, offset of the logits, dout)
+    if hidden:
+        layout = [(1, 2, False, 2.0, 0.0, 1.0), (6, 4, True, 2.0, 0.0, 2.5), (5, 10, False, 3.0, 0.0, 0.7),
+                  (3, 3, False, 3.0, 1000.0, 1.0), (4, 5, True, 3.0, -1000.0, 1.3)]
+    else:
+        layout = [(4, 3, False, 2.0, 0.0, 1.0), (3, 4, True, 2.0, 0.0, 1.0)]
+    out = []
+    for n, c, onehot, spread, offset, dout in layout:
+        x = rng.standard_normal((n, c)) * spread + offset      # offset ±1000: exp overflows
+        labels = rng.integers(0, c, size=n).astype(np.float64)
+        out.append(dict(x=x, labels=labels, onehot=np.float64(onehot), dout=np.float64(dout)))
+    return out
+
+
+def _targets(case):
+    labels = case["labels"].astype(np.int64)
+    return ref.one_hot(labels, case["x"].shape[1]) if case["onehot"] else labels
+
+
+def _softmax_probe(rec, case):
+    x, dout = case["x"], float(case["dout"])
+    t = _targets(case)
+    layer = rec.call("layer", "SoftmaxWithLoss")
+    if layer is None:
+        return
+    rec.keep("layer", np.float64(1.0))
+    rec.keep("loss", _scalar(rec.call_method("loss", layer, "forward", x, t)))
+    if dout == 1.0:
+        dx = rec.call_method("dx", layer, "backward")            # the default dout = 1
+    else:
+        dx = rec.call_method("dx", layer, "backward", dout)
+    rec.keep("dx", dx)
+    rec.keep("x_after", x)
+    rec.keep("t_after", t)
+
+
+def _softmax_verify(j, case):
+    x, dout = case["x"], float(case["dout"])
+    t = _targets(case)
+    n, c = x.shape
+    kind = "one-hot labels" if case["onehot"] else "integer labels"
+    if not _constructed(j, "layer", "SoftmaxWithLoss() can be created", "`SoftmaxWithLoss()`"):
+        return
+    loss = j.array("loss", "SoftmaxWithLoss.forward returns a float64 scalar", (), "`forward(x, t)`")
+    expected = ref.cross_entropy(x, t)
+    if loss is not None:
+        def loss_hint(bad):
+            got = float(loss)
+            if not np.isfinite(got):
+                return "NaN or inf for large logits: subtract each row's maximum before exponentiating."
+            if n > 1 and abs(got - n * expected) <= 1e-9 * abs(n * expected):
+                return "you summed the cross-entropy over the batch: return the MEAN (divide by N)."
+            p = np.exp(ref.log_softmax(x))
+            T = ref.one_hot(t, c) if t.ndim == 1 else t
+            eps = -np.sum(T * np.log(p + 1e-7)) / n
+            if abs(got - eps) <= 1e-6 * abs(eps):
+                return "a constant added inside the log (log(y + 1e-7)) changes the loss; use log-softmax: z − max − log Σ exp(z − max)."
+            return ""
+        j.close(f"SoftmaxWithLoss.forward: mean cross-entropy ({kind})", loss[None], np.array([expected]),
+                TOL_FORWARD, hint_fn=loss_hint)
+    dx = j.array("dx", "SoftmaxWithLoss.backward returns dx of shape (N, C)", x.shape, "`backward(dout)`")
+    if dx is not None:
+        # The loss is unchanged when a row of x is shifted by a constant, and so is its gradient:
+        # differentiate at x − rowmax(x), where a step h = 1e-5 is not rounded away (logits ±1000).
+        shifted = x - x.max(axis=1, keepdims=True)
+        num = dout * numerical_gradient(lambda v: ref.cross_entropy(v, t), shifted.copy())
+        T = ref.one_hot(t, c) if t.ndim == 1 else t
+        p = np.exp(ref.log_softmax(x))
+        cands = []
+        if n > 1:
+            cands.append((dout * (p - T), "divide by the batch size: dx = dout·(Ŷ − T)/N for a MEAN loss."))
+        if dout != 1.0:
+            cands.append(((p - T) / n, "multiply by the upstream gradient `dout` (chain rule)."))
+        j.gradient(f"SoftmaxWithLoss.backward: dx matches the numerical gradient ({kind})", dx, num,
+                   TOL_GRAD, candidates=cands)
+    j.unchanged("x_after", x, "SoftmaxWithLoss leaves x unchanged")
+    j.unchanged("t_after", np.asarray(t), "SoftmaxWithLoss leaves t unchanged", "t")
+
+
+# ------------------------------------------------------------------ the whole network
+def _net_params(rng, d, h, c, scale=1.0):
+    return dict(W1=rng.standard_normal((d, h)) * scale, b1=rng.standard_normal(h) * 0.5,
+                W2=rng.standard_normal((h, c)) * scale, b2=rng.standard_normal(c) * 0.5)
+
+
+def _net_cases(rng, hidden):
+    shapes = [(1, 3, 5, 2), (8, 4, 7, 5), (3, 2, 10, 3), (6, 1, 3, 4)] if hidden else [(5, 2, 4, 3)]
+    out = []
+    for n, d, h, c in shapes:
+        while True:                                   # keep every Z1 away from the ReLU's kink
+            X = rng.standard_normal((n, d))
+            p = _net_params(rng, d, h, c)
+            if np.abs(ref.affine(X, p["W1"], p["b1"])).min() > 1e-3:
+                break
+        out.append(dict(X=X, y=rng.integers(0, c, size=n).astype(np.float64), **p))
+    return out
+
+
+def _net_probe(rec, case):
+    params = {k: case[k] for k in ref.PARAM_NAMES}
+    res = rec.call("res", "two_layer_loss", params, case["X"], case["y"].astype(np.int64))
+    if res is None:
+        return
+    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[1], dict)):
+        rec.fail("res", "`two_layer_loss` must return a pair `(loss, grads)` with `grads` a dict "
+                        "with keys 'W1', 'b1', 'W2', 'b2'.")
+        return
+    rec.keep("loss", _scalar(res[0]))
+    for k in ref.PARAM_NAMES:
+        if k in res[1]:
+            rec.keep("d" + k, res[1][k])
+        else:
+            rec.fail("d" + k, f"`grads` has no key {k!r}.")
+    for k in ref.PARAM_NAMES:
+        rec.keep(k + "_after", params[k])
+    rec.keep("X_after", case["X"])
+
+
+def _net_verify(j, case):
+    X, y = case["X"], case["y"].astype(np.int64)
+    params = {k: case[k].copy() for k in ref.PARAM_NAMES}
+    if j.prefix + "res" in j.cap.errors:
+        j.add("two_layer_loss returns (loss, grads)", False, j.cap.errors[j.prefix + "res"])
+        return
+    loss = j.array("loss", "two_layer_loss: the loss is a float64 scalar", (), "the loss")
+    if loss is not None:
+        j.close("two_layer_loss: loss value", loss[None], np.array([ref.loss(params, X, y)]), TOL_FORWARD)
+    n = X.shape[0]
+    for k in ref.PARAM_NAMES:
+        g = j.array("d" + k, f"grads['{k}'] has the shape of {k}", params[k].shape, f"grads['{k}']")
+        if g is None:
+            continue
+
+        def f(v, k=k):
+            p = dict(params)
+            p[k] = v
+            return ref.loss(p, X, y)
+        num = numerical_gradient(f, params[k].copy())
+        cands = [(n * num, "the gradient is N times too large: the loss is a MEAN over the batch.")] if n > 1 else []
+        j.gradient(f"two_layer_loss: grads['{k}'] matches the numerical gradient", g, num, TOL_GRAD,
+                   candidates=cands)
+    for k in ref.PARAM_NAMES:
+        j.unchanged(k + "_after", case[k], "two_layer_loss leaves the parameters unchanged", k)
+    j.unchanged("X_after", X, "two_layer_loss leaves X unchanged", "X")
+
+
+# ------------------------------------------------------------------ training
+def _sgd_cases(rng, hidden):
+    out = []
+    # One full-batch step (batch_size = N): (N, classes, hidden, lr)
+    for n, c, h, lr in ([(20, 3, 6, 0.7), (9, 2, 4, 0.05)] if hidden else [(12, 3, 5, 0.5)]):
+        X = rng.standard_normal((n, 2))
+        y = np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)]).astype(np.float64)
+        out.append(dict(kind=np.float64(0), X=X, y=y, hidden=np.float64(h), lr=np.float64(lr),
+                        seed=np.float64(rng.integers(0, 2**31))))
+    # A full run on spirals.
+    X, y = ref.spirals(**SPIRAL, seed=int(rng.integers(0, 2**31)))
+    out.append(dict(kind=np.float64(1), X=X, y=y.astype(np.float64),
+                    seed=np.float64(rng.integers(0, 2**31))))
+    return out
+
+
+def _keep_params(rec, prefix, res):
+    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[0], dict)):
+        rec.fail(prefix, "`train` must return a pair `(params, losses)` with `params` a dict "
+                         "with keys 'W1', 'b1', 'W2', 'b2'.")
+        return
+    params, losses = res
+    for k in ref.PARAM_NAMES:
+        if k in params:
+            rec.keep(f"{prefix}/{k}", params[k])
+        else:
+            rec.fail(f"{prefix}/{k}", f"`params` has no key {k!r}.")
+    try:
+        rec.keep(f"{prefix}/losses", np.asarray(losses, dtype=np.float64).reshape(-1))
+    except Exception as exc:
+        rec.fail(f"{prefix}/losses", f"the losses could not be read as numbers: {type(exc).__name__}: {exc}")
+
+
+def _sgd_probe(rec, case):
+    X, y, seed = case["X"], case["y"].astype(np.int64), int(case["seed"])
+    if case["kind"] == 0:
+        h, n = int(case["hidden"]), X.shape[0]
+        _keep_params(rec, "zero", rec.call("zero", "train", X.copy(), y.copy(), h, 0.0, n, 1, seed))
+        _keep_params(rec, "step", rec.call("step", "train", X.copy(), y.copy(), h, float(case["lr"]), n, 1, seed))
+    else:
+        _keep_params(rec, "run", rec.call("run", "train", X, y, seed=seed, **TRAIN_ARGS))
+        rec.keep("X_after", X)
+
+
+def _shapes(d, h, c):
+    return {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
+
+
+def _get_params(j, prefix, shapes, what):
+    if j.prefix + prefix in j.cap.errors:
+        j.add(f"train returns (params, losses) {what}", False, j.cap.errors[j.prefix + prefix])
+        return None
+    out = {}
+    for k, s in shapes.items():
+        a = j.array(f"{prefix}/{k}", f"train returns params['{k}'] of shape (D, H), (H,), (H, C), (C,)",
+                    s, f"params['{k}'] {what}")
+        if a is None:
+            return None
+        out[k] = a
+    return out
+
+
+def _sgd_verify(j, case):
+    X, y = case["X"], case["y"].astype(np.int64)
+    c = int(y.max()) + 1
+    if case["kind"] == 0:
+        h, lr = int(case["hidden"]), float(case["lr"])
+        p0 = _get_params(j, "zero", _shapes(2, h, c), "(lr = 0)")
+        p1 = _get_params(j, "step", _shapes(2, h, c), f"(lr = {lr:g})")
+        if p0 is None or p1 is None:
+            return
+        losses = j.cap.arrays.get(j.prefix + "step/losses")
+        ok = losses is not None and losses.shape == (1,)
+        j.add("train returns one loss per step", ok,
+              "" if ok else f"after 1 step `losses` has shape {None if losses is None else losses.shape}; expected (1,).")
+        if ok:
+            j.close("train: losses[0] is the batch loss before the update", losses, np.array([ref.loss(p0, X, y)]),
+                    TOL_FORWARD, hint_fn=lambda bad: "record the loss of the batch computed with the parameters "
+                                                       "BEFORE the update (the one two_layer_loss returns).")
+        for k in ref.PARAM_NAMES:
+            def f(v, k=k):
+                p = dict(p0)
+                p[k] = v
+                return ref.loss(p, X, y)
+            num = numerical_gradient(f, p0[k].copy())
+            moved = (p0[k] - p1[k]) / lr
+            j.gradient(f"one full-batch step (batch_size = N) moves {k} by −lr·∂L/∂{k}",
+                       moved, num, TOL_GRAD,
+                       candidates=[(-num, "the update has the wrong sign: θ ← θ − lr·∂L/∂θ (go DOWN the gradient)."),
+                                   (num / lr, "the step ignores `lr`: θ ← θ − lr·∂L/∂θ."),
+                                   (np.zeros_like(num), "the runs with lr = 0 and lr = η moved the parameters "
+                                    "alike: the update must use `lr` (and batch_size = N must mean the whole data set).")])
+    else:
+        d = X.shape[1]
+        p = _get_params(j, "run", _shapes(d, TRAIN_ARGS["hidden"], c), "")
+        if p is None:
+            return
+        losses = j.cap.arrays.get(j.prefix + "run/losses")
+        steps = TRAIN_ARGS["steps"]
+        ok = losses is not None and losses.shape == (steps,) and bool(np.all(np.isfinite(losses)))
+        j.add("train returns `steps` finite losses", ok,
+              "" if ok else f"`losses` has shape {None if losses is None else losses.shape} "
+                            f"(expected ({steps},)) or contains NaN/inf.")
+        acc = ref.accuracy(p, X, y) if all(np.all(np.isfinite(v)) for v in p.values()) else 0.0
+        args = ", ".join(f"{k}={v}" for k, v in TRAIN_ARGS.items())
+        j.add(f"train reaches ≥ {MIN_ACCURACY:.0%} training accuracy on 3-class spirals ({args})",
+              acc >= MIN_ACCURACY,
+              f"accuracy of the returned parameters (reference forward): {acc:.1%}; "
+              f"needed ≥ {MIN_ACCURACY:.0%}.",
+              hint="check the update sign, that each step uses a fresh random mini-batch, and the "
+                   "He initialisation W ~ N(0, 2/fan_in) described above.")
+        j.unchanged("X_after", X, "train leaves X unchanged", "X")
+
+
+ITEMS = {item.name: item for item in [
+    Item("affine", ("Affine",), _affine_cases, _affine_probe, _affine_verify),
+    Item("relu_layer", ("Relu",), _elementwise_cases, _layer_probe("Relu"),
+         _layer_verify("Relu", ref.relu, _relu_candidates)),
+    Item("sigmoid_layer", ("Sigmoid",), _elementwise_cases, _layer_probe("Sigmoid"),
+         _layer_verify("Sigmoid", ref.sigmoid, _sigmoid_candidates)),
+    Item("softmax_with_loss", ("SoftmaxWithLoss",), _softmax_cases, _softmax_probe, _softmax_verify),
+    Item("two_layer_net", ("two_layer_loss",), _net_cases, _net_probe, _net_verify),
+    Item("sgd", ("train",), _sgd_cases, _sgd_probe, _sgd_verify),
+]}

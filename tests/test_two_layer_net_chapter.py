@@ -1,0 +1,111 @@
+"""The numbers the two-layer-network chapter shows equal what independent code computes.
+
+The page (book/two_layer_net.ipynb) prints them through ``dnnbook.two_layer_net``; here each is
+recomputed another way: with central differences (``autograder.gradcheck``), with the exercise
+solution's layers (``course.solution_namespace``), or from closed-form counts.
+"""
+import numpy as np
+import pytest
+
+import course
+from autograder.gradcheck import numerical_gradient
+from autograder.reference import two_layer_net as ref
+from dnnbook import two_layer_net as tln
+
+
+@pytest.fixture(scope="module")
+def sol():
+    return course.solution_namespace("two_layer_net")
+
+
+def _case(seed=0, N=6, D=3, H=5, C=4):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(N, D))
+    y = rng.integers(0, C, size=N)
+    return tln.init_params(D, H, C, rng), X, y
+
+
+def test_shape_table_matches_the_solution(sol):
+    N, D, H, C = 5, 2, 4, 3
+    shapes = {name: shape for name, _, shape in tln.shape_table(N, D, H, C)}
+    rng = np.random.default_rng(1)
+    params = {"W1": rng.normal(size=(D, H)), "b1": rng.normal(size=H),
+              "W2": rng.normal(size=(H, C)), "b2": rng.normal(size=C)}
+    loss, grads = sol["two_layer_loss"](params, rng.normal(size=(N, D)), rng.integers(0, C, size=N))
+    for k in ["W1", "b1", "W2", "b2"]:
+        assert shapes[k] == params[k].shape
+        assert shapes[f"∂L/∂{k}"] == grads[k].shape
+    assert shapes["L"] == np.shape(loss) == ()
+    assert shapes["Z1"] == shapes["A1"] == shapes["δ1 = ∂L/∂Z1"] == shapes["∂L/∂A1"] == (N, H)
+    assert shapes["Z2"] == shapes["Ŷ"] == shapes["T"] == shapes["δ2 = ∂L/∂Z2"] == (N, C)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_matrix_form_gradients(seed, sol):
+    params, X, y = _case(seed)
+    loss, grads, _ = tln.forward_backward(params, X, y)
+    col = tln.column_form_grads(params, X, y)
+    sol_loss, sol_grads = sol["two_layer_loss"]({k: v.copy() for k, v in params.items()}, X, y)
+    assert loss == pytest.approx(ref.loss(params, X, y), rel=1e-12)
+    assert loss == pytest.approx(sol_loss, rel=1e-12)
+    for k in ["W1", "b1", "W2", "b2"]:
+        num = numerical_gradient(lambda v: ref.loss({**params, k: v}, X, y), params[k].copy())
+        np.testing.assert_allclose(grads[k], num, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(grads[k], sol_grads[k], rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(col[k], sol_grads[k], rtol=1e-10, atol=1e-14)
+
+
+def test_label_formats_and_shift_shown_on_the_page():
+    params, X, y = _case(0)
+    _, _, cache = tln.forward_backward(params, X, y)
+    Z2 = cache["Z2"]
+    p = np.exp(Z2 - Z2.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    by_hand = -np.mean(np.log(p[np.arange(len(y)), y]))
+    assert ref.cross_entropy(Z2, y) == pytest.approx(by_hand, rel=1e-12)
+    assert ref.cross_entropy(Z2, ref.one_hot(y, 4)) == pytest.approx(by_hand, rel=1e-12)
+    assert ref.cross_entropy(Z2 + 1000.0, y) == pytest.approx(by_hand, rel=1e-10)
+
+
+def test_training_run_shown_on_the_page(sol):
+    X, y = ref.spirals(100, 3, noise=0.2, seed=1)
+    params, losses = tln.train(X, y, hidden=100, lr=1.0, batch_size=64, steps=2000, seed=0)
+    assert losses.shape == (2000,)
+    scores = np.maximum(X @ params["W1"] + params["b1"], 0) @ params["W2"] + params["b2"]
+    assert np.mean(scores.argmax(1) == y) == ref.accuracy(params, X, y) >= 0.95
+    # the first recorded loss is the loss of the first batch at the initial parameters
+    rng = np.random.default_rng(0)
+    init = tln.init_params(2, 100, 3, rng)
+    idx = rng.choice(300, size=64, replace=False)
+    assert losses[0] == pytest.approx(sol["two_layer_loss"](init, X[idx], y[idx])[0], rel=1e-12)
+
+
+def test_forward_and_reverse_mode_costs():
+    N, D, H, C = 300, 2, 100, 3
+    cost = tln.cost_comparison(N, D, H, C)
+    P = D * H + H + H * C + C
+    assert cost["n_params"] == P
+    forward_pass = N * D * H + N * H * C
+    assert cost["macs_reverse"] == forward_pass + N * H * C + N * H * C + N * D * H
+    assert cost["macs_forward"] == forward_pass + P * (N * D * H + 2 * N * H * C)
+    assert cost["stored_reverse"] == 2 * N * H + N * C
+    assert cost["max_difference"] < 1e-12
+
+
+def test_forward_mode_gradient_is_the_gradient():
+    params, X, y = _case(3, N=4, D=2, H=3, C=3)
+    g = tln.forward_mode(params, X, y, tln.MacCounter())
+    for k in ["W1", "b1", "W2", "b2"]:
+        num = numerical_gradient(lambda v: ref.loss({**params, k: v}, X, y), params[k].copy())
+        np.testing.assert_allclose(g[k], num, rtol=1e-6, atol=1e-9)
+
+
+def test_deep_versus_wide_piece_counts():
+    for k, units, deep, wide in tln.deep_vs_wide(8):
+        assert units == 2 * k and deep == 2 ** k and wide == 2 * k + 1
+        # independent count: the k-fold tent has a breakpoint at every multiple of 2^-k in (0, 1)
+        x = np.arange(2 ** k + 1) / 2 ** k
+        f = x.copy()
+        for _ in range(k):
+            f = np.where(f <= 0.5, 2 * f, 2 - 2 * f)
+        assert set(np.round(f, 12)) == {0.0, 1.0}          # alternates 0, 1, 0, ... at the breakpoints
