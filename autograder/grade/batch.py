@@ -213,7 +213,8 @@ class Batch:
             res.verdicts[nb_name][gid] = Verdict(gid, report.passed, text)
 
     # ------------------------------------------------------------------ the whole batch
-    def run(self, submissions, progress=None):
+    def run(self, submissions, progress=None, on_result=None):
+        """Grade every submission; ``on_result(res)`` is called as each one finishes."""
         results = []
         with ThreadPoolExecutor(self.workers) as pool:
             futures = {pool.submit(self.grade, sub): sub for sub in submissions}
@@ -229,6 +230,8 @@ class Batch:
                         self._fail_all(res, nb_name, "not graded: internal grader error")
                         res.stage[nb_name] = None
                 results.append(res)
+                if on_result:
+                    on_result(res)
                 if progress:
                     progress.update(res)
         return sorted(results, key=lambda r: r.student)

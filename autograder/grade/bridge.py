@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import sqlite3
-import subprocess
-import sys
+import threading
 from pathlib import Path
 
 import nbformat
@@ -58,41 +58,69 @@ class InjectVerdicts(Preprocessor):
         return nb, resources
 
 
-def stage(course: Path, staging: Path, assignment, results, released_paths: dict, timestamps: dict):
-    """Write nbgrader's input for this batch: ``staging/submitted/<student>/<assignment>/`` and
-    ``staging/verdicts/<student>/<notebook>.json``."""
-    for res in results:
-        sdir = staging / "submitted" / res.student / assignment
-        vdir = staging / "verdicts" / res.student
+class Writer:
+    """The single writer to the gradebook: a thread that stages each finished result and runs
+    nbgrader's autograde for that student (through ``NbGraderAPI``, in this process), while the
+    sandboxes keep working on the next submissions."""
+
+    def __init__(self, course: Path, assignment, staging: Path, released_paths: dict,
+                 timestamps: dict, db_url=None):
+        import warnings
+
+        from nbgrader.apps.api import NbGraderAPI
+        from sqlalchemy.exc import SAWarning
+        # nbgrader's own harmless "not in session" warnings (seen with SQLAlchemy 2.0 and 2.1)
+        warnings.filterwarnings("ignore", category=SAWarning)
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config.loader import PyFileConfigLoader
+
+        self.course, self.assignment, self.staging = course, assignment, staging
+        self.released_paths, self.timestamps = released_paths, timestamps
+        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+        cfg.CourseDirectory.root = str(course)
+        cfg.CourseDirectory.submitted_directory = os.path.relpath(staging / "submitted", course)
+        cfg.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+        cfg.InjectVerdicts.verdicts_dir = str(staging / "verdicts")
+        if db_url:
+            cfg.CourseDirectory.db_url = db_url
+        self.api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+        self.failures: dict[str, str] = {}
+        self.logs: list[str] = []
+        self._queue: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="gradebook-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, res):
+        self._queue.put(res)
+
+    def close(self):
+        self._queue.put(None)
+        self._thread.join()
+
+    def _loop(self):
+        while (res := self._queue.get()) is not None:
+            try:
+                self._stage(res)
+                out = self.api.autograde(self.assignment, res.student, force=True, create=True)
+                self.logs.append(f"== {res.student}\n{out.get('log', '')}")
+                if not out.get("success"):
+                    self.failures[res.student] = (out.get("error") or "nbgrader autograde failed")[-2000:]
+            except Exception as exc:                  # recorded; the integrity check reports it
+                self.failures[res.student] = f"{type(exc).__name__}: {exc}"
+
+    def _stage(self, res):
+        sdir = self.staging / "submitted" / res.student / self.assignment
+        vdir = self.staging / "verdicts" / res.student
         sdir.mkdir(parents=True, exist_ok=True)
         vdir.mkdir(parents=True, exist_ok=True)
         for nb_name, verdicts in res.verdicts.items():
-            src = res.stage.get(nb_name) or released_paths[nb_name]
+            # an unreadable or missing notebook is graded as the released blank: every cell 0
+            src = res.stage.get(nb_name) or self.released_paths[nb_name]
             shutil.copyfile(src, sdir / nb_name)
             (vdir / f"{Path(nb_name).stem}.json").write_text(json.dumps(
                 {gid: {"passed": v.passed, "text": v.text} for gid, v in verdicts.items()}))
-        if timestamps.get(res.student):
-            (sdir / "timestamp.txt").write_text(timestamps[res.student])
-
-
-def autograde(course: Path, staging: Path, assignment, db_url=None, log=None):
-    """Run nbgrader's autograde (sanitize + inject + save grades) on the staged batch."""
-    bindir = Path(sys.executable).parent
-    rel = os.path.relpath(staging / "submitted", course)
-    args = [str(bindir / "nbgrader"), "autograde", assignment, "--force",
-            f"--CourseDirectory.root={course}",
-            f"--CourseDirectory.submitted_directory={rel}",
-            f"--InjectVerdicts.verdicts_dir={staging / 'verdicts'}",
-            "--Autograde.autograde_preprocessors=" + json.dumps(AUTOGRADE_PREPROCESSORS)]
-    if db_url:
-        args.append(f"--CourseDirectory.db_url={db_url}")
-    env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}",
-               PYTHONWARNINGS="ignore")
-    proc = subprocess.run(args, cwd=course, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)
-    if log is not None:
-        log.write(proc.stdout)
-    return proc
+        if self.timestamps.get(res.student):
+            (sdir / "timestamp.txt").write_text(self.timestamps[res.student])
 
 
 def db_url_of(course: Path, db_url=None):

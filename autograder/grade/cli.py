@@ -129,25 +129,25 @@ def main(argv=None):
         print(f"sandbox: {why}", file=sys.stderr)
         released = {nb: nbformat.read(release / nb, as_version=4) for nb in notebooks}
         batch = Batch(args.assignment, released, Sandbox(mode, lib, limits), seed, work, args.workers)
-        started = time.monotonic()
-        progress = Progress(len(subs), not args.no_progress)
-        results = batch.run(list(subs.values()), progress)
-        t_sandbox = time.monotonic() - started
-
         staging = course / ".grader" / f"{args.assignment}-{os.getpid()}"
+        started = time.monotonic()
         try:
-            bridge.stage(course, staging, args.assignment, results,
-                         {nb: release / nb for nb in notebooks},
-                         {s: sub.timestamp for s, sub in subs.items()})
-            proc = bridge.autograde(course, staging, args.assignment, args.db, log)
+            writer = bridge.Writer(course, args.assignment, staging, {nb: release / nb for nb in notebooks},
+                                   {s: sub.timestamp for s, sub in subs.items()}, args.db)
+            progress = Progress(len(subs), not args.no_progress)
+            results = batch.run(list(subs.values()), progress, on_result=writer.submit)
+            t_sandbox = time.monotonic() - started
+            writer.close()
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             try:
                 (course / ".grader").rmdir()
             except OSError:
                 pass
+        log.write("\n".join(writer.logs) + "\n")
         db_url = bridge.db_url_of(course, args.db)
-        problems = [] if proc.returncode == 0 else [f"nbgrader autograde exited {proc.returncode}"]
+        problems = [f"{s}: nbgrader autograde failed: {e.strip().splitlines()[-1] if e.strip() else e}"
+                    for s, e in writer.failures.items()]
         problems += bridge.integrity(db_url, args.assignment, results)
         scores = bridge.read_scores(db_url, args.assignment, [r.student for r in results])
         outputs.write_csv(out / "grades.csv", args.assignment, results, scores)

@@ -1,8 +1,13 @@
-"""Helpers for the book "How Deep Neural Networks Learn".
+"""Helpers for the book "How Deep Neural Networks Learn" (one module per chapter, plus shared ones).
 
-``activations``  analytic derivatives of the activation functions, for plots and widgets
-                 (the forwards live in ``autograder.reference.activations``)
-``plots``        shared matplotlib styling and the "function and its derivative" figure
+Shared:
+``plots``        matplotlib styling and the "function and its derivative" figure
 ``widgets``      ``param_slider``: the one slider helper every chapter uses
+``graphs``       drawing a computation graph with forward values and backward gradients
+
+Per chapter (figures, worked examples and the book's own derivative code):
+``learning_types``, ``activations``, ``computation_graphs``, ``chain_rule``, ``xor``,
+``two_layer_net`` — the forward definitions live in ``autograder.reference``.
 """
-__all__ = ["activations", "plots", "widgets"]
+__all__ = ["plots", "widgets", "graphs", "learning_types", "activations", "computation_graphs",
+           "chain_rule", "xor", "two_layer_net"]
