@@ -71,3 +71,24 @@ def toc_pages(repo_root: Path) -> list[str]:
     for part in toc.get("parts") or []:
         walk(part.get("chapters"))
     return [str(Path(p).with_suffix("")) if Path(p).suffix in (".md", ".ipynb") else p for p in pages]
+
+
+# Tests sharing an expensive fixture must run in the same pytest-xdist worker, or each worker
+# would build it again: the book (``built_book``), one course per assignment (test_exercises),
+# the release check and the grader's batch run.
+_MODULE_GROUPS = {"test_release", "test_grader"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "built_book" in item.fixturenames:
+            group = "book"
+        elif module == "test_exercises":
+            group = f"exercises-{params.get('graded')}"
+        elif module in _MODULE_GROUPS:
+            group = module
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))

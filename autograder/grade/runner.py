@@ -112,6 +112,8 @@ def main(in_dir, out_dir):
             status = "timeout"
         except MemoryError:
             status = "memory"
+        except Exception as exc:                  # e.g. results too large to save (RLIMIT_FSIZE)
+            status = f"error: {type(exc).__name__}"
         finally:
             signal.alarm(0)
         _write_json(out_dir / "items" / f"{name}.status.json",
