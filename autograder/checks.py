@@ -263,6 +263,40 @@ class Judge:
         self.add(label, True)
         return arr
 
+    SCALAR_TYPES = ("float", "numpy.float64", "numpy.ndarray", "numpy.float32", "numpy.float16")
+
+    def scalar(self, key, label, what="the loss"):
+        """The single float64 number (a float, np.float64 or 0-d array) the probe kept under
+        ``key``, as a float, or ``None`` after recording why not."""
+        k = self.prefix + key
+        if k in self.cap.errors:
+            self.add(label, False, self.cap.errors[k])
+            return None
+        info = self.cap.meta.get(k)
+        if info is None:
+            self.add(label, False, f"{what} was not produced.")
+            return None
+        typ = info.get("type", "?").replace("builtins.", "")
+        shape = tuple(info.get("shape", (None,)))
+        if typ not in self.SCALAR_TYPES:
+            self.add(label, False, f"{what} is a {typ}; return a single float (e.g. `np.mean(...)`).",
+                     hint=_hints.type_hint(typ, ()) if typ == "NoneType" else "")
+            return None
+        if shape != ():
+            self.add(label, False, f"{what} has shape {shape}; the loss is a single number (shape ()).",
+                     hint="reduce with np.sum / np.mean over every axis (no `axis=` argument).")
+            return None
+        if info.get("dtype") != "float64":
+            self.add(label, False, f"{what} has dtype {info.get('dtype')}; it must be float64.",
+                     hint=_hints.dtype_hint(info.get("dtype")))
+            return None
+        arr = self.cap.arrays.get(k)
+        if arr is None:
+            self.add(label, False, f"{what} could not be read back.")
+            return None
+        self.add(label, True)
+        return float(arr)
+
     def close(self, label, got, ref, tol, name="yours", ref_name="expected", hint_fn=None):
         """Pass if every entry's relative error (see :func:`relative_error`) is within ``tol``."""
         err = relative_error(got, ref)

@@ -39,34 +39,7 @@ TOL_GRAD = 1e-5
 # ------------------------------------------------------------------ shared probe / verify code
 def _scalar(j, key, label, what):
     """The loss the probe kept under ``key`` as a float, or None after recording why not."""
-    k = j.prefix + key
-    if k in j.cap.errors:
-        j.add(label, False, j.cap.errors[k])
-        return None
-    info = j.cap.meta.get(k)
-    if info is None:
-        j.add(label, False, f"{what} was not produced.")
-        return None
-    typ = info.get("type", "?").replace("builtins.", "")
-    shape = tuple(info.get("shape", (None,)))
-    if typ not in ("float", "numpy.float64", "numpy.ndarray", "numpy.float32", "numpy.float16"):
-        j.add(label, False, f"{what} is a {typ}; return a single float (e.g. `np.mean(...)`).",
-              hint=hints.type_hint(typ, ()) if typ == "NoneType" else "")
-        return None
-    if shape != ():
-        j.add(label, False, f"{what} has shape {shape}; the loss is a single number (shape ()).",
-              hint="reduce with np.sum / np.mean over every axis (no `axis=` argument).")
-        return None
-    if info.get("dtype") != "float64":
-        j.add(label, False, f"{what} has dtype {info.get('dtype')}; it must be float64.",
-              hint=hints.dtype_hint(info.get("dtype")))
-        return None
-    arr = j.cap.arrays.get(k)
-    if arr is None:
-        j.add(label, False, f"{what} could not be read back.")
-        return None
-    j.add(label, True)
-    return float(arr)
+    return j.scalar(key, label, what)
 
 
 def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, num: (), shifted=()):
