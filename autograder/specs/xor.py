@@ -1,0 +1,463 @@
+"""Checks of the XOR exercise (``solutions/xor/xor.ipynb``).
+
+Functions the learner writes (row-vector batches, sigmoid units everywhere):
+
+    xor_forward(X, W1, b1, W2, b2) -> (h, y_hat)         X (N, 2), W1 (2, 2), b1 (2,),
+                                                          W2 (2, 1), b2 (1,); h (N, 2), y_hat (N, 1)
+    xor_backward(X, y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)   (a dict with those keys is accepted)
+                                         gradients of L = 1/2 * sum_n (y_hat_n - y_n)^2, y (N, 1)
+    train_xor(W1, b1, W2, b2, lr, epochs) -> ((W1, b1, W2, b2), losses)
+                                         full-batch gradient descent on the four XOR patterns;
+                                         losses[t] = L before update t + 1, shape (epochs,)
+    random_init(rng, scale) -> (W1, b1, W2, b2)   weights from the Generator ``rng`` times ``scale``,
+                                                  biases zero
+
+Every gradient (and every gradient-descent step) is compared with central differences of the
+reference loss in :mod:`autograder.reference.xor`; the trusted side never runs the learner's
+forward to judge training — it evaluates the returned parameters with the reference forward.
+"""
+import numpy as np
+
+from autograder.checks import Item
+from autograder.gradcheck import numerical_gradient
+from autograder.reference import xor as ref
+
+#: Forward values: correct code differs from the reference by rounding (< 1e-15 measured over
+#: 300 hidden seeds); the closest mutant (W1 transposed in the forward) is off by > 1e-2.
+TOL_FORWARD = 1e-9
+#: Gradients vs central differences (h = 1e-5): correct code <= 2e-9 over 300 seeds (measured);
+#: mutants >= 3e-2.
+TOL_GRAD = 1e-6
+#: Short training runs vs a reference trajectory of gradient-descent steps built from numerical
+#: gradients (Richardson-extrapolated central differences): correct code <= 1e-10 over 200 seeds
+#: (measured); the closest mutant (W2 updated before the hidden delta) is off by >= 2e-4 on its
+#: worst check and >= 1e-5 on every check it fails.
+TOL_STEP = 1e-7
+#: Two hidden units are "identical" if their parameters differ by at most this (relative to the
+#: largest parameter, at least 1): correct code gives exactly 0 (200 seeds); a 1e-14 asymmetry put
+#: in on purpose grows to at most 3e-11 over the hidden runs (<= 200 epochs), so rounding noise on
+#: another BLAS cannot fail it; symmetry-breaking bugs give >= 4e-4.
+TOL_SYMMETRY = 1e-9
+
+#: The long training run of the ``train`` item: learning rate and epochs. From the initial
+#: parameters below the reference reaches L ~ 1e-3 and every |y_hat - y| < 0.04 (measured);
+#: the check asks for |y_hat - y| < 0.4 on all four patterns.
+TRAIN_LR = 2.0
+TRAIN_EPOCHS = 1500
+MARGIN = 0.4
+#: Seeds of np.random.default_rng whose N(0, 1) weights / N(0, 0.25) biases train to 100%
+#: accuracy with TRAIN_LR and TRAIN_EPOCHS (measured; about 40% of seeds get stuck instead).
+GOOD_SEEDS = (0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 22, 23, 24, 26, 31, 33, 34, 36, 37, 39)
+
+PARAMS = ("W1", "b1", "W2", "b2")
+SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
+
+
+def good_init(seed):
+    r = np.random.default_rng(seed)
+    return {"W1": r.normal(size=(2, 2)), "b1": r.normal(size=2) * 0.5,
+            "W2": r.normal(size=(2, 1)), "b2": r.normal(size=1) * 0.5}
+
+
+def _params(rng, scale=1.0):
+    return {"W1": rng.normal(size=(2, 2)) * scale, "b1": rng.normal(size=2) * scale,
+            "W2": rng.normal(size=(2, 1)) * scale, "b2": rng.normal(size=1) * scale}
+
+
+def _fixed_params():
+    return {"W1": np.array([[0.6, -0.3], [-0.4, 0.7]]), "b1": np.array([0.1, -0.2]),
+            "W2": np.array([[0.8], [-0.5]]), "b2": np.array([0.3])}
+
+
+def _batch(rng, n):
+    """n rows: XOR patterns (binary) or real-valued points, at random."""
+    if rng.random() < 0.5:
+        return ref.X_XOR[rng.choice(4, size=n, replace=False)].copy()
+    return rng.uniform(-1.5, 1.5, size=(n, 2))
+
+
+def _args(case):
+    return [case[k] for k in PARAMS]
+
+
+def _unpack4(res, prefix="d"):
+    """(a, b, c, d) from a 4-tuple/list or a dict keyed dW1.. (or W1..); None if neither."""
+    if isinstance(res, dict):
+        try:
+            return [res[prefix + k] if prefix + k in res else res[k] for k in PARAMS]
+        except KeyError:
+            return None
+    if isinstance(res, (tuple, list)) and len(res) == 4:
+        return list(res)
+    return None
+
+
+def _as_array(v):
+    """A list of numbers (e.g. losses appended in a loop) becomes a float64 array."""
+    if isinstance(v, (list, tuple)):
+        try:
+            return np.array(v, dtype=np.float64)
+        except Exception:
+            return v
+    return v
+
+
+# ------------------------------------------------------------------------------ forward
+def _forward_cases(rng, hidden):
+    if not hidden:
+        return [dict(X=ref.X_XOR.copy(), **_fixed_params())]
+    out = [dict(X=_batch(rng, n), **_params(rng, rng.uniform(0.5, 3))) for n in (1, 2, 3, 4)]
+    out.append(dict(X=rng.uniform(-2, 2, size=(3, 2)), **_params(rng, 200.0)))   # saturated units
+    return out
+
+
+def _forward_probe(rec, case):
+    res = rec.call("fwd", "xor_forward", case["X"], *_args(case))
+    pair = isinstance(res, (tuple, list)) and len(res) == 2
+    rec.keep("pair", np.float64(pair or res is None))
+    rec.keep("h", res[0] if pair else None)
+    rec.keep("y_hat", res[1] if pair else None)
+    for k in ("X", *PARAMS):
+        rec.keep(k + "_after", case[k])
+
+
+def _forward_verify(j, case):
+    X = case["X"]
+    n = X.shape[0]
+    if j.cap.arrays.get(j.prefix + "pair", np.zeros(())).item() != 1.0:
+        j.add("xor_forward returns (h, y_hat)", False, "`xor_forward` must return a pair `(h, y_hat)`.")
+        return
+    if j.prefix + "fwd" in j.cap.errors:
+        j.add("xor_forward runs", False, j.cap.errors[j.prefix + "fwd"])
+        return
+    h_ref, y_ref = ref.xor_forward(X, *_args(case))
+    h = j.array("h", "xor_forward: h is a float64 array of shape (N, 2)", (n, 2), "h")
+    if h is not None:
+        j.close("xor_forward: h = sigmoid(X @ W1 + b1)", h, h_ref, TOL_FORWARD, hint_fn=lambda bad: (
+            "use X @ W1 (W1[i, j] connects input i to hidden unit j), not X @ W1.T."
+            if np.allclose(h, ref.sigmoid(X @ case["W1"].T + case["b1"])) else
+            "apply the sigmoid to X @ W1 + b1." if np.allclose(h, X @ case["W1"] + case["b1"]) else ""))
+    y = j.array("y_hat", "xor_forward: y_hat is a float64 array of shape (N, 1)", (n, 1), "y_hat")
+    if y is not None:
+        j.close("xor_forward: y_hat = sigmoid(h @ W2 + b2)", y, y_ref, TOL_FORWARD, hint_fn=lambda bad: (
+            "the output unit is a sigmoid too: y_hat = sigmoid(h @ W2 + b2)."
+            if np.allclose(y, h_ref @ case["W2"] + case["b2"]) else ""))
+    for k in ("X", *PARAMS):
+        j.unchanged(k + "_after", case[k], "xor_forward leaves its inputs unchanged", k)
+
+
+# ------------------------------------------------------------------------------ backward
+def _backward_cases(rng, hidden):
+    if not hidden:
+        return [dict(X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), **_fixed_params())]
+    out = []
+    for n in (1, 2, 3, 4):
+        out.append(dict(X=_batch(rng, n), y=rng.integers(0, 2, size=(n, 1)).astype(np.float64),
+                        **_params(rng, rng.uniform(0.5, 2.5))))
+    out.append(dict(X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), **_params(rng, 1.0)))
+    return out
+
+
+def _backward_probe(rec, case):
+    res = rec.call("bwd", "xor_backward", case["X"], case["y"], *_args(case))
+    grads = _unpack4(res)
+    rec.keep("four", np.float64(grads is not None or res is None))
+    for k, g in zip(PARAMS, grads or [None] * 4):
+        rec.keep("d" + k, g)
+    for k in ("X", "y", *PARAMS):
+        rec.keep(k + "_after", case[k])
+
+
+def _numerical_grads(X, y, p, richardson=False):
+    """{name: dL/dname} by central differences of the reference loss (h = 1e-5). With
+    ``richardson``, (4·D(h) − D(2h)) / 3 at h = 1e-3 cancels the h² error: ~1e-12 accurate,
+    used to build reference gradient-descent trajectories."""
+    out = {}
+    for k in PARAMS:
+        def f(v, k=k):
+            q = dict(p)
+            q[k] = v
+            return ref.loss(X, y, q["W1"], q["b1"], q["W2"], q["b2"])
+        x = np.array(p[k], dtype=np.float64, copy=True)
+        if richardson:
+            out[k] = (4 * numerical_gradient(f, x, 1e-3) - numerical_gradient(f, x, 2e-3)) / 3
+        else:
+            out[k] = numerical_gradient(f, x)
+    return out
+
+
+def _wrong_candidates(X, y, p):
+    """Known wrong gradients, built from numerical error signals (no analytic backward here):
+    delta_out = dL/dz2 and delta_hidden = dL/dz1 are central differences w.r.t. the
+    pre-activations z2 = h @ W2 + b2 and z1 = X @ W1 + b1."""
+    W1, b1, W2, b2 = (p[k] for k in PARAMS)
+    z1 = X @ W1 + b1
+    h = ref.sigmoid(z1)
+
+    def from_z1(z):
+        return 0.5 * float(np.sum((ref.sigmoid(ref.sigmoid(z) @ W2 + b2) - y) ** 2))
+
+    def from_z2(z):
+        return 0.5 * float(np.sum((ref.sigmoid(z) - y) ** 2))
+
+    d_h = numerical_gradient(from_z1, z1.copy())
+    d_o = numerical_gradient(from_z2, (h @ W2 + b2).copy())
+    y_hat = ref.sigmoid(h @ W2 + b2)
+    raw = y_hat - y                                             # delta_out without sigma'
+    raw_h = (raw @ W2.T) * h * (1 - h)
+    swapped_h = (d_o @ W2[::-1].T) * h * (1 - h)               # hidden units mixed up
+    n = X.shape[0]
+    msg_raw = ("δ_out must include the output sigmoid's derivative: "
+               "δ_out = (ŷ − y)·ŷ(1 − ŷ), not just ŷ − y.")
+    msg_swap = ("hidden unit j's error signal must use ITS OWN outgoing weight W2[j]: "
+                "δ_hidden = (δ_out @ W2.T) * h * (1 − h).")
+    return {
+        "W1": [(d_h.T @ X, "dW1 = X.T @ δ_hidden, shape (inputs, hidden); δ_hidden.T @ X has the "
+                           "same shape here (2 × 2) but swaps inputs and hidden units."),
+               (X.T @ raw_h, msg_raw), (X.T @ swapped_h, msg_swap)],
+        "b1": [(d_h.mean(axis=0), "the loss is a SUM over the batch: db1 = δ_hidden.sum(axis=0), not the mean.")
+               ] * (n > 1) + [(raw_h.sum(axis=0), msg_raw), (swapped_h.sum(axis=0), msg_swap)],
+        "W2": [(h.T @ raw, msg_raw)],
+        "b2": [(d_o.mean(axis=0), "the loss is a SUM over the batch: db2 = δ_out.sum(axis=0), not the mean.")
+               ] * (n > 1) + [(raw.sum(axis=0), msg_raw)],
+    }
+
+
+def _backward_verify(j, case):
+    X, y = case["X"], case["y"]
+    if j.prefix + "bwd" in j.cap.errors:
+        j.add("xor_backward runs", False, j.cap.errors[j.prefix + "bwd"])
+        return
+    if j.cap.arrays.get(j.prefix + "four", np.zeros(())).item() != 1.0:
+        j.add("xor_backward returns (dW1, db1, dW2, db2)", False,
+              "`xor_backward` must return a tuple `(dW1, db1, dW2, db2)` (or a dict with those keys).")
+        return
+    p = {k: case[k] for k in PARAMS}
+    num = _numerical_grads(X, y, p)
+    cands = _wrong_candidates(X, y, p)
+    for k in PARAMS:
+        g = j.array("d" + k, f"xor_backward: d{k} is a float64 array shaped like {k}", SHAPES[k], f"d{k}")
+        if g is not None:
+            j.gradient(f"xor_backward: d{k} matches the numerical gradient", g, num[k], TOL_GRAD,
+                       candidates=cands[k])
+    for k in ("X", "y", *PARAMS):
+        j.unchanged(k + "_after", case[k], "xor_backward leaves its inputs unchanged", k)
+
+
+# ------------------------------------------------------------------------------ train
+def _reference_trajectory(p, lr, epochs):
+    """Gradient descent with numerical gradients of the reference loss: (losses, final params)."""
+    p = {k: np.array(v, dtype=np.float64, copy=True) for k, v in p.items()}
+    losses = []
+    for _ in range(epochs):
+        losses.append(ref.loss(ref.X_XOR, ref.Y_XOR, *_args(p)))
+        g = _numerical_grads(ref.X_XOR, ref.Y_XOR, p, richardson=True)
+        p = {k: p[k] - lr * g[k] for k in PARAMS}
+    return np.array(losses), p
+
+
+def _train_cases(rng, hidden):
+    def short(params, lr, epochs):
+        return dict(**params, lr=np.float64(lr), epochs=np.float64(epochs), long=np.float64(0))
+
+    def long(seed):
+        return dict(**good_init(seed), lr=np.float64(TRAIN_LR), epochs=np.float64(TRAIN_EPOCHS),
+                    long=np.float64(1))
+    if not hidden:
+        return [short(_fixed_params(), 0.5, 3), long(0)]
+    out = [short(_params(rng, rng.uniform(0.3, 2)), rng.uniform(0.2, 3.0), int(rng.integers(1, 7)))
+           for _ in range(3)]
+    out.append(long(int(rng.choice(GOOD_SEEDS[1:]))))
+    return out
+
+
+def _train_probe(rec, case):
+    res = rec.call("train", "train_xor", *_args(case), float(case["lr"]), int(case["epochs"]))
+    ok = isinstance(res, (tuple, list)) and len(res) == 2
+    params = _unpack4(res[0], prefix="") if ok else None
+    rec.keep("shape_ok", np.float64((ok and params is not None) or res is None))
+    for k, v in zip(PARAMS, params or [None] * 4):
+        rec.keep(k, v)
+    rec.keep("losses", _as_array(res[1]) if ok else None)
+    for k in PARAMS:
+        rec.keep(k + "_after", case[k])
+
+
+def _train_verify(j, case):
+    if j.prefix + "train" in j.cap.errors:
+        j.add("train_xor runs", False, j.cap.errors[j.prefix + "train"])
+        return
+    if j.cap.arrays.get(j.prefix + "shape_ok", np.zeros(())).item() != 1.0:
+        j.add("train_xor returns ((W1, b1, W2, b2), losses)", False,
+              "`train_xor` must return a pair: the tuple `(W1, b1, W2, b2)` and the array `losses`.")
+        return
+    lr, epochs, is_long = float(case["lr"]), int(case["epochs"]), bool(case["long"])
+    got = {k: j.array(k, f"train_xor returns {k} shaped {SHAPES[k]}", SHAPES[k], k) for k in PARAMS}
+    losses = j.array("losses", "train_xor returns losses of shape (epochs,)", (epochs,), "losses")
+    for k in PARAMS:
+        j.unchanged(k + "_after", case[k], "train_xor leaves the initial parameters unchanged", k)
+    if any(v is None for v in got.values()) or losses is None:
+        return
+    init = {k: case[k] for k in PARAMS}
+    if not is_long:
+        ref_losses, ref_p = _reference_trajectory(init, lr, epochs)
+        j.close("train_xor: losses[t] is L = ½Σ(ŷ − y)² before update t + 1", losses, ref_losses, TOL_STEP,
+                ref_name="expected", hint_fn=lambda bad: _loss_hint(losses, ref_losses, init, lr, epochs))
+        step = lambda bad: _step_hint(got, init, lr, epochs)                  # noqa: E731
+        for k in PARAMS:
+            j.close(f"train_xor: {k} after a few gradient-descent steps θ ← θ − η·∂L/∂θ",
+                    got[k], ref_p[k], TOL_STEP, ref_name="expected", hint_fn=step)
+        return
+    # The long run: judged with the reference forward on the returned parameters.
+    _, y_hat = ref.xor_forward(ref.X_XOR, *_args(got))
+    err = np.abs(y_hat - ref.Y_XOR).ravel()
+    j.add("train_xor solves XOR: 100% accuracy, every |ŷ − y| < 0.4 (reference forward)",
+          bool(np.all(err < MARGIN)),
+          f"after {epochs} epochs with η = {lr:g} the reference forward on your parameters gives "
+          f"ŷ = {np.round(y_hat.ravel(), 3).tolist()} for targets {ref.Y_XOR.ravel().tolist()}.")
+    l0 = ref.loss(ref.X_XOR, ref.Y_XOR, *_args(init))
+    j.close("train_xor: losses[0] is the loss of the initial parameters", losses[:1], np.array([l0]),
+            TOL_STEP, ref_name="expected")
+    finite = bool(np.all(np.isfinite(losses)))
+    j.add("train_xor: the loss decreases overall (last < 5% of first, last <= min of the first half)",
+          finite and losses[-1] < 0.05 * losses[0] and losses[-1] <= losses[: epochs // 2].min(),
+          f"losses[0] = {losses[0]:.4g}, losses[-1] = {losses[-1]:.4g}.")
+    l_end = ref.loss(ref.X_XOR, ref.Y_XOR, *_args(got))
+    j.add("train_xor: the last loss agrees with the returned parameters",
+          finite and l_end <= losses[-1] + 1e-12 and l_end >= 0.95 * losses[-1],
+          f"L of the returned parameters is {l_end:.6g}; losses[-1] = {losses[-1]:.6g} "
+          "(it should be the loss one step earlier, slightly larger).")
+
+
+def _loss_hint(losses, ref_losses, init, lr, epochs):
+    if np.allclose(losses, 2 * ref_losses) or np.allclose(losses, 0.5 * ref_losses):
+        return "L = ½ Σ (ŷ − y)², a sum over the four patterns with the factor ½ (not a mean)."
+    if epochs > 1 and np.allclose(losses[:-1], ref_losses[1:]):
+        return "record the loss BEFORE each update: losses[0] is the loss of the initial parameters."
+    return ""
+
+
+def _step_hint(got, init, lr, epochs):
+    """Recognise gradient ascent, an ignored learning rate and no update at all."""
+    def same(p):
+        return all(np.allclose(got[k], p[k], rtol=1e-6, atol=1e-9) for k in PARAMS)
+    if same(init):
+        return "the parameters did not change: update them in every epoch."
+    if same(_reference_trajectory(init, -lr, epochs)[1]):
+        return "your parameters moved UP the gradient: the update is θ ← θ − η·∂L/∂θ."
+    if lr != 1.0 and same(_reference_trajectory(init, 1.0, epochs)[1]):
+        return "the learning rate was ignored: multiply each gradient by lr."
+    return ("compare one step by hand: recompute the forward pass with the CURRENT parameters in "
+            "every epoch, and update all four arrays with the gradients of that forward pass.")
+
+
+# ------------------------------------------------------------------------------ symmetry
+def _symmetric(rng, scale):
+    a = rng.normal(size=2) * scale
+    if abs(a[0] - a[1]) < 0.3:                      # inputs weighted differently
+        a[1] = a[0] + 0.5
+    return {"W1": np.stack([a, a], axis=1), "b1": np.full(2, rng.normal() * scale),
+            "W2": np.full((2, 1), rng.normal() * scale + 0.5), "b2": rng.normal(size=1) * scale}
+
+
+def _symmetry_cases(rng, hidden):
+    if not hidden:
+        p = {"W1": np.array([[0.3, 0.3], [-0.4, -0.4]]), "b1": np.array([0.1, 0.1]),
+             "W2": np.array([[0.7], [0.7]]), "b2": np.array([-0.2])}
+        return [dict(**p, X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), lr=np.float64(2.0),
+                     epochs=np.float64(300), seed=np.float64(0), scale=np.float64(0.5))]
+    out = []
+    for n in (1, 3, 4):
+        out.append(dict(**_symmetric(rng, rng.uniform(0.3, 1.5)), X=rng.uniform(-1.5, 1.5, size=(n, 2)),
+                        y=rng.integers(0, 2, size=(n, 1)).astype(np.float64),
+                        lr=np.float64(rng.uniform(0.5, 3.0)), epochs=np.float64(int(rng.integers(100, 200))),
+                        seed=np.float64(int(rng.integers(1, 10**6))), scale=np.float64(rng.uniform(0.1, 2))))
+    # All-zero weights into the hidden layer; (all-zero everywhere is an exact stationary point on
+    # XOR: nothing would move at all).
+    z = {"W1": np.zeros((2, 2)), "b1": np.zeros(2), "W2": np.full((2, 1), 0.5), "b2": np.zeros(1)}
+    out.append(dict(**z, X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), lr=np.float64(1.0),
+                    epochs=np.float64(100), seed=np.float64(7), scale=np.float64(1.0)))
+    return out
+
+
+def _symmetry_probe(rec, case):
+    args = _args(case)
+    grads = _unpack4(rec.call("bwd", "xor_backward", case["X"], case["y"], *args))
+    for k, g in zip(PARAMS, grads or [None] * 4):
+        rec.keep("d" + k, g)
+    res = rec.call("train", "train_xor", *args, float(case["lr"]), int(case["epochs"]))
+    params = _unpack4(res[0], prefix="") if isinstance(res, (tuple, list)) and len(res) == 2 else None
+    for k, v in zip(PARAMS, params or [None] * 4):
+        rec.keep("t" + k, v)
+    seed, scale = int(case["seed"]), float(case["scale"])
+    for key, s, sc in (("ia", seed, scale), ("ib", seed, scale), ("ic", seed + 1, scale), ("id", seed, 2 * scale)):
+        init = _unpack4(rec.call("init_" + key, "random_init", np.random.default_rng(s), sc), prefix="")
+        for k, v in zip(PARAMS, init or [None] * 4):
+            rec.keep(f"{key}{k}", v)
+
+
+def _gap(p):
+    """Largest difference between the two hidden units' parameters, relative to the scale."""
+    W1, b1, W2 = p["W1"], p["b1"], p["W2"]
+    diff = max(np.abs(W1[:, 0] - W1[:, 1]).max(), abs(b1[0] - b1[1]), abs(W2[0, 0] - W2[1, 0]))
+    scale = max(1.0, float(max(np.abs(W1).max(), np.abs(b1).max(), np.abs(W2).max())))
+    return float(diff) / scale if np.isfinite(diff) else np.inf
+
+
+def _symmetry_verify(j, case):
+    def arrays(prefix, label, what, call):
+        if j.prefix + call in j.cap.errors:
+            j.add(f"{label} runs", False, j.cap.errors[j.prefix + call])
+            return None
+        got = {k: j.array(prefix + k, f"{label}: {what}{k} has shape {SHAPES[k]}", SHAPES[k], what + k)
+               for k in PARAMS}
+        return None if any(v is None for v in got.values()) else got
+
+    d = arrays("d", "xor_backward", "d", "bwd")
+    if d is not None:
+        g = _gap(d)
+        j.add("xor_backward at identical hidden units gives both units the same gradient",
+              g <= TOL_SYMMETRY, f"the two hidden units' gradients differ by {g:.3g} (relative).",
+              error=g, tol=TOL_SYMMETRY,
+              hint="" if g <= TOL_SYMMETRY else "column j of dW1 belongs to hidden unit j: dW1 = X.T @ δ_hidden "
+              "(not δ_hidden.T @ X, which has the same 2 × 2 shape).")
+    t = arrays("t", "train_xor", "", "train")
+    if t is not None:
+        g = _gap(t)
+        j.add("train_xor from identical hidden units keeps them identical", g <= TOL_SYMMETRY,
+              f"after {int(case['epochs'])} epochs from equal hidden units, they differ by {g:.3g} (relative). "
+              "With correct gradients two units that start equal receive equal updates forever.",
+              error=g, tol=TOL_SYMMETRY,
+              hint="" if g <= TOL_SYMMETRY else "a bug treats the hidden units differently — check "
+              "that dW1 = X.T @ δ_hidden and that every parameter is updated.")
+        moved = any(not np.array_equal(t[k], case[k]) for k in PARAMS)
+        j.add("train_xor changes the parameters", moved, "the returned parameters equal the initial ones.")
+    a, b, c, dd = (arrays(x, "random_init", "", "init_" + x) for x in ("ia", "ib", "ic", "id"))
+    if a is None or b is None or c is None or dd is None:
+        return
+    scale = float(case["scale"])
+    j.add("random_init draws the weights from rng (same seed, same weights)",
+          all(np.array_equal(a[k], b[k]) for k in PARAMS),
+          "two calls with Generators of the same seed gave different values.",
+          hint="draw with the Generator you are given (`rng.normal(...)`), not with np.random.")
+    j.add("random_init: another seed gives other weights",
+          not np.array_equal(a["W1"], c["W1"]), "Generators with different seeds gave the same W1.")
+    j.add("random_init: biases are zero", all(np.all(a[k] == 0) for k in ("b1", "b2")),
+          "b1 and b2 must be zeros.")
+    j.add("random_init: weights are proportional to scale",
+          all(np.allclose(dd[k], 2 * a[k], rtol=1e-12, atol=0) for k in ("W1", "W2"))
+          and np.abs(a["W1"]).max() > 0,
+          f"with scale {2 * scale:.3g} the weights should be exactly twice those drawn with scale {scale:.3g} "
+          "from the same seed.")
+    g = _gap(a)
+    j.add("random_init: the two hidden units start different (symmetry broken)", g > 1e-6,
+          f"the two hidden units' initial parameters differ by only {g:.3g}.")
+
+
+ITEMS = {item.name: item for item in [
+    Item("forward", ("xor_forward",), _forward_cases, _forward_probe, _forward_verify),
+    Item("backward", ("xor_backward",), _backward_cases, _backward_probe, _backward_verify),
+    Item("train", ("train_xor",), _train_cases, _train_probe, _train_verify),
+    Item("symmetry", ("xor_backward", "train_xor", "random_init"), _symmetry_cases, _symmetry_probe,
+         _symmetry_verify),
+]}
