@@ -43,22 +43,24 @@ def main():
                 for label, (err, t, _) in errors(course.check_report(ns, assignment, item, seed)).items():
                     worst[(item, label)] = max(worst[(item, label)], err)
                     tol[(item, label)] = t
-        best = {}
+        best = {}          # check label -> (smallest decisive error over seeds, mutant)
         caught = 0
         for name, (item, code, *_) in mutants.MUTANTS.items():
             mns = course.mutant_namespace(assignment, code)
-            smallest, failed_any = {}, True
+            failed_every_seed = True
             for seed in range(max(3, args.seeds // 10)):
                 report = course.check_report(mns, assignment, item, seed)
-                failed_any &= not report.passed
-                for label, (err, t, passed) in errors(report).items():
-                    if not passed:
-                        smallest[label] = min(smallest.get(label, float("inf")), err)
-            caught += failed_any
-            for label, err in smallest.items():
-                key = (item, label)
-                if err < best.get(key, (float("inf"), ""))[0]:
-                    best[key] = (err, name)
+                failed_every_seed &= not report.passed
+                # the check that decides: the failed one furthest past its tolerance; a failed
+                # type/shape/dtype check (no error value) decides outright and is not a margin
+                failing = [o for o in report.outcomes if not o.passed]
+                if not failing or any(o.error is None for o in failing):
+                    continue
+                decisive = max(failing, key=lambda o: o.error / o.tol)
+                key = (item, decisive.label)
+                if decisive.error < best.get(key, (float("inf"), ""))[0]:
+                    best[key] = (decisive.error, name)
+            caught += failed_every_seed
         print(f"\n== {assignment}: {len(mutants.MUTANTS)} mutants, {caught} caught on every seed "
               f"({args.seeds} seeds for the solution)")
         print(f"{'item':18s} {'check':58s} {'worst correct':>13s} {'tolerance':>9s} {'best mutant':>11s}")
