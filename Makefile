@@ -2,12 +2,13 @@
 #   make book       set everything up, build the book into _build/html
 #   make test       set everything up, run the whole test suite
 #   make exercises  regenerate exercises/ from solutions/ with nbgrader
+#   make bench      time serial nbgrader autograde vs the sandboxed batch grader
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-dev book test exercises serve clean lock assets
+.PHONY: setup setup-dev book test exercises serve clean lock assets bench
 
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
@@ -36,6 +37,9 @@ serve:
 
 test: setup-dev
 	$(BIN)/python -m pytest
+
+bench: setup-dev
+	$(BIN)/python benchmarks/bench_grading.py
 
 exercises: setup
 	$(BIN)/python -m autograder.release

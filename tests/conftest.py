@@ -28,10 +28,39 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+def shared_once(tmp_path_factory, name, produce):
+    """``produce(folder)`` run once per test session, however many pytest-xdist workers ask:
+    the first runs it under a lock and stores its JSON result; the others wait and reuse it.
+    (xdist's ``loadgroup`` cannot keep such tests together: its groups have no effect with
+    pytest 9.) The result of a failed ``produce`` is not stored, so each worker reports it."""
+    import fcntl
+    import json
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / f"shared-{name}"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / "result.json"
+        if done.exists():
+            return json.loads(done.read_text())
+        folder.mkdir(exist_ok=True)
+        result = produce(folder)
+        done.write_text(json.dumps(result))
+        return result
+
+
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> SimpleNamespace:
     """Build the book from clean; return ``html`` (Path), ``log`` (str), ``seconds`` (float)."""
-    out = tmp_path_factory.mktemp("book")
+    info = shared_once(tmp_path_factory, "book", _build_book)
+    if info["problem"]:
+        pytest.fail(info["problem"], pytrace=False)
+    return SimpleNamespace(html=Path(info["html"]), log=info["log"], seconds=info["seconds"],
+                           output=Path(info["output"]))
+
+
+def _build_book(out: Path) -> dict:
     jb = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(jb), "build", "--all", "--warningiserror", "--keep-going",
            "--path-output", str(out), str(REPO_ROOT)]
@@ -44,13 +73,11 @@ def built_book(tmp_path_factory) -> SimpleNamespace:
     (out / "build.log").write_text(log)
     problems = [line for line in log.splitlines() if _PROBLEM.search(line)]
     html = out / "_build" / "html"
+    problem = ""
     if proc.returncode != 0 or problems or not (html / "index.html").is_file():
-        pytest.fail(
-            f"book build failed (rc={proc.returncode}, {len(problems)} warning/error lines):\n"
-            + "\n".join(problems[:50]) + "\n--- log tail ---\n" + "\n".join(log.splitlines()[-40:]),
-            pytrace=False,
-        )
-    return SimpleNamespace(html=html, log=log, seconds=seconds, output=out)
+        problem = (f"book build failed (rc={proc.returncode}, {len(problems)} warning/error lines):\n"
+                   + "\n".join(problems[:50]) + "\n--- log tail ---\n" + "\n".join(log.splitlines()[-40:]))
+    return {"html": str(html), "log": log, "seconds": seconds, "output": str(out), "problem": problem}
 
 
 def toc_pages(repo_root: Path) -> list[str]:
@@ -71,24 +98,3 @@ def toc_pages(repo_root: Path) -> list[str]:
     for part in toc.get("parts") or []:
         walk(part.get("chapters"))
     return [str(Path(p).with_suffix("")) if Path(p).suffix in (".md", ".ipynb") else p for p in pages]
-
-
-# Tests sharing an expensive fixture must run in the same pytest-xdist worker, or each worker
-# would build it again: the book (``built_book``), one course per assignment (test_exercises),
-# the release check and the grader's batch run.
-_MODULE_GROUPS = {"test_release", "test_grader"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        if "built_book" in item.fixturenames:
-            group = "book"
-        elif module == "test_exercises":
-            group = f"exercises-{params.get('graded')}"
-        elif module in _MODULE_GROUPS:
-            group = module
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -12,6 +12,7 @@ import importlib
 import pytest
 
 import course
+from conftest import shared_once
 
 ASSIGNMENTS = [a for a in course.REPO.joinpath("solutions").iterdir()
                if (course.REPO / "tests" / "mutants" / f"{a.name}.py").exists()]
@@ -24,10 +25,17 @@ def _slug(name):
 
 @pytest.fixture(scope="module", params=ASSIGNMENTS)
 def graded(request, tmp_path_factory):
-    """Submit solution, blank, mutants and unusual versions; autograde them all in one run."""
+    """Submit solution, blank, mutants and unusual versions; autograde them all in one run
+    (once per session, whichever xdist worker gets there first)."""
     assignment = request.param
+    info = shared_once(tmp_path_factory, f"exercises-{assignment}",
+                       lambda folder: _grade_all(assignment, folder))
+    return assignment, info["expected"], info["scores"], info["proc"]
+
+
+def _grade_all(assignment, folder):
     mutants = importlib.import_module(f"mutants.{assignment}")
-    course_dir = course.make_course(tmp_path_factory.mktemp(assignment), [assignment])
+    course_dir = course.make_course(folder, [assignment])
     expected = {}
     points = course.max_points(assignment)
     for notebook in course.notebooks(assignment):
@@ -48,12 +56,13 @@ def graded(request, tmp_path_factory):
     expected["solution"] = ("solution", dict(points))
     expected["blank"] = ("unmodified exercise", {g: 0.0 for g in points})
     proc = course.nbgrader(course_dir, "autograde", assignment, "--force", check=False)
-    return assignment, expected, course.scores(course_dir, assignment), proc
+    return {"expected": expected, "scores": course.scores(course_dir, assignment),
+            "proc": {"returncode": proc.returncode, "stdout": proc.stdout[-5000:]}}
 
 
 def test_grading_run_does_not_crash(graded):
     assignment, expected, scores, proc = graded
-    assert proc.returncode == 0, proc.stdout[-3000:]
+    assert proc["returncode"] == 0, proc["stdout"][-3000:]
     assert set(scores) == set(expected), "every submission must be in the gradebook"
 
 

@@ -6,13 +6,16 @@ import nbformat
 import pytest
 
 import course
+from conftest import shared_once
 
 ASSIGNMENTS = sorted(p.name for p in (course.REPO / "solutions").iterdir() if p.is_dir())
 
 
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory):
-    return course.make_course(tmp_path_factory.mktemp("release"), ASSIGNMENTS)
+    from pathlib import Path
+    return Path(shared_once(tmp_path_factory, "release",
+                            lambda folder: str(course.make_course(folder, ASSIGNMENTS))))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

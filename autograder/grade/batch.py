@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -54,6 +55,18 @@ class Result:
             self.status, self.reason = status, reason
         elif reason and status == self.status and reason not in self.reason:
             self.reason = f"{self.reason}; {reason}" if self.reason else reason
+
+
+#: A number printed with 3 or more decimals: in a hidden verdict it may be (or reveal) a hidden
+#: input, e.g. a hidden slope in a check's detail ("between 0.149352·dout and 1·dout"), a ratio
+#: in a hint, or an array the student's own exception message printed. The relative-error and
+#: tolerance figures (``1.2e-03``) and counts/indices are kept.
+_PRECISE_NUMBER = re.compile(r"(?<![\w.])[-+]?\d*\.\d{3,}(?:[eE][-+]?\d+)?")
+
+
+def redact_numbers(text):
+    """Hidden verdicts are shown to the learner: replace precise numbers with ``…``."""
+    return _PRECISE_NUMBER.sub("…", text)
 
 
 def student_seed(batch_seed, student):
@@ -207,7 +220,7 @@ class Batch:
             except Exception as exc:       # unreadable or malformed results: never a pass
                 report = Report(item.name, [Outcome("results readable", False,
                                                     f"the results could not be read ({type(exc).__name__})")])
-            text = report.text(values=False)
+            text = redact_numbers(report.text(values=False))
             if cell_problem and not report.passed:
                 text += f"\n  note: {cell_problem}."
             res.verdicts[nb_name][gid] = Verdict(gid, report.passed, text)

@@ -85,6 +85,7 @@ class Writer:
             cfg.CourseDirectory.db_url = db_url
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         self.failures: dict[str, str] = {}
+        self._ids: dict = {}                             # notebook -> released NotebookNode
         self.logs: list[str] = []
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="gradebook-writer", daemon=True)
@@ -108,6 +109,11 @@ class Writer:
             except Exception as exc:                  # recorded; the integrity check reports it
                 self.failures[res.student] = f"{type(exc).__name__}: {exc}"
 
+    def _released(self, nb_name):
+        if nb_name not in self._ids:
+            self._ids[nb_name] = nbformat.read(self.released_paths[nb_name], as_version=4)
+        return self._ids[nb_name]
+
     def _stage(self, res):
         sdir = self.staging / "submitted" / res.student / self.assignment
         vdir = self.staging / "verdicts" / res.student
@@ -116,11 +122,57 @@ class Writer:
         for nb_name, verdicts in res.verdicts.items():
             # an unreadable or missing notebook is graded as the released blank: every cell 0
             src = res.stage.get(nb_name) or self.released_paths[nb_name]
-            shutil.copyfile(src, sdir / nb_name)
+            _copy_for_nbgrader(src, sdir / nb_name, self._released(nb_name))
             (vdir / f"{Path(nb_name).stem}.json").write_text(json.dumps(
                 {gid: {"passed": v.passed, "text": v.text} for gid, v in verdicts.items()}))
         if self.timestamps.get(res.student):
             (sdir / "timestamp.txt").write_text(self.timestamps[res.student])
+
+
+def _grade_id(cell):
+    meta = cell.get("metadata", {}).get("nbgrader")
+    return meta.get("grade_id") if isinstance(meta, dict) else None
+
+
+def _copy_for_nbgrader(src, dst, released):
+    """Copy a notebook for nbgrader in a shape nbgrader can grade. The host has already recorded
+    any tampering and computed the verdicts; nbgrader only has to store them, but it rejects or
+    misreads some tampered notebooks:
+
+    * it leaves a duplicated cell with an empty ``nbgrader`` dict ("old version of the nbgrader
+      metadata format") and a cell with an unknown ``grade_id`` without one ("nbgrader cell does
+      not have a grade_id"), then fails that student's autograde (every cell 0): so ``nbgrader``
+      metadata is kept only on cells with a released ``grade_id``, on the LAST copy of each (the
+      one DeduplicateIds keeps);
+    * it scores a deleted test cell 0 whatever the verdict: so released test cells missing from
+      the copy are re-inserted (after the cell that precedes them in the release)."""
+    nb = nbformat.read(src, as_version=4)
+    known = {_grade_id(c) for c in released.cells} - {None}
+    seen, changed = set(), False
+    for cell in reversed(nb.cells):
+        if "nbgrader" not in cell.get("metadata", {}):
+            continue
+        gid = _grade_id(cell)
+        if gid in known and gid not in seen:
+            seen.add(gid)
+            continue
+        del cell.metadata["nbgrader"]
+        changed = True
+    previous = None
+    for ref in released.cells:
+        gid = _grade_id(ref)
+        meta = ref.metadata.get("nbgrader", {})
+        if gid and meta.get("grade") and not meta.get("solution") and gid not in seen:
+            at = next((i + 1 for i, c in enumerate(nb.cells) if previous and _grade_id(c) == previous),
+                      len(nb.cells))
+            nb.cells.insert(at, nbformat.from_dict(ref))
+            seen.add(gid)
+            changed = True
+        previous = gid or previous
+    if changed:
+        nbformat.write(nb, dst)
+    else:
+        shutil.copyfile(src, dst)
 
 
 def db_url_of(course: Path, db_url=None):

@@ -25,11 +25,43 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE_UID = 61000           # sandbox uid = BASE_UID + worker slot (when the grader is root)
+BASE_UID = 61000           # sandbox uids: BASE_UID .. BASE_UID + MAX_UIDS - 1 (when the grader is root)
+MAX_UIDS = 1000
+_UIDS: dict[int, int] = {}     # worker slot -> uid reserved by this process
+_UID_LOCKS: dict[int, object] = {}
+_UID_MUTEX = threading.Lock()
+
+
+def slot_uid(slot):
+    """The unprivileged uid of a worker slot, reserved for this process's lifetime with an
+    ``flock`` on ``<tmp>/dnn-grade-uids/<uid>.lock``. Two grader runs at once (two courses, two
+    assignments, parallel tests) used to share ``BASE_UID + slot``: each run's ``_kill_uid`` then
+    SIGKILLed the other's sandboxes (a correct submission ended "crashed"), and they shared one
+    RLIMIT_NPROC budget."""
+    import fcntl
+    import tempfile
+    with _UID_MUTEX:
+        if slot in _UIDS:
+            return _UIDS[slot]
+        folder = Path(tempfile.gettempdir()) / "dnn-grade-uids"
+        folder.mkdir(mode=0o755, exist_ok=True)
+        for uid in range(BASE_UID, BASE_UID + MAX_UIDS):
+            if uid in _UID_LOCKS:
+                continue
+            f = open(folder / f"{uid}.lock", "a")
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.close()
+                continue
+            _UID_LOCKS[uid], _UIDS[slot] = f, uid
+            return uid
+        raise RuntimeError(f"no free sandbox uid in {BASE_UID}..{BASE_UID + MAX_UIDS - 1}")
 
 
 @dataclass
@@ -90,6 +122,9 @@ class Sandbox:
         L = self.limits
         args = [_which("bwrap"), "--unshare-all", "--die-with-parent", "--new-session",
                 "--hostname", "sandbox", "--proc", "/proc", "--dev", "/dev",
+                # bwrap's /dev is a tmpfs the sandbox uid owns, as big as half the RAM: give
+                # /dev/shm its own small tmpfs and make the rest of /dev read-only
+                "--size", str(L.tmp), "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
                 "--size", str(L.tmp), "--tmpfs", "/tmp"]
         for p in ("/usr", "/etc"):
             args += ["--ro-bind", p, p]
@@ -113,7 +148,7 @@ class Sandbox:
 
     def command(self, job: Path, slot: int, program=None):
         """(argv, env, cwd) that run the job's runner (or ``program``) under this sandbox mode."""
-        uid = BASE_UID + slot
+        uid = slot_uid(slot) if self.root else BASE_UID + slot
         if self.mode == "bwrap":
             if self.root:
                 # Root binds what the sandbox needs into the job's stage folder (inside a private
@@ -162,7 +197,7 @@ class Sandbox:
     def prepare(self, job: Path, slot: int):
         (job / "out").mkdir(parents=True, exist_ok=True)
         if self.root:
-            uid = BASE_UID + slot
+            uid = slot_uid(slot)
             os.chmod(job, 0o755)
             for d, _, files in os.walk(job / "in"):
                 os.chmod(d, 0o755)
@@ -197,7 +232,7 @@ class Sandbox:
         finally:
             log.close()
             if self.root:
-                _kill_uid(BASE_UID + slot)       # nothing of the job may outlive it
+                _kill_uid(slot_uid(slot))       # nothing of the job may outlive it
         tail = (job / "sandbox.log").read_bytes()[-2000:].decode("utf-8", "replace")
         return RunResult(proc.returncode, time.monotonic() - start, killed, tail)
 
@@ -207,7 +242,7 @@ class Sandbox:
         except ProcessLookupError:
             pass
         if self.root:
-            _kill_uid(BASE_UID + slot)
+            _kill_uid(slot_uid(slot))
 
 
 def _tree_size(path: Path, stop_at):

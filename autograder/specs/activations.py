@@ -121,10 +121,10 @@ def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backwar
             got = dx[at_kink]
             ok = bool(np.all(np.isfinite(got)) and np.all(got >= lo - 1e-12) and np.all(got <= hi + 1e-12))
             j.add(f"{bwd} at the kink x = 0", ok,
-                  "" if ok else f"at x = 0, dx must be finite and between {left:g}·dout and "
-                                f"{right:g}·dout (any value there is a valid subgradient).",
+                  "" if ok else "at x = 0, dx must be finite and between (left slope)·dout and "
+                                "(right slope)·dout (any value there is a valid subgradient).",
                   hint="" if ok else "at x = 0 the function has a kink: use the left or the right slope.",
-                  where="" if ok else f"your dx there: {_fmt_list(got)}")
+                  where="" if ok else f"slopes {left:g} and {right:g}; your dx there: {_fmt_list(got)}")
 
     return Item(name, (fwd, bwd) if backward else (fwd,),
                 _elementwise_cases(params, kink is not None if zeros is None else zeros),
