@@ -229,9 +229,9 @@ class Judge:
         self.report.outcomes.append(Outcome(label, bool(passed), detail, error, tol, hint, where))
         return bool(passed)
 
-    def array(self, key, label, shape, what="the result"):
-        """The float64 ndarray of the given shape that the probe kept under ``key``, or ``None``
-        after recording why not (exception raised, wrong type, dtype or shape)."""
+    def _kept(self, key, label, what):
+        """The description of what the probe kept under ``key``, or ``None`` after recording
+        why there is none (the call raised, or nothing was produced)."""
         k = self.prefix + key
         if k in self.cap.errors:
             self.add(label, False, self.cap.errors[k])
@@ -239,6 +239,14 @@ class Judge:
         info = self.cap.meta.get(k)
         if info is None:
             self.add(label, False, f"{what} was not produced.")
+        return info
+
+    def array(self, key, label, shape, what="the result"):
+        """The float64 ndarray of the given shape that the probe kept under ``key``, or ``None``
+        after recording why not (exception raised, wrong type, dtype or shape)."""
+        k = self.prefix + key
+        info = self._kept(key, label, what)
+        if info is None:
             return None
         typ = info.get("type", "?")
         if typ != "numpy.ndarray":
@@ -269,12 +277,8 @@ class Judge:
         """The single float64 number (a float, np.float64 or 0-d array) the probe kept under
         ``key``, as a float, or ``None`` after recording why not."""
         k = self.prefix + key
-        if k in self.cap.errors:
-            self.add(label, False, self.cap.errors[k])
-            return None
-        info = self.cap.meta.get(k)
+        info = self._kept(key, label, what)
         if info is None:
-            self.add(label, False, f"{what} was not produced.")
             return None
         typ = info.get("type", "?").replace("builtins.", "")
         shape = tuple(info.get("shape", (None,)))
