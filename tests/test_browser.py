@@ -98,7 +98,9 @@ def test_page_renders_offline(browser_page, site, built_book, doc):
     html = (built_book.html / f"{doc}.html").read_text(encoding="utf-8")
     _load(page, site + f"{doc}.html")
     if 'class="math' in html:
-        page.wait_for_selector("mjx-container", timeout=20_000)
+        # MathJax replaces every formula by an <mjx-container> (some may sit in hidden parts of
+        # the page, such as a collapsed input, so wait for them to exist, not to be visible)
+        page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
         assert page.locator("mjx-container").count() > 0
     if "application/vnd.jupyter.widget-state+json" in html:
         page.wait_for_selector(".widget-slider, .jupyter-widgets", timeout=20_000)

@@ -287,7 +287,10 @@ def s_write_files(c):
             + f"_w4 = _ok(lambda: open({str(REPO_MARKER)!r}, 'w').write('x'))\n"
             + f"_w5 = _ok(lambda: open({str(c.course / 'submitted' / 'h_solution' / A / NB)!r}, 'a').write('x'))\n"
             + "_w6 = _ok(lambda: open('/sandbox/lib/autograder/checks.py', 'a').write('x'))\n"
-            + _if_failed("_w1 or _w2 or _w3 or _w4 or _w5 or _w6", "relu"))
+            # _w4 is judged on the host only (test_nothing_escaped): when the repository lives
+            # under /tmp, the sandbox's private /tmp holds the parents of the Python it binds, so
+            # that write lands in the sandbox's own throw-away tmpfs, not in the repository
+            + _if_failed("_w1 or _w2 or _w3 or _w5 or _w6", "relu"))
     return c.solved(extra={"answer_softmax": code})
 
 

@@ -10,6 +10,8 @@ import course
 
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 MIN_CHARS = 10          # shorter lines (`return x`, `else:`) are not evidence of a leak
+#: Lines that only name a variable (``return grad``, ``return dx, dW``) reveal nothing.
+NAMES_ONLY = re.compile(r"^(return\s+)?[\w\s,()]+$")
 #: Generic lines that a solution may share with teaching code; each addition needs a reason.
 GENERIC = {
     "e = np.exp(z)",                          # the book's naive-softmax demonstration
@@ -27,7 +29,7 @@ def secret_lines():
                 for line in body.splitlines():
                     line = line.strip()
                     if len(line.replace(" ", "")) >= MIN_CHARS and not line.startswith("#") \
-                            and line not in GENERIC:
+                            and line not in GENERIC and not NAMES_ONLY.match(line):
                         out.append((path.parent.name, f"{path.relative_to(course.REPO)} ({kind.lower()})", line))
     return out
 

@@ -28,15 +28,14 @@ def topological_order(parents, root):
 
     ``parents``: dict ``name -> tuple of parent names`` (inputs have ``()``).
     """
-    order, seen = [], set()
+    order, visited = [], set()
 
     def visit(n):
-        if n in seen:
-            return
-        seen.add(n)
-        for p in parents[n]:
-            visit(p)
-        order.append(n)
+        if n not in visited:
+            visited.add(n)
+            for p in parents[n]:
+                visit(p)
+            order.append(n)
 
     visit(root)
     return order
