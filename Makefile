@@ -45,7 +45,7 @@ exercises: setup
 	$(BIN)/python -m autograder.release
 
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(pytest|playwright|iniconfig|pluggy|greenlet)==' > requirements.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(pytest|pytest-xdist|execnet|playwright|iniconfig|pluggy|greenlet)==' > requirements.txt
 
 clean:
 	rm -rf _build .pytest_cache tests/_output
