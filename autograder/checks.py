@@ -321,6 +321,14 @@ class Judge:
         return self.close(label, got, numerical, tol, ref_name="numerical",
                           hint_fn=lambda bad: _hints.gradient_hint(got, numerical, dout, x, bad, candidates))
 
+    def flag(self, key, label, message):
+        """True if the probe kept the flag 1.0 under ``key`` (e.g. "the call returned a pair");
+        otherwise record ``message`` as a failure and return False."""
+        flag = self.cap.arrays.get(self.prefix + key)
+        if flag is not None and flag.shape == () and flag.item() == 1.0:
+            return True
+        return self.add(label, False, message)
+
     def unchanged(self, key, original, label, argname="x"):
         """The probe kept the argument after the call under ``key``: it must equal ``original``."""
         after = self.cap.arrays.get(self.prefix + key)

@@ -124,8 +124,7 @@ def _forward_probe(rec, case):
 def _forward_verify(j, case):
     X = case["X"]
     n = X.shape[0]
-    if j.cap.arrays.get(j.prefix + "pair", np.zeros(())).item() != 1.0:
-        j.add("xor_forward returns (h, y_hat)", False, "`xor_forward` must return a pair `(h, y_hat)`.")
+    if not j.flag("pair", "xor_forward returns (h, y_hat)", "`xor_forward` must return a pair `(h, y_hat)`."):
         return
     if j.prefix + "fwd" in j.cap.errors:
         j.add("xor_forward runs", False, j.cap.errors[j.prefix + "fwd"])
@@ -228,9 +227,8 @@ def _backward_verify(j, case):
     if j.prefix + "bwd" in j.cap.errors:
         j.add("xor_backward runs", False, j.cap.errors[j.prefix + "bwd"])
         return
-    if j.cap.arrays.get(j.prefix + "four", np.zeros(())).item() != 1.0:
-        j.add("xor_backward returns (dW1, db1, dW2, db2)", False,
-              "`xor_backward` must return a tuple `(dW1, db1, dW2, db2)` (or a dict with those keys).")
+    if not j.flag("four", "xor_backward returns (dW1, db1, dW2, db2)",
+                  "`xor_backward` must return a tuple `(dW1, db1, dW2, db2)` (or a dict with those keys)."):
         return
     p = {k: case[k] for k in PARAMS}
     num = _numerical_grads(X, y, p)
@@ -287,9 +285,8 @@ def _train_verify(j, case):
     if j.prefix + "train" in j.cap.errors:
         j.add("train_xor runs", False, j.cap.errors[j.prefix + "train"])
         return
-    if j.cap.arrays.get(j.prefix + "shape_ok", np.zeros(())).item() != 1.0:
-        j.add("train_xor returns ((W1, b1, W2, b2), losses)", False,
-              "`train_xor` must return a pair: the tuple `(W1, b1, W2, b2)` and the array `losses`.")
+    if not j.flag("shape_ok", "train_xor returns ((W1, b1, W2, b2), losses)",
+                  "`train_xor` must return a pair: the tuple `(W1, b1, W2, b2)` and the array `losses`."):
         return
     lr, epochs, is_long = float(case["lr"]), int(case["epochs"]), bool(case["long"])
     got = {k: j.array(k, f"train_xor returns {k} shaped {SHAPES[k]}", SHAPES[k], k) for k in PARAMS}
