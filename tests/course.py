@@ -91,15 +91,9 @@ def submit(course: Path, student, assignment, notebook, nb):
 
 def scores(course: Path, assignment) -> dict[str, dict[str, float]]:
     """student -> {grade_id: score} for every graded test cell, from the gradebook."""
-    from nbgrader.api import Gradebook
-    out: dict[str, dict[str, float]] = {}
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        for sub in gb.assignment_submissions(assignment):
-            per = out.setdefault(sub.student.id, {})
-            for nb in sub.notebooks:
-                for g in nb.grades:
-                    per[g.name] = g.score
-    return out
+    from autograder.grade.bridge import read_scores
+    return {student: {gid: score for gid, (score, _) in per.items()}
+            for student, per in read_scores(f"sqlite:///{course / 'gradebook.db'}", assignment).items()}
 
 
 def max_points(assignment) -> dict[str, float]:

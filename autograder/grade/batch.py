@@ -103,12 +103,7 @@ class Batch:
     # ------------------------------------------------------------------ items per notebook
     def grade_ids(self, nb_name):
         """grade_id of every graded test cell of a released notebook, in order."""
-        out = []
-        for cell in self.released[nb_name].cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and not meta.get("solution"):
-                out.append(meta["grade_id"])
-        return out
+        return nbtools.test_ids(self.released[nb_name])
 
     def _item(self, grade_id):
         name = grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id

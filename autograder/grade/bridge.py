@@ -179,11 +179,14 @@ def db_url_of(course: Path, db_url=None):
     return db_url or f"sqlite:///{course / 'gradebook.db'}"
 
 
-def read_scores(db_url, assignment, students):
-    """student -> {grade_id: (score, max_score)} from the gradebook."""
+def read_scores(db_url, assignment, students=None):
+    """student -> {grade_id: (score, max_score)} from the gradebook (``students=None``: every
+    student with a submission of the assignment)."""
     from nbgrader.api import Gradebook, MissingEntry
     out = {}
     with Gradebook(db_url) as gb:
+        if students is None:
+            students = [sub.student.id for sub in gb.assignment_submissions(assignment)]
         for student in students:
             try:
                 sub = gb.find_submission(assignment, student)

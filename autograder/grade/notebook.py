@@ -50,6 +50,11 @@ def _is_test(meta):
     return bool(meta.get("grade")) and not meta.get("solution")
 
 
+def test_ids(nb):
+    """grade_id of every graded test cell of a notebook, in order."""
+    return [_meta(c)["grade_id"] for c in nb.cells if _is_test(_meta(c)) and _meta(c).get("grade_id")]
+
+
 def inspect(nb, released):
     """Tampering found in ``nb`` compared with the ``released`` notebook (list of strings)."""
     problems = []

@@ -37,11 +37,6 @@ TOL_GRAD = 1e-5
 
 
 # ------------------------------------------------------------------ shared probe / verify code
-def _scalar(j, key, label, what):
-    """The loss the probe kept under ``key`` as a float, or None after recording why not."""
-    return j.scalar(key, label, what)
-
-
 def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, num: (), shifted=()):
     """An item for ``<name>_forward(*args)`` -> L and ``<name>_backward(*args)`` -> gradients.
 
@@ -84,7 +79,7 @@ def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, 
 
     def verify(j, case):
         ref_args = {a: case[a] for a in args}
-        L = _scalar(j, "L", f"{fwd} returns one float64 number", f"`{fwd}(...)`")
+        L = j.scalar("L", f"{fwd} returns one float64 number", f"`{fwd}(...)`")
         expected = float(loss(**ref_args))
         if L is not None:
             j.close(f"{fwd} value matches the definition", np.array(L), np.array(expected), TOL_LOSS)
