@@ -44,6 +44,10 @@ bench: setup-dev
 exercises: setup
 	$(BIN)/python -m autograder.release
 
+# jsonschema stays at 4.24.x: from 4.25 its format-nongpl extra (which jupyter-events asks for)
+# pulls in rfc3987-syntax, whose import builds Earley parsers and costs every Jupyter process
+# ~1-3 s of CPU (nbgrader --version: 2.0 s -> 0.66 s CPU here). 4.24 uses rfc3986-validator
+# (MIT) instead; the GPL `rfc3987` package is deliberately not installed.
 lock:
 	$(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(pytest|pytest-xdist|execnet|playwright|iniconfig|pluggy|greenlet)==' > requirements.txt
 
