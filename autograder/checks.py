@@ -76,26 +76,34 @@ class Captured:
         (directory / "meta.json").write_text(json.dumps({"meta": self.meta, "errors": self.errors}))
 
     @classmethod
-    def load(cls, directory, max_bytes=64 << 20):
-        """Read what a sandbox wrote; anything malformed raises ``ValueError``."""
-        directory = Path(directory)
-        cap = cls()
-        doc = json.loads((directory / "meta.json").read_text())
+    def from_parts(cls, doc, arrays):
+        """A Captured from an already-parsed ``meta.json`` document and ``{key: ndarray}``;
+        anything malformed raises ``ValueError``. The bytes are read and validated first by
+        :mod:`autograder.grade.results` (host side) or by :meth:`load`."""
         if not isinstance(doc, dict) or not isinstance(doc.get("meta"), dict) \
-                or not isinstance(doc.get("errors"), dict):
+                or not isinstance(doc.get("errors"), dict) or not isinstance(arrays, dict):
             raise ValueError("meta.json has the wrong structure")
+        cap = cls()
         cap.meta = {str(k): v for k, v in doc["meta"].items() if isinstance(v, dict)}
         cap.errors = {str(k): str(v)[:2000] for k, v in doc["errors"].items()}
+        for key, arr in arrays.items():
+            if type(arr) is not np.ndarray or arr.dtype.kind not in "biuf":
+                raise ValueError(f"array {key!r} has dtype {getattr(arr, 'dtype', '?')}")
+            cap.arrays[str(key)] = arr
+        return cap
+
+    @classmethod
+    def load(cls, directory, max_bytes=64 << 20):
+        """Read what a probe wrote (trusted files; the batch grader reads a sandbox's output
+        with :func:`autograder.grade.results.read_captured` instead)."""
+        directory = Path(directory)
+        doc = json.loads((directory / "meta.json").read_text())
         path = directory / "arrays.npz"
         if path.stat().st_size > max_bytes:
             raise ValueError("arrays.npz is too large")
         with np.load(path, allow_pickle=False) as npz:
-            for key in npz.files:
-                arr = npz[key]
-                if type(arr) is not np.ndarray or arr.dtype.kind not in "biuf":
-                    raise ValueError(f"array {key!r} has dtype {arr.dtype}")
-                cap.arrays[key] = arr
-        return cap
+            arrays = {key: npz[key] for key in npz.files}
+        return cls.from_parts(doc, arrays)
 
 
 class Recorder:

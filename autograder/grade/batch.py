@@ -24,12 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder.checks import Captured, Report, Outcome, draw_cases, load_spec, verify
+from autograder.checks import Report, Outcome, draw_cases, load_spec, verify
 from autograder.grade import notebook as nbtools
-from autograder.grade.sandbox import Limits, Sandbox
+from autograder.grade import results as sandbox_output
+from autograder.grade.sandbox import Limits, Sandbox, remove_tree
 
 #: Statuses, from best to worst; everything but "graded" needs an instructor's look.
-STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing")
+STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "ambiguous",
+            "bad id", "missing")
 
 
 @dataclass
@@ -51,6 +53,7 @@ class Result:
     stage: dict[str, Path | None] = field(default_factory=dict)           # notebook -> file for nbgrader
 
     def worsen(self, status, reason):
+        reason = sandbox_output.printable(reason, 1000)
         if STATUSES.index(status) > STATUSES.index(self.status):
             self.status, self.reason = status, reason
         elif reason and status == self.status and reason not in self.reason:
@@ -67,6 +70,15 @@ _PRECISE_NUMBER = re.compile(r"(?<![\w.])[-+]?\d*\.\d{3,}(?:[eE][-+]?\d+)?")
 def redact_numbers(text):
     """Hidden verdicts are shown to the learner: replace precise numbers with ``…``."""
     return _PRECISE_NUMBER.sub("…", text)
+
+
+_SHAPE = re.compile(r"has shape \([^)]*\)")
+
+
+def hidden_text(text):
+    """A hidden verdict's text as shown to the learner: precise numbers redacted, and the
+    shape the student's code returned (integers the code chose) replaced by words."""
+    return redact_numbers(_SHAPE.sub("has the wrong shape", text))
 
 
 def student_seed(batch_seed, student):
@@ -97,6 +109,8 @@ class Batch:
         self.seed = seed
         self.work = work
         self.workers = max(1, workers)
+        self.leftovers: list[str] = []            # job folders that could not be removed
+        self._names = _spec_names(self.spec)
         self._slots = list(range(self.workers))
         self._lock = threading.Lock()
 
@@ -113,8 +127,15 @@ class Batch:
     def grade(self, sub) -> Result:
         res = Result(sub.student, isolation=self.sandbox.isolation, notes=list(sub.notes))
         start = time.monotonic()
+        problem = getattr(sub, "problem", None)          # found while collecting (collect.py)
+        if problem:
+            res.worsen(*problem)
         for nb_name, path in sub.files.items():
             res.verdicts[nb_name] = {}
+            if path is not None and getattr(sub, "skip", False):
+                self._fail_all(res, nb_name, f"not graded: {res.reason}")
+                res.stage[nb_name] = None
+                continue
             if path is None:
                 res.worsen("missing", f"no {nb_name} in the submission")
                 self._fail_all(res, nb_name, f"not graded: {nb_name} was not submitted")
@@ -164,20 +185,29 @@ class Batch:
             try:
                 run = self.sandbox.run(job, slot)
             finally:
+                # the hidden inputs leave the job folder before anything of the sandbox is read
+                if not remove_tree(job / "in"):
+                    res.worsen("crashed", "internal: the job's input folder could not be removed")
                 with self._lock:
                     self._slots.append(slot)
             self._judge(res, nb_name, job, run, items, cases)
         finally:
-            shutil.rmtree(job, ignore_errors=True)
+            if not remove_tree(job):
+                with self._lock:
+                    self.leftovers.append(str(job))
+
+    def cleanup(self):
+        """Retry removing job folders whose removal failed; the ones left (reported)."""
+        self.leftovers = [j for j in self.leftovers if not remove_tree(Path(j))]
+        return self.leftovers
 
     def _judge(self, res, nb_name, job, run, items, cases):
         out = job / "out"
-        cells = _read_json(out / "cells.json", [])
-        done = (out / "done.json").exists()
+        R = sandbox_output
+        cells = R.read_cells(out)
+        done = R.exists(out, "done.json")
         cell_problem = ""
-        for c in cells if isinstance(cells, list) else []:
-            if not isinstance(c, dict):
-                continue
+        for c in cells:
             if c.get("status") == "timeout":
                 res.worsen("timed out", f"a cell ran longer than {self.sandbox.limits.cell} s")
                 cell_problem = "a cell of your notebook timed out"
@@ -186,6 +216,11 @@ class Batch:
                 cell_problem = "a cell of your notebook ran out of memory"
         if run.killed == "timeout":
             res.worsen("timed out", f"the notebook ran longer than {self.sandbox.limits.wall:g} s and was stopped")
+        elif run.killed == "cpu":
+            res.worsen("timed out", f"the notebook used more than {self.sandbox.limits.cpu:g} s of CPU time and was stopped")
+        elif run.killed == "memory":
+            res.worsen("out of memory", f"the notebook's processes used more than "
+                                        f"{self.sandbox.limits.memory >> 20} MiB together and were stopped")
         elif run.killed == "disk":
             res.worsen("crashed", "the notebook wrote too much data and was stopped")
         elif not done:
@@ -196,7 +231,7 @@ class Batch:
             if item is None:
                 res.verdicts[nb_name][gid] = Verdict(gid, False, "not graded: no check is defined for this cell")
                 continue
-            status = _read_json(out / "items" / f"{item.name}.status.json", None)
+            status = R.read_json(out, f"items/{item.name}.status.json", None, limit=4096)
             if not isinstance(status, dict):
                 reason = res.reason if res.status != "graded" else "the check did not run"
                 res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: not graded — {reason}.")
@@ -210,12 +245,13 @@ class Batch:
                 res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: your functions ran out of memory.")
                 continue
             try:
-                cap = Captured.load(out / "items" / item.name)
+                cap = R.sanitize_hidden(R.read_captured(out, item.name), self._names)
                 report = verify(item, cases[gid], cap)
             except Exception as exc:       # unreadable or malformed results: never a pass
+                why = "they were malformed" if isinstance(exc, ValueError) else "of an internal error"
                 report = Report(item.name, [Outcome("results readable", False,
-                                                    f"the results could not be read ({type(exc).__name__})")])
-            text = redact_numbers(report.text(values=False))
+                                                    f"the results could not be read (because {why})")])
+            text = hidden_text(report.text(values=False))
             if cell_problem and not report.passed:
                 text += f"\n  note: {cell_problem}."
             res.verdicts[nb_name][gid] = Verdict(gid, report.passed, text)
@@ -245,10 +281,12 @@ class Batch:
         return sorted(results, key=lambda r: r.student)
 
 
-def _read_json(path, default):
+def _spec_names(spec):
+    """Identifiers of the assignment's checks (function and method names a probe may call):
+    the only names a hidden verdict may repeat from an error the sandbox recorded."""
+    import inspect
     try:
-        if path.stat().st_size > 4 << 20:
-            return default
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return default
+        source = inspect.getsource(spec)
+    except (OSError, TypeError):
+        return frozenset()
+    return frozenset(re.findall(r"[A-Za-z_][A-Za-z0-9_]{0,60}", source))

@@ -125,7 +125,11 @@ def main(argv=None):
             for s in set(args.student) - set(subs):
                 print(f"warning: no submission for student {s!r}", file=sys.stderr)
         lib = make_lib(work)
-        mode, why = detect(args.sandbox, lib, limits)
+        try:
+            mode, why = detect(args.sandbox, lib, limits)
+        except RuntimeError as exc:          # --sandbox bwrap where it cannot work: say why
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(f"sandbox: {why}", file=sys.stderr)
         released = {nb: nbformat.read(release / nb, as_version=4) for nb in notebooks}
         batch = Batch(args.assignment, released, Sandbox(mode, lib, limits), seed, work, args.workers)

@@ -9,10 +9,19 @@ Accepted layouts (``find_submissions(path, assignment, notebooks)``):
   ``--name-pattern`` takes a regex with a ``student`` group for other schemes);
 * a ``.zip`` of either (extracted with size and path checks).
 
-Returns ``{student: {notebook_name: Path | None}}``; ``None`` means missing, and a single notebook
-under a different name (``activations (1).ipynb``) is matched and reported as renamed.
+Returns ``{student: Submission}``; a file ``None`` means missing, and a single notebook under a
+different name (``activations (1).ipynb``) is matched and reported as renamed.
+
+Nothing is dropped or replaced silently: a student id that is not plain ASCII (or longer than
+128 characters, or holding control characters) is graded under a safe id and gets the status
+"bad id"; two notebooks for one student (in a flat folder, or twice the same entry in a zip)
+and a zip inside the submissions are listed as "ambiguous" (not graded: a human picks). Those
+statuses make the grader's exit code say "needs a look". ``Submission.problem`` holds
+``(status, reason)``; ``Submission.skip`` says nothing of it is graded.
 """
+import hashlib
 import re
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -27,22 +36,65 @@ class Submission:
         self.files: dict[str, Path | None] = {}
         self.notes: list[str] = []          # e.g. "renamed 'x (1).ipynb' -> 'x.ipynb'"
         self.timestamp: str | None = None
+        self.problem: tuple[str, str] | None = None
+        self.skip = False
+
+    def flag(self, status, reason, skip=False):
+        from autograder.grade.batch import STATUSES
+        if self.problem is None or STATUSES.index(status) > STATUSES.index(self.problem[0]):
+            self.problem = (status, reason)
+        elif reason not in self.problem[1]:
+            self.problem = (self.problem[0], f"{self.problem[1]}; {reason}")
+        self.skip = self.skip or skip
+
+
+MAX_ZIP_ENTRIES = 20_000
+DUPLICATE = re.compile(r"\.duplicate-\d+$")
+
+
+def shown(name, limit=80):
+    """A file or id name as safe text: ASCII, no control characters, bounded."""
+    text = ascii(str(name))[1:-1]
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def safe_id(raw):
+    """``raw`` if it is a usable student id, else an ASCII id derived from it (with a short hash
+    of the original, so two different raw ids never share one)."""
+    if STUDENT_ID.match(raw):
+        return raw
+    base = unicodedata.normalize("NFKD", raw).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9._@+-]", "_", base).lstrip("._@+-")[:100] or "student"
+    digest = hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return f"{base}-{digest}"
 
 
 def safe_extract(zip_path: Path, dest: Path) -> Path:
-    """Extract a zip, refusing absolute paths, '..', links and more than MAX_ZIP_BYTES."""
+    """Extract a zip, refusing absolute paths, '..', links, more than MAX_ZIP_ENTRIES entries
+    and more than MAX_ZIP_BYTES. An entry that appears twice is extracted under a second name
+    (``x.duplicate-2.ipynb``), never over the first, so :func:`find_submissions` reports it."""
     with zipfile.ZipFile(zip_path) as zf:
         total = 0
-        for info in zf.infolist():
+        infos = zf.infolist()
+        if len(infos) > MAX_ZIP_ENTRIES:
+            raise ValueError(f"zip has more than {MAX_ZIP_ENTRIES} entries")
+        seen: dict[str, int] = {}
+        for info in infos:
             name = info.filename
-            if name.startswith(("/", "\\")) or ".." in Path(name).parts:
-                raise ValueError(f"unsafe path in zip: {name!r}")
+            if name.startswith(("/", "\\")) or ".." in Path(name).parts or "\0" in name:
+                raise ValueError(f"unsafe path in zip: {shown(name)}")
             if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                raise ValueError(f"symbolic link in zip: {name!r}")
+                raise ValueError(f"symbolic link in zip: {shown(name)}")
             total += info.file_size
             if total > MAX_ZIP_BYTES:
                 raise ValueError("zip expands to more than 512 MiB")
-        zf.extractall(dest)
+        for info in infos:
+            key = info.filename.replace("\\", "/").rstrip("/")
+            n = seen[key] = seen.get(key, 0) + 1
+            if n > 1 and not info.is_dir():
+                p = Path(key)
+                info.filename = str(p.with_name(f"{p.stem}.duplicate-{n}{p.suffix}"))
+            zf.extract(info, dest)
     return dest
 
 
@@ -55,7 +107,18 @@ def _nbgrader_root(path: Path, assignment):
 
 
 def _match(found: list[Path], expected: list[str], sub: Submission):
-    names = {p.name: p for p in found if p.suffix == ".ipynb" and not p.name.startswith(".")}
+    names: dict[str, Path] = {}
+    for p in found:
+        if p.suffix != ".ipynb" or p.name.startswith("."):
+            continue
+        if DUPLICATE.search(p.stem):
+            sub.flag("ambiguous", f"the zip holds '{shown(DUPLICATE.sub('', p.stem))}.ipynb' more than "
+                                  f"once; none graded", skip=True)
+            continue
+        if p.name in names:
+            sub.flag("ambiguous", f"two notebooks named '{shown(p.name)}'; none graded", skip=True)
+            continue
+        names[p.name] = p
     for nb in expected:
         if nb in names:
             sub.files[nb] = names.pop(nb)
@@ -63,10 +126,22 @@ def _match(found: list[Path], expected: list[str], sub: Submission):
     if len(missing) == 1 and len(names) == 1:       # one notebook, another name: a rename
         (other, path), = names.items()
         sub.files[missing[0]] = path
-        sub.notes.append(f"notebook '{other}' graded as '{missing[0]}'")
+        sub.notes.append(f"notebook '{shown(other)}' graded as '{missing[0]}'")
         missing = []
     for nb in missing:
         sub.files[nb] = None
+
+
+def _submission(subs, raw):
+    """The Submission of raw id ``raw`` (created under a safe id, flagged when it had to change)."""
+    student = safe_id(raw)
+    sub = subs.get(student)
+    if sub is None:
+        sub = subs[student] = Submission(student)
+        if student != raw:
+            sub.flag("bad id", f"student id '{shown(raw)}' is not a plain ASCII id of at most 128 "
+                               f"characters; graded as '{student}'")
+    return sub
 
 
 def find_submissions(path, assignment, notebooks, name_pattern=None):
@@ -75,33 +150,51 @@ def find_submissions(path, assignment, notebooks, name_pattern=None):
     subs: dict[str, Submission] = {}
     if root is not None:
         for d in sorted(p for p in root.iterdir() if p.is_dir()):
-            sub = Submission(d.name)
+            sub = _submission(subs, d.name)
             adir = d / assignment
             found = sorted(adir.glob("*.ipynb")) if adir.is_dir() else []
             _match(found, notebooks, sub)
+            for z in sorted(adir.glob("*.zip")) if adir.is_dir() else []:
+                sub.flag("ambiguous", f"a zip inside the submission ('{shown(z.name)}') was not opened")
             ts = adir / "timestamp.txt"
             if ts.is_file() and ts.stat().st_size < 200:
-                sub.timestamp = ts.read_text().strip()
-            subs[d.name] = sub
+                sub.timestamp = ts.read_text(errors="replace").strip()
         return subs
     pattern = re.compile(name_pattern or r"^(?P<student>[^_]+?)(?:_.*)?$")
-    grouped: dict[str, list[Path]] = {}
-    for f in sorted(path.rglob("*.ipynb")):
-        if ".ipynb_checkpoints" in f.parts:
-            continue
-        stem = f.stem
+
+    def student_of(f):
+        stem = DUPLICATE.sub("", f.stem)
         m = pattern.match(stem)
-        student = m.group("student") if m else stem
-        grouped.setdefault(student, []).append(f)
-    for student, files in grouped.items():
-        sub = Submission(student)
+        return m.group("student") if m else stem
+
+    grouped: dict[str, list[Path]] = {}
+    zips: dict[str, list[Path]] = {}
+    for f in sorted(path.rglob("*")):
+        if ".ipynb_checkpoints" in f.parts or not f.is_file():
+            continue
+        if f.suffix == ".ipynb":
+            grouped.setdefault(student_of(f), []).append(f)
+        elif f.suffix.lower() == ".zip":
+            zips.setdefault(student_of(f), []).append(f)
+    for raw, files in grouped.items():
+        sub = _submission(subs, raw)
         if len(notebooks) == 1:
+            dups = [f for f in files if DUPLICATE.search(f.stem)]
+            if dups:
+                sub.flag("ambiguous", f"the zip holds '{shown(DUPLICATE.sub('', dups[0].stem))}.ipynb' "
+                                      f"more than once; none graded", skip=True)
+            elif len(files) > 1:
+                sub.flag("ambiguous", f"{len(files)} notebooks for this student "
+                                      f"({', '.join(shown(f.name, 40) for f in files[:4])}); none graded",
+                         skip=True)
             sub.files[notebooks[0]] = files[0]
-            if len(files) > 1:
-                sub.notes.append(f"{len(files)} notebooks found; graded {files[0].name}")
         else:
             _match(files, notebooks, sub)
-        subs[student] = sub
+    for raw, found in zips.items():
+        sub = _submission(subs, raw)
+        for nb in notebooks:
+            sub.files.setdefault(nb, None)
+        sub.flag("ambiguous", f"a zip inside the submissions ('{shown(found[0].name)}') was not opened")
     return subs
 
 

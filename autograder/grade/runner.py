@@ -6,6 +6,11 @@ an IPython shell (so magics work as in Jupyter), each under a time limit, then c
 probe on the resulting namespace and writes what came back to ``OUT/items/<item>/`` as plain
 arrays + JSON, one item at a time, so a crash or a kill still leaves the earlier items' results.
 
+Each cell and each item's probe is limited in CPU time (``ITIMER_PROF``: time the machine spends
+on this process, so a busy machine never makes honest work fail), with a wall-clock alarm only as
+a generous backstop (a cell that sleeps). One JSON line per cell is appended to
+``OUT/cells.jsonl`` (a results file rewritten after every cell made 10,000 cells cost minutes).
+
 Nothing here decides a score: the host reads ``OUT`` and judges it (``autograder.grade.host``).
 """
 import io
@@ -42,6 +47,12 @@ class _CappedText(io.TextIOBase):
         return "".join(self.parts)
 
 
+def _limit(cpu, wall):
+    """Arm (or, with 0, disarm) the CPU-time timer and the wall-clock backstop."""
+    signal.setitimer(signal.ITIMER_PROF, float(cpu))
+    signal.setitimer(signal.ITIMER_REAL, float(wall))
+
+
 def _write_json(path, doc):
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc))
@@ -63,12 +74,14 @@ def main(in_dir, out_dir):
     job = json.loads((in_dir / "job.json").read_text())
     (out_dir / "items").mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)
+    cell_cpu, cell_wall = job["cell_timeout"], job.get("cell_wall", 4 * job["cell_timeout"])
 
     from IPython.core.interactiveshell import InteractiveShell
     shell = InteractiveShell.instance()
     shell.display_pub.publish = lambda *a, **k: None          # no frontend to display to
 
-    cells = []
+    log = open(out_dir / "cells.jsonl", "a", buffering=1)
     for index, source in enumerate(job["cells"]):
         out = _CappedText(OUTPUT_CAP)
         status, error = "ok", ""
@@ -76,37 +89,37 @@ def main(in_dir, out_dir):
         sys.stdout = sys.stderr = out
         start = time.monotonic()
         try:
-            signal.alarm(int(job["cell_timeout"]))
+            _limit(cell_cpu, cell_wall)
             result = shell.run_cell(source, store_history=False, silent=False)
-            signal.alarm(0)
+            _limit(0, 0)
             exc = result.error_in_exec or result.error_before_exec
             if isinstance(exc, _Timeout):          # IPython caught our alarm inside the cell
-                status, error = "timeout", f"cell ran longer than {job['cell_timeout']} s"
+                status, error = "timeout", f"cell ran longer than {cell_cpu} s"
             elif isinstance(exc, MemoryError):
                 status, error = "memory", "MemoryError"
             elif exc is not None:
-                status, error = "error", f"{type(exc).__name__}: {exc}"[:500]
+                status, error = "error", type(exc).__name__
         except _Timeout:
-            status, error = "timeout", f"cell ran longer than {job['cell_timeout']} s"
+            status, error = "timeout", f"cell ran longer than {cell_cpu} s"
         except MemoryError:
             status, error = "memory", "MemoryError"
         finally:
-            signal.alarm(0)
+            _limit(0, 0)
             sys.stdout, sys.stderr = old
-        cells.append({"index": index, "status": status, "error": error,
-                      "seconds": round(time.monotonic() - start, 3), "output": out.getvalue()})
-        _write_json(out_dir / "cells.json", cells)
+        log.write(json.dumps({"index": index, "status": status, "error": error[:200],
+                              "seconds": round(time.monotonic() - start, 3)}) + "\n")
 
     from autograder.checks import load_spec, run_probe
     spec = load_spec(job["assignment"])
     namespace = shell.user_ns
+    item_cpu, item_wall = job["item_timeout"], job.get("item_wall", 4 * job["item_timeout"])
     for name in job["items"]:
         start = time.monotonic()
         status = "ok"
         try:
-            signal.alarm(int(job["item_timeout"]))
+            _limit(item_cpu, item_wall)
             cap = run_probe(spec.ITEMS[name], namespace, _load_cases(in_dir / "cases" / f"{name}.npz"))
-            signal.alarm(0)
+            _limit(0, 0)
             cap.save(out_dir / "items" / name)
         except _Timeout:
             status = "timeout"
@@ -115,7 +128,7 @@ def main(in_dir, out_dir):
         except Exception as exc:                  # e.g. results too large to save (RLIMIT_FSIZE)
             status = f"error: {type(exc).__name__}"
         finally:
-            signal.alarm(0)
+            _limit(0, 0)
         _write_json(out_dir / "items" / f"{name}.status.json",
                     {"status": status, "seconds": round(time.monotonic() - start, 3)})
     _write_json(out_dir / "done.json", {"ok": True})

@@ -15,10 +15,18 @@ Modes (``detect(requested)`` picks the strongest that works here and says which)
     can. Every result is marked ``isolation=degraded``.
 
 Both apply rlimits (address space, CPU time, processes, file size, open files, no core dumps), a
-wall-clock limit enforced by the parent with SIGKILL, and a cap on what the job may write.
+cap on what the job may write, and bound the WHOLE submission (every process it forks) with
+control groups when the machine has them (:class:`Cgroups`, ``memory`` + ``pids`` + CPU
+accounting, v1 or v2): total memory, number of processes and total CPU time. Without a usable
+cgroup the fallback keeps processes × address space under the memory limit (root: RLIMIT_NPROC
+of the sandbox uid), and says so. CPU time is the budget (``min(limits.cpu, limits.wall)``
+seconds for the submission, ``limits.cell`` per cell in the runner); the wall clock is only a
+generous backstop (:attr:`Sandbox.backstop`), so a loaded machine never fails honest work.
 """
 from __future__ import annotations
 
+import errno
+import itertools
 import os
 import shlex
 import shutil
@@ -78,12 +86,183 @@ class Limits:
     out: int = 64 << 20            # total bytes the job may leave in its out folder
 
 
+FALLBACK_NPROC = 8               # processes per submission when no cgroup bounds them
+
+
 @dataclass
 class RunResult:
     returncode: int | None
     seconds: float
-    killed: str = ""               # "timeout" | "disk" | ""
+    killed: str = ""               # "timeout" | "cpu" | "memory" | "disk" | ""
     stderr_tail: str = ""
+    cpu: float = 0.0               # CPU seconds of the whole submission
+    peak_memory: int = 0           # bytes (cgroup mode), 0 when unknown
+
+
+# --------------------------------------------------------------------------- control groups
+_COUNTER = itertools.count()
+
+
+def _own_cgroups():
+    """{controller: path relative to its hierarchy} of this process (v2 under key "")."""
+    out = {}
+    try:
+        for line in open("/proc/self/cgroup"):
+            _, ctrls, path = line.rstrip("\n").split(":", 2)
+            for c in ctrls.split(",") if ctrls else [""]:
+                out[c] = path
+    except OSError:
+        pass
+    return out
+
+
+class Cgroups:
+    """One cgroup per sandboxed run bounding the whole submission: memory (no swap), number of
+    processes, and CPU time (accounted here, enforced by :meth:`Sandbox.run`)."""
+
+    ROOT = Path("/sys/fs/cgroup")
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.version, self.bases = self._detect()
+
+    def _detect(self):
+        own = _own_cgroups()
+        v1 = {}
+        for ctrl, sub in (("memory", "memory"), ("pids", "pids"), ("cpuacct", "cpuacct")):
+            mount = self.ROOT / sub
+            if not mount.is_dir() or not (mount / "cgroup.procs").exists():
+                mount = self.ROOT / "cpu,cpuacct" if ctrl == "cpuacct" else mount
+            if (mount / "cgroup.procs").exists() and ctrl in own:
+                base = mount / own[ctrl].lstrip("/")
+                if os.access(base, os.W_OK):
+                    v1[ctrl] = base
+        if "memory" in v1 and "pids" in v1 and self._try(v1):
+            return "v1", v1
+        if "" in own and (self.ROOT / "cgroup.controllers").exists():
+            base = self.ROOT / own[""].lstrip("/")
+            if os.access(base, os.W_OK) and self._try({"": base}):
+                return "v2", {"": base}
+        return None, {}
+
+    def _try(self, bases):
+        try:
+            dirs = self.create(bases)
+            self.remove(dirs)
+            return True
+        except OSError:
+            return False
+
+    def describe(self):
+        L = self.limits
+        if self.version:
+            return (f"cgroup {self.version}: {L.memory >> 20} MiB, {L.nproc} processes and the CPU "
+                    f"time of the whole submission")
+        return None
+
+    def create(self, bases=None):
+        """The per-run cgroup folders, limits set ({controller: Path})."""
+        bases = bases or self.bases
+        L, name = self.limits, f"dnn-grade-{os.getpid()}-{next(_COUNTER)}"
+        dirs = {}
+        try:
+            for ctrl, base in bases.items():
+                d = base / name
+                d.mkdir()
+                dirs[ctrl] = d
+            if "" in dirs:                                      # v2: one folder, all controllers
+                d = dirs[""]
+                (d / "memory.max").write_text(str(L.memory))
+                try:
+                    (d / "memory.swap.max").write_text("0")
+                except OSError:
+                    pass
+                (d / "pids.max").write_text(str(L.nproc))
+            else:
+                (dirs["memory"] / "memory.limit_in_bytes").write_text(str(L.memory))
+                try:
+                    (dirs["memory"] / "memory.memsw.limit_in_bytes").write_text(str(L.memory))
+                except OSError:
+                    pass
+                (dirs["pids"] / "pids.max").write_text(str(L.nproc))
+        except OSError:
+            self.remove(dirs)
+            raise
+        return dirs
+
+    @staticmethod
+    def enter(dirs):
+        """Move the calling process into ``dirs`` (called in the child before exec)."""
+        pid = str(os.getpid())
+        for d in dirs.values():
+            with open(d / "cgroup.procs", "w") as f:
+                f.write(pid)
+
+    @staticmethod
+    def _read(path):
+        try:
+            return path.read_text()
+        except OSError:
+            return ""
+
+    def cpu(self, dirs):
+        if "" in dirs:
+            for line in self._read(dirs[""] / "cpu.stat").splitlines():
+                if line.startswith("usage_usec "):
+                    return int(line.split()[1]) / 1e6
+            return 0.0
+        if "cpuacct" in dirs:
+            text = self._read(dirs["cpuacct"] / "cpuacct.usage").strip()
+            return int(text) / 1e9 if text.isdigit() else 0.0
+        return 0.0
+
+    def oom_kills(self, dirs):
+        path = dirs[""] / "memory.events" if "" in dirs else dirs["memory"] / "memory.oom_control"
+        for line in self._read(path).splitlines():
+            if line.startswith("oom_kill "):
+                return int(line.split()[1])
+        return 0
+
+    def peak(self, dirs):
+        path = dirs[""] / "memory.peak" if "" in dirs else dirs["memory"] / "memory.max_usage_in_bytes"
+        text = self._read(path).strip()
+        return int(text) if text.isdigit() else 0
+
+    def pids(self, dirs):
+        d = dirs.get("") or dirs.get("pids") or dirs.get("memory")
+        return [int(p) for p in self._read(d / "cgroup.procs").split() if p.isdigit()]
+
+    def kill_all(self, dirs):
+        for _ in range(100):
+            pids = self.pids(dirs)
+            if not pids:
+                return True
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.02)
+        return False
+
+    def remove(self, dirs):
+        """Kill what is left and remove the folders (retried: a dying process holds them)."""
+        if not dirs:
+            return True
+        self.kill_all(dirs)
+        ok = True
+        for d in dirs.values():
+            for attempt in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            else:
+                ok = False
+        return ok
 
 
 def _is_root():
@@ -99,9 +278,33 @@ class Sandbox:
         self.mode = mode
         self.lib = Path(lib_dir)
         self.limits = limits
-        self.python = sys.executable
+        # the interpreter by its real folder: with the virtualenv reached through a symlink, the
+        # folder bound into the sandbox (its real path) and the executable's path must agree
+        # (the final link, venv/bin/python -> /usr/bin/python3, is kept: it makes the venv)
+        exe = sys.executable
+        self.python = os.path.join(os.path.realpath(os.path.dirname(exe)), os.path.basename(exe))
         self.prefixes = sorted({os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix)})
         self.root = _is_root()
+        self.cgroups = Cgroups(limits)
+        self.cpu_budget = float(min(limits.cpu, limits.wall))      # CPU seconds per submission
+        self.backstop = max(3 * limits.wall, limits.wall + 60)     # wall-clock seconds, generous
+
+    def describe_limits(self):
+        """How memory, processes and CPU are bounded here (for the ``sandbox:`` line)."""
+        L = self.limits
+        how = self.cgroups.describe()
+        if how:
+            return how
+        if self.root:
+            return (f"no usable cgroup: rlimits, {FALLBACK_NPROC} processes × "
+                    f"{self._address_space() >> 20} MiB address space each")
+        return (f"no usable cgroup and not root: rlimits per process only ({L.memory >> 20} MiB "
+                f"address space each; processes × memory NOT bounded)")
+
+    def _address_space(self):
+        if self.cgroups.version or not self.root:
+            return self.limits.memory
+        return self.limits.memory // FALLBACK_NPROC
 
     @property
     def isolation(self):
@@ -182,11 +385,15 @@ class Sandbox:
         return argv, self._env(str(job / "in"), str(job / "out"), str(tmp)), str(job / "out")
 
     # ------------------------------------------------------------------ running
-    def _preexec(self):
+    def _preexec(self, dirs=None):
         import resource
         L = self.limits
-        for res, value in ((resource.RLIMIT_AS, L.memory), (resource.RLIMIT_CPU, L.cpu),
-                           (resource.RLIMIT_NPROC, L.nproc if self.root else 4096),
+        if dirs:
+            Cgroups.enter(dirs)
+        nproc = (L.nproc if self.cgroups.version else FALLBACK_NPROC) if self.root else 4096
+        cpu = int(self.cpu_budget) + 1
+        for res, value in ((resource.RLIMIT_AS, self._address_space()), (resource.RLIMIT_CPU, cpu),
+                           (resource.RLIMIT_NPROC, nproc),
                            (resource.RLIMIT_FSIZE, L.fsize), (resource.RLIMIT_NOFILE, L.nofile),
                            (resource.RLIMIT_CORE, 0)):
             try:
@@ -208,41 +415,107 @@ class Sandbox:
     def run(self, job: Path, slot: int) -> RunResult:
         self.prepare(job, slot)
         argv, env, cwd = self.command(job, slot)
+        dirs = self.cgroups.create() if self.cgroups.version else {}
         log = open(job / "sandbox.log", "wb")
         start = time.monotonic()
-        proc = subprocess.Popen(argv, env=env if env is not None else {"PATH": "/usr/bin:/bin"},
-                                cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                preexec_fn=self._preexec, start_new_session=True)
-        killed = ""
+        killed, status, usage, cpu = "", None, None, 0.0
         try:
-            while True:
-                try:
-                    proc.wait(timeout=0.25)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                if time.monotonic() - start > self.limits.wall:
-                    killed = "timeout"
-                elif _tree_size(job / "out", self.limits.out) > self.limits.out:
-                    killed = "disk"
-                if killed:
-                    self.kill(proc, slot)
+            proc = subprocess.Popen(argv, env=env if env is not None else {"PATH": "/usr/bin:/bin"},
+                                    cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    preexec_fn=lambda: self._preexec(dirs), start_new_session=True)
+            try:
+                while True:
+                    pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                    if pid:
+                        proc.returncode = os.waitstatus_to_exitcode(status)
+                        break
+                    time.sleep(0.1)
+                    if dirs:
+                        cpu = self.cgroups.cpu(dirs)
+                    if time.monotonic() - start > self.backstop:
+                        killed = "timeout"
+                    elif cpu > self.cpu_budget:
+                        killed = "cpu"
+                    elif _tree_size(job / "out", self.limits.out) > self.limits.out:
+                        killed = "disk"
+                    if killed:
+                        self.kill(proc, slot, dirs)
+                        _, status, usage = os.wait4(proc.pid, 0)
+                        proc.returncode = os.waitstatus_to_exitcode(status)
+                        break
+            finally:
+                if proc.returncode is None:       # an exception above: never leave it running
+                    self.kill(proc, slot, dirs)
                     proc.wait()
-                    break
         finally:
             log.close()
             if self.root:
                 _kill_uid(slot_uid(slot))       # nothing of the job may outlive it
-        tail = (job / "sandbox.log").read_bytes()[-2000:].decode("utf-8", "replace")
-        return RunResult(proc.returncode, time.monotonic() - start, killed, tail)
+            peak = 0
+            if dirs:
+                cpu = max(cpu, self.cgroups.cpu(dirs))
+                if not killed and self.cgroups.oom_kills(dirs):
+                    killed = "memory"
+                peak = self.cgroups.peak(dirs)
+                self.cgroups.remove(dirs)
+        if usage is not None:
+            cpu = max(cpu, usage.ru_utime + usage.ru_stime)
+        if not killed and cpu >= self.cpu_budget and proc.returncode in (-signal.SIGKILL, -signal.SIGXCPU):
+            killed = "cpu"                      # RLIMIT_CPU ended it
+        tail = b""
+        try:
+            with open(job / "sandbox.log", "rb") as f:
+                f.seek(max(0, os.fstat(f.fileno()).st_size - 2000))
+                tail = f.read(2000)
+        except OSError:
+            pass
+        return RunResult(proc.returncode, time.monotonic() - start, killed,
+                         tail.decode("utf-8", "replace"), round(cpu, 2), peak)
 
-    def kill(self, proc, slot):
+    def kill(self, proc, slot, dirs=None):
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+        if dirs:
+            self.cgroups.kill_all(dirs)
         if self.root:
             _kill_uid(slot_uid(slot))
+
+
+def remove_tree(path) -> bool:
+    """Remove ``path`` whatever a sandbox left in it (read-only or unreadable folders, trees far
+    deeper than Python's recursion limit, files of another uid): Python first, then the
+    coreutils (``chmod -R`` / ``rm -rf``, which walk any depth). True when it is gone; never
+    raises."""
+    path = Path(path)
+    if not os.path.lexists(path):
+        return True
+
+    def onerror(func, p, exc):
+        try:
+            os.chmod(os.path.dirname(p), 0o700)
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.chmod(p, 0o700)
+            func(p)
+        except Exception:
+            pass
+    try:
+        if os.path.islink(path) or not path.is_dir():
+            path.unlink()
+        else:
+            shutil.rmtree(path, onerror=onerror)
+    except (OSError, RecursionError):
+        pass
+    for argv in (["chmod", "-R", "u+rwx", "--", str(path)], ["rm", "-rf", "--", str(path)]):
+        if not os.path.lexists(path):
+            break
+        try:
+            subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=600)
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return not os.path.lexists(path)
 
 
 def _tree_size(path: Path, stop_at):
@@ -278,21 +551,29 @@ def _kill_uid(uid):
             pass
 
 
+class SandboxUnavailable(RuntimeError):
+    """``--sandbox bwrap`` was asked for and cannot work here (the message says why)."""
+
+
 def detect(requested="auto", lib_dir=None, limits=None):
-    """The sandbox mode to use and a one-line explanation of why."""
+    """The sandbox mode to use and a one-line explanation of why, which also says how memory,
+    processes and CPU time are bounded (cgroup or rlimits fallback)."""
     if requested not in ("auto", "bwrap", "rlimits"):
         raise ValueError(f"unknown sandbox mode {requested!r}")
+    limits = limits or Limits()
     reason = ""
+    bounds = Sandbox("rlimits", Path(lib_dir or "."), limits).describe_limits()
     if requested in ("auto", "bwrap"):
         if _which("bwrap"):
-            ok, reason = _try_bwrap(lib_dir, limits or Limits())
+            ok, reason = _try_bwrap(lib_dir, limits)
             if ok:
-                return "bwrap", "bubblewrap sandbox" + (" as an unprivileged uid per worker" if _is_root() else "")
+                return "bwrap", ("bubblewrap sandbox" + (" as an unprivileged uid per worker" if _is_root() else "")
+                                 + f"; {bounds}")
         else:
             reason = "bwrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
         if requested == "bwrap":
-            raise RuntimeError(f"bubblewrap sandbox unavailable: {reason}")
-    return "rlimits", f"DEGRADED isolation (rlimits{', uid drop' if _is_root() else ''}): {reason}"
+            raise SandboxUnavailable(f"bubblewrap sandbox unavailable: {reason}")
+    return "rlimits", f"DEGRADED isolation (rlimits{', uid drop' if _is_root() else ''}): {reason}; {bounds}"
 
 
 def _try_bwrap(lib_dir, limits):
