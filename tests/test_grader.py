@@ -21,6 +21,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -40,6 +41,7 @@ WALL = 20                   # seconds per submission
 SOLUTIONS_FILE = course.REPO / "solutions" / A / NB
 REPO_MARKER = course.REPO / ".grader-test-escape"      # must never be created
 REQUIRE_SANDBOX = os.environ.get("REQUIRE_SANDBOX") == "1"
+HOST_TMP: Path | None = None        # the grader's TMPDIR during the module's runs (must end empty)
 
 POINTS = course.max_points(A)
 ANSWERS = course.solution_sources(A, NB)
@@ -55,6 +57,9 @@ WRONG = {
     "sigmoid": MUTANTS["sigmoid_backward missing (1 - s)"][1],
     "elu": MUTANTS["elu_backward forgets alpha"][1],
 }
+
+
+from autograder.grade.collect import safe_id  # noqa: E402
 
 
 def expect(*lost, total_zero=False):
@@ -439,6 +444,202 @@ def x_reference_cheat(c):
         "def relu_backward(dout, x):\n    return _num(_ref.relu, x.copy(), dout)\n")})
 
 
+# -- the sandbox's output folder (issue 7, class 1): the host must not trust it ---------------
+def _sabotage(c, code):
+    """Correct solution whose softmax_forward, on its first call (while the host's probe of
+    softmax runs, after relu's results were written), runs ``code`` in the output folder."""
+    body = "\n".join("            " + line for line in code.strip("\n").splitlines())
+    return c.solved(extra={"answer_softmax": (
+        "_sab = [False]\n_softmax_real = softmax_forward\n"
+        "def softmax_forward(x):\n"
+        "    if not _sab[0]:\n"
+        "        _sab[0] = True\n"
+        "        try:\n"
+        "            import os, numpy as _np\n"
+        f"{body}\n"
+        "        except Exception as _e:\n"
+        "            print('sabotage failed', _e)\n"
+        "    return _softmax_real(x)\n")})
+
+
+def o_fifo_meta(c):
+    return _sabotage(c, "os.remove('items/relu/meta.json')\nos.mkfifo('items/relu/meta.json')")
+
+
+def o_fifo_npz(c):
+    return _sabotage(c, "os.remove('items/relu/arrays.npz')\nos.mkfifo('items/relu/arrays.npz')")
+
+
+def o_fifo_status(c):
+    return _sabotage(c, "os.remove('items/relu.status.json')\nos.mkfifo('items/relu.status.json')")
+
+
+def o_fifo_cells(c):
+    # the per-cell log replaced by a FIFO: the host must not block on it (every item still counts)
+    return _sabotage(c, "os.remove('cells.jsonl')\nos.mkfifo('cells.jsonl')")
+
+
+def o_dev_zero(c):
+    return _sabotage(c, "os.remove('items/relu/arrays.npz')\nos.symlink('/dev/zero', 'items/relu/arrays.npz')")
+
+
+def o_link_host_file(c):
+    return _sabotage(c, "os.remove('items/relu/meta.json')\nos.symlink('/etc/passwd', 'items/relu/meta.json')")
+
+
+def o_link_folder(c):
+    # the item's folder replaced by a link to a folder holding a (correct) copy of its files
+    return _sabotage(c, "import shutil\nshutil.copytree('items/relu', '/tmp/relu_copy')\n"
+                        "shutil.rmtree('items/relu')\nos.symlink('/tmp/relu_copy', 'items/relu')")
+
+
+def o_items_link(c):
+    # before any result is written, the whole items/ folder becomes a link: nothing is read
+    code = ("import os\nos.makedirs('/tmp/items_elsewhere', exist_ok=True)\n"
+            "os.rmdir('items')\nos.symlink('/tmp/items_elsewhere', 'items')\n")
+    return c.solved(extra={"answer_linear": code})
+
+
+def o_zip_bomb(c):
+    # ~0.5 MB on disk, a 512 MiB array once inflated: the host never inflates anything
+    return _sabotage(c, (
+        "import zipfile\nfrom numpy.lib import format as _F\n"
+        "with zipfile.ZipFile('items/relu/bomb', 'w', zipfile.ZIP_DEFLATED) as _z:\n"
+        "    with _z.open('c0/dx.npy', 'w', force_zip64=True) as _f:\n"
+        "        _F.write_array_header_1_0(_f, {'descr': '<f8', 'fortran_order': False, 'shape': (64 << 20,)})\n"
+        "        _chunk = bytes(1 << 20)\n"
+        "        for _i in range(512):\n"
+        "            _f.write(_chunk)\n"
+        "os.replace('items/relu/bomb', 'items/relu/arrays.npz')"))
+
+
+def o_npy_lies(c):
+    # STORED, but the header claims 10^12 float64s: refused before any array is built
+    return _sabotage(c, (
+        "import zipfile\nfrom numpy.lib import format as _F\nimport io as _io\n"
+        "_b = _io.BytesIO()\n"
+        "_F.write_array_header_1_0(_b, {'descr': '<f8', 'fortran_order': False, 'shape': (10**12,)})\n"
+        "with zipfile.ZipFile('items/relu/arrays.npz', 'w', zipfile.ZIP_STORED) as _z:\n"
+        "    _z.writestr('c0/dx.npy', _b.getvalue() + bytes(64))"))
+
+
+def o_object_dtype(c):
+    return _sabotage(c, (
+        "_a = _np.empty(3, dtype=object)\n"
+        "_np.savez('items/relu/arrays.npz', **{'c0/dx': _a})"))
+
+
+def o_duplicate_members(c):
+    # two members with one name (a correct-looking one last): refused, not "last one wins"
+    return _sabotage(c, (
+        "import zipfile, warnings\nwarnings.simplefilter('ignore')\n"
+        "with zipfile.ZipFile('items/relu/arrays.npz') as _z:\n"
+        "    _parts = [(_i, _z.read(_i)) for _i in _z.infolist()]\n"
+        "with zipfile.ZipFile('items/relu/arrays.npz', 'a') as _z:\n"
+        "    for _i, _d in _parts:\n"
+        "        _z.writestr(_i.filename, _d)"))
+
+
+def o_json_deep(c):
+    return _sabotage(c, "open('items/relu/meta.json', 'w').write('[' * 200000 + ']' * 200000)")
+
+
+def o_json_huge(c):
+    return _sabotage(c, "open('items/relu/meta.json', 'w').write('{\"meta\": {}, \"errors\": {}}' + ' ' * (12 << 20))")
+
+
+def o_deep_tree(c):
+    # a folder tree far deeper than Python's recursion limit, with locked folders: clean-up
+    # must still remove the job folder (hidden inputs included) and grade normally
+    code = ("import os\n_d = os.open('.', os.O_RDONLY)\n"
+            "for _i in range(4000):\n"
+            "    os.mkdir('d', dir_fd=_d)\n"
+            "    _n = os.open('d', os.O_RDONLY, dir_fd=_d)\n"
+            "    os.close(_d)\n    _d = _n\n"
+            "os.close(_d)\n"
+            "os.makedirs('locked/inner', exist_ok=True)\nopen('locked/inner/f', 'w').write('x')\n"
+            "os.chmod('locked/inner', 0)\nos.chmod('locked', 0)\n")
+    return c.solved(extra={"answer_linear": code})
+
+
+# -- memory, CPU, cost (classes 2, 8, 9) -------------------------------------------------------
+def m_fork_memory(c):
+    # four processes of 800 MB each: every one under the per-process limit, together over the
+    # submission's 2 GiB. The memory cgroup stops them; the notebook itself goes on.
+    code = ("import os, time\n_kids = []\n"
+            "for _k in range(4):\n"
+            "    _pid = os.fork()\n"
+            "    if _pid == 0:\n"
+            "        _a = np.ones(100_000_000)\n        time.sleep(3)\n        os._exit(0)\n"
+            "    _kids.append(_pid)\n"
+            "for _pid in _kids:\n    os.waitpid(_pid, 0)\n")
+    return c.solved(extra={"answer_linear": code})
+
+
+def c_sigprof_ignore(c):
+    # every per-cell timer ignored: the submission's CPU budget (not the wall clock) stops it
+    return c.solved(extra={"answer_linear": (
+        "import signal\nfor _s in (signal.SIGALRM, signal.SIGPROF, signal.SIGXCPU, signal.SIGINT):\n"
+        "    signal.signal(_s, signal.SIG_IGN)\n"
+        "while True:\n    pass\n")})
+
+
+def c_timer_reset(c):
+    # the cell's CPU timer disarmed from inside the cell, then a loop
+    return c.solved(extra={"answer_linear": (
+        "import signal\nsignal.setitimer(signal.ITIMER_PROF, 0)\nsignal.setitimer(signal.ITIMER_REAL, 0)\n"
+        "while True:\n    pass\n")})
+
+
+def c_sleep_cell(c):
+    # no CPU used at all: only the generous wall-clock backstop of the cell stops it
+    return c.solved(extra={"answer_linear": "import time\ntime.sleep(3600)\n"})
+
+
+def c_fork_spinners(c):
+    # CPU-burning children left behind: they die with the sandbox, the notebook is graded
+    code = ("import os\nfor _k in range(3):\n"
+            "    if os.fork() == 0:\n"
+            f"        os.execv('/bin/sh', ['sh', '-c', 'while :; do :; done', '{c.tag}.3'])\n")
+    return c.solved(extra={"answer_linear": code})
+
+
+def n_many_cells(c):
+    nb = c.solved()
+    nb.cells.extend(nbformat.v4.new_code_cell(f"_v{i} = {i}") for i in range(10_000))
+    return nb
+
+
+# -- what hidden feedback may show (class 6) ----------------------------------------------------
+LEAK_MARK = "QQLEAKQQ"
+
+
+def l_exception_ints(c):
+    return c.solved(extra={"answer_relu": (
+        "def relu_forward(x):\n"
+        f"    raise ValueError({LEAK_MARK!r} + ' '.join(str(int(v * 1e6)) for v in x.ravel()) + hex(int(abs(x.flat[0]) * 1e9)))\n")})
+
+
+def l_exception_class(c):
+    return c.solved(extra={"answer_relu": (
+        f"class {LEAK_MARK}_1234567(Exception):\n    pass\n"
+        "def relu_backward(dout, x):\n"
+        f"    raise {LEAK_MARK}_1234567(str(x))\n")})
+
+
+def l_return_class(c):
+    return c.solved(extra={"answer_tanh": (
+        f"class {LEAK_MARK}_7654321:\n    pass\n"
+        "def tanh_backward(dout, x):\n"
+        f"    return {LEAK_MARK}_7654321()\n")})
+
+
+def l_shape_encodes(c):
+    return c.solved(extra={"answer_sigmoid": (
+        "def sigmoid_backward(dout, x):\n"
+        "    return np.zeros(int(abs(x.flat[0]) * 1e5) + 1)\n")})
+
+
 # -- broken files ------------------------------------------------------------------------------
 def u_malformed(c):
     return b'{"cells": [,,]'
@@ -495,6 +696,11 @@ CASES = {
     "r_showtraceback": (r_showtraceback, "graded", expect("relu"), False),
     "r_stderr_warnings": (r_stderr_warnings, "graded", expect(), False),
     "f_hardcode": (f_hardcode, "graded", expect("relu"), False),
+    # what hidden feedback may carry (class 6): no student text at all (test_hidden_feedback_*)
+    "l_exception_ints": (l_exception_ints, "graded", expect("relu"), False),
+    "l_exception_class": (l_exception_class, "graded", expect("relu"), False),
+    "l_return_class": (l_return_class, "graded", expect("tanh"), False),
+    "l_shape_encodes": (l_shape_encodes, "graded", expect("sigmoid"), False),
     "l_kink_values": (l_kink_values, "graded", expect("leaky_relu"), False),
     "l_exception_values": (l_exception_values, "graded", expect("relu"), False),
     # escapes (§6.15-20)
@@ -515,6 +721,33 @@ CASES = {
     "f_stdout": (f_stdout, "graded", expect(), False),
     "f_disk": (f_disk, "graded", expect(), False),
     "f_disk_many": (f_disk_many, "crashed", expect(total_zero=True), False),
+    # the sandbox's output folder is hostile (class 1): relu's results sabotaged after writing
+    "o_fifo_meta": (o_fifo_meta, "graded", expect("relu"), False),
+    "o_fifo_npz": (o_fifo_npz, "graded", expect("relu"), False),
+    "o_fifo_status": (o_fifo_status, "graded", expect("relu"), False),
+    "o_fifo_cells": (o_fifo_cells, "graded", expect(), False),
+    "o_dev_zero": (o_dev_zero, "graded", expect("relu"), False),
+    "o_link_host_file": (o_link_host_file, "graded", expect("relu"), False),
+    "o_link_folder": (o_link_folder, "graded", expect("relu"), False),
+    "o_items_link": (o_items_link, "graded", expect(total_zero=True), False),
+    "o_zip_bomb": (o_zip_bomb, "graded", expect("relu"), False),
+    "o_npy_lies": (o_npy_lies, "graded", expect("relu"), False),
+    "o_object_dtype": (o_object_dtype, "graded", expect("relu"), False),
+    "o_duplicate_members": (o_duplicate_members, "graded", expect("relu"), False),
+    "o_json_deep": (o_json_deep, "graded", expect("relu"), False),
+    "o_json_huge": (o_json_huge, "graded", expect("relu"), False),
+    "o_deep_tree": (o_deep_tree, "graded", expect(), False),
+    # the whole submission is bounded (classes 2, 8, 9)
+    "m_fork_memory": (m_fork_memory, "out of memory", expect(), True),
+    "c_sigprof_ignore": (c_sigprof_ignore, "timed out", expect(total_zero=True), False),
+    "c_timer_reset": (c_timer_reset, "timed out", expect(total_zero=True), False),
+    "c_sleep_cell": (c_sleep_cell, "timed out", expect(), False),
+    "c_fork_spinners": (c_fork_spinners, "graded", expect(), True),
+    "n_many_cells": (n_many_cells, "graded", expect(), False),
+    # student ids (class 5; flat folders and zips: test_grader_collect.py)
+    "i_jos\u00e9": (lambda c: c.solved(), "bad id", expect(), False),
+    "i_" + "long" * 40: (lambda c: c.wrong("relu"), "bad id", expect("relu"), False),
+    "i_eve\x1b[2J\x07": (lambda c: c.solved(), "bad id", expect(), False),
     # broken input (§6.29-30)
     "u_malformed": (u_malformed, "unparseable", expect(total_zero=True), False),
     "u_json_list": (u_json_list, "unparseable", expect(total_zero=True), False),
@@ -543,9 +776,27 @@ def grade(course_dir, submissions, *extra, out=None):
     if out:
         args += ["--out", str(out)]
     start = time.monotonic()
-    proc = subprocess.run(args, cwd=course_dir, env=course.nbgrader_env(), capture_output=True,
-                          text=True, timeout=900)
+    env = dict(course.nbgrader_env(), TMPDIR=str(HOST_TMP)) if HOST_TMP else course.nbgrader_env()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(args, cwd=course_dir, env=env, stdout=out, stderr=err, text=True)
+        peak = 0
+        while True:                    # the grader's own peak RSS (VmHWM), read until it exits
+            try:
+                status = Path(f"/proc/{proc.pid}/status").read_text()
+                peak = max(peak, int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) << 10)
+            except (OSError, AttributeError):
+                pass
+            try:
+                proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() - start > 900:
+                    proc.kill()
+        out.seek(0)
+        err.seek(0)
+        proc.stdout, proc.stderr = out.read(), err.read()
     proc.seconds = time.monotonic() - start
+    proc.peak_rss = peak
     return proc
 
 
@@ -565,7 +816,7 @@ def marker_processes(tag):
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if f"sleep\0{tag}.".encode() in cmd:
+        if f"\0{tag}.".encode() in cmd:
             found.append(int(pid))
     return found
 
@@ -600,7 +851,21 @@ class Listener:
 
 
 def _proc(p):
-    return {"returncode": p.returncode, "stderr": p.stderr, "seconds": p.seconds}
+    return {"returncode": p.returncode, "stderr": p.stderr, "seconds": p.seconds, "peak_rss": p.peak_rss,
+            "pid": p.pid}
+
+
+def _cgroup_leftovers(pids):
+    """Per-run cgroup folders of the grader processes ``pids`` still present."""
+    found = []
+    for top in Path("/sys/fs/cgroup").glob("*"):
+        try:
+            for d in top.rglob("dnn-grade-*"):
+                if any(d.name.startswith(f"dnn-grade-{p}-") for p in pids):
+                    found.append(str(d))
+        except OSError:
+            pass
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -620,6 +885,22 @@ def run(tmp_path_factory):
 
 
 def _grade_class(tmp_path_factory):
+    global HOST_TMP
+    HOST_TMP = Path(tempfile.mkdtemp(prefix="grader-test-tmp-", dir="/tmp"))
+    os.chmod(HOST_TMP, 0o755)
+    try:
+        return _grade_class_in(tmp_path_factory)
+    finally:
+        left = sorted(p.name for p in HOST_TMP.iterdir())
+        subprocess.run(["rm", "-rf", str(HOST_TMP)])
+        HOST_TMP = None
+        _LEFT_ON_HOST[:] = left
+
+
+_LEFT_ON_HOST: list[str] = []
+
+
+def _grade_class_in(tmp_path_factory):
     t0 = time.monotonic()
     tmp = tmp_path_factory.mktemp("grader")
     os.chmod(tmp, 0o755)
@@ -675,7 +956,10 @@ def _grade_class(tmp_path_factory):
     listener.close()
 
     sandboxed = "sandbox: bubblewrap" in p1.stderr
+    host_tmp_after = sorted(p.name for p in HOST_TMP.iterdir())
+    log1 = (tmp / "out1" / "log.txt").read_text(errors="replace")
     info = dict(course=str(course_dir), tmp=str(tmp), p_honest=_proc(p_honest), p1=_proc(p1),
+                host_tmp_after=host_tmp_after, log1_head=log1[:4000],
                 p2=_proc(p2), p3=_proc(p3),
                 honest_scores=honest_scores, scores1=scores1, scores2=scores2, scores3=scores3,
                 status1=status1, status2=status2, status3=status3, integrity=integrity,
@@ -704,8 +988,8 @@ def test_batch_exit_code(run):
 
 
 def test_every_student_reported(run):
-    assert set(run["status1"]) == set(CASES)
-    assert set(run["scores1"]) >= set(CASES)
+    assert set(run["status1"]) == {safe_id(s) for s in CASES}
+    assert set(run["scores1"]) >= {safe_id(s) for s in CASES}
 
 
 @pytest.mark.parametrize("student", [
@@ -715,8 +999,14 @@ def test_status_and_scores(run, student):
     _, status, scores, sandbox_dependent = CASES[student]
     if sandbox_dependent:
         need_sandbox(run)
-    row = run["status1"][student]
-    assert (row["status"], run["scores1"][student]) == (status, scores), row["reason"]
+    row = run["status1"][safe_id(student)]
+    assert (row["status"], run["scores1"][safe_id(student)]) == (status, scores), row["reason"]
+    # the CSV's score column and the feedback agree with the gradebook
+    assert float(row["score"]) == sum(scores.values())
+    for gid, points in scores.items():
+        assert float(row[gid]) == points, gid
+    html = (Path(run["tmp"]) / "out1" / "feedback" / f"{safe_id(student)}.html").read_text()
+    assert status in html
 
 
 def test_honest_scores_unaffected_by_adversaries(run):
@@ -726,7 +1016,7 @@ def test_honest_scores_unaffected_by_adversaries(run):
 
 def test_gradebook_intact_and_complete(run):
     assert run["integrity"] == "ok"
-    for student in CASES:
+    for student in map(safe_id, CASES):
         assert set(run["scores1"][student]) == set(POINTS), student
         assert all(v is not None for v in run["scores1"][student].values()), student
 
@@ -752,7 +1042,7 @@ def _hidden_values():
     from autograder.grade.batch import student_seed
     from autograder.specs.activations import ITEMS
     out = {}
-    for student in CASES:
+    for student in map(safe_id, CASES):
         vals = [np.ravel(a) for item in ITEMS.values()
                 for case in draw_cases(item, hidden=True, seed=student_seed(SEED, student))
                 for a in case.values()]
@@ -780,7 +1070,7 @@ def _leaked(text, hidden):
 def test_feedback_has_no_hidden_tests_or_inputs(run):
     leaks = []
     hidden = _hidden_values()
-    for student in CASES:
+    for student in map(safe_id, CASES):
         html = (Path(run["tmp"]) / "out1" / "feedback" / f"{student}.html").read_text()
         for needle in ("hidden=True", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
             if needle in html:
@@ -800,3 +1090,53 @@ def test_nothing_escaped_the_sandbox(run):
     assert SOLUTIONS_FILE.read_text() == run["solutions_before"]
     assert (c / "submitted" / "h_solution" / A / NB).exists()
     assert not run["leftovers"], f"sandboxed processes outlived their run: {run['leftovers']}"
+
+
+# --------------------------------------------------------------------------- issue 7, host side
+def test_hidden_feedback_has_no_student_text(run):
+    """Hidden verdicts carry no student-controlled text: exception messages (integers, hex),
+    student class names and the shapes the student's code chose never reach the feedback;
+    built-in exception type names do."""
+    out = Path(run["tmp"]) / "out1" / "feedback"
+    for student in ("l_exception_ints", "l_exception_class", "l_return_class", "l_shape_encodes",
+                    "l_exception_values"):
+        html = (out / f"{student}.html").read_text()
+        assert LEAK_MARK not in html, student
+        assert "has shape (" not in html, student
+    assert "raised ValueError" in (out / "l_exception_ints.html").read_text()
+    assert "raised an exception" in (out / "l_exception_class.html").read_text()
+    assert "your own type" in (out / "l_return_class.html").read_text()
+    assert "has the wrong shape" in (out / "l_shape_encodes.html").read_text()
+
+
+def test_control_characters_never_reach_outputs(run):
+    """An id with an escape sequence is graded under a safe id; no raw control character in
+    the CSV, the log, the summary or the terminal output."""
+    tmp = Path(run["tmp"]) / "out1"
+    texts = {"grades.csv": (tmp / "grades.csv").read_text(), "log": run["log1_head"],
+             "summary.html": (tmp / "summary.html").read_text(), "stderr": run["p1"]["stderr"]}
+    for name, text in texts.items():
+        bad = [ch for ch in text if ord(ch) < 32 and ch not in "\n\t\r"]
+        assert not bad, (name, bad[:5])
+
+
+def test_nothing_left_on_host(run):
+    """No job folder (hidden inputs included), cgroup or process outlives the runs, even after
+    the deep locked tree, FIFOs and links of the o_* cases."""
+    assert run["host_tmp_after"] in ([], ["dnn-grade-uids"]), run["host_tmp_after"]
+    pids = [run[k]["pid"] for k in ("p_honest", "p1", "p2", "p3")]
+    assert not _cgroup_leftovers(pids)
+    assert not run["leftovers"]
+
+
+def test_grader_peak_memory(run):
+    """The grader process itself stays under 500 MB whatever the submissions do (zip bomb,
+    lying headers, huge JSON, 10,000 cells)."""
+    for k in ("p_honest", "p1", "p2", "p3"):
+        assert 0 < run[k]["peak_rss"] < 500 << 20, (k, run[k]["peak_rss"] >> 20)
+
+
+def test_sandbox_line_reports_memory_mode(run):
+    line = next(l for l in run["p1"]["stderr"].splitlines() if l.startswith("sandbox:"))
+    assert re.search(r"cgroup v[12]: \d+ MiB|rlimits", line), line
+    assert line.split("sandbox: ", 1)[1] in run["log1_head"]

@@ -179,7 +179,9 @@ class Batch:
             (job / "in" / "job.json").write_text(json.dumps({
                 "assignment": self.assignment, "cells": nbtools.plan(nb, self.released[nb_name]),
                 "items": [items[g].name for g in gids if items[g] is not None],
-                "cell_timeout": L.cell, "item_timeout": L.item}))
+                "cell_timeout": L.cell, "item_timeout": L.item,          # CPU seconds
+                "cell_wall": self.sandbox.cell_backstop(L.cell),          # wall-clock backstops
+                "item_wall": self.sandbox.cell_backstop(L.item)}))
             with self._lock:
                 slot = self._slots.pop()
             try:

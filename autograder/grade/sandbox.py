@@ -289,6 +289,12 @@ class Sandbox:
         self.cpu_budget = float(min(limits.cpu, limits.wall))      # CPU seconds per submission
         self.backstop = max(3 * limits.wall, limits.wall + 60)     # wall-clock seconds, generous
 
+    @staticmethod
+    def cell_backstop(cpu_seconds):
+        """Wall-clock seconds after which a cell (or an item's probe) with a budget of
+        ``cpu_seconds`` of CPU is stopped anyway (it sleeps, or waits on something)."""
+        return max(5 * cpu_seconds, cpu_seconds + 30)
+
     def describe_limits(self):
         """How memory, processes and CPU are bounded here (for the ``sandbox:`` line)."""
         L = self.limits
