@@ -277,7 +277,7 @@ def s_read_files(c):
             + f"_gb = _ok(lambda: open({str(gb)!r}, 'rb').read())\n"
             + f"_other = _ok(lambda: open({str(other)!r}).read())\n"
             + f"_csol = _ok(lambda: open({str(c.course / 'solutions' / A / NB)!r}).read())\n"
-            + f"_root = _ok(lambda: os.listdir({str(c.course)!r})) or 'work' in os.listdir('/')\n"
+            + f"_root = _ok(lambda: os.listdir({str(c.course)!r})) or os.path.exists({str(course.REPO / 'README.md')!r})\n"
             + _if_failed("_sol", "relu") + _if_failed("_gb", "softmax") + _if_failed("_other", "tanh")
             + _if_failed("_root", "sigmoid") + _if_failed("_csol", "elu"))
     return c.solved(extra={"answer_softmax": code})
@@ -548,6 +548,11 @@ def o_json_huge(c):
     return _sabotage(c, "open('items/relu/meta.json', 'w').write('{\"meta\": {}, \"errors\": {}}' + ' ' * (12 << 20))")
 
 
+def o_huge_result(c):
+    # a result far over the file-size limit: it cannot be recorded, the item scores 0
+    return c.solved(extra={"answer_relu": "def relu_backward(dout, x):\n    return np.zeros(50_000_000)\n"})
+
+
 def o_deep_tree(c):
     # a folder tree far deeper than Python's recursion limit, with locked folders: clean-up
     # must still remove the job folder (hidden inputs included) and grade normally
@@ -637,7 +642,7 @@ def l_return_class(c):
 def l_shape_encodes(c):
     return c.solved(extra={"answer_sigmoid": (
         "def sigmoid_backward(dout, x):\n"
-        "    return np.zeros(int(abs(x.flat[0]) * 1e5) + 1)\n")})
+        "    return np.zeros(int(abs(x.flat[0]) * 1e3) % 5000 + 1)\n")})
 
 
 # -- broken files ------------------------------------------------------------------------------
@@ -712,7 +717,7 @@ CASES = {
     "s_dev_fill": (s_dev_fill, "graded", expect(), True),
     # resources (§6.21-28)
     "f_loop_top": (f_loop_top, "timed out", expect("relu"), False),
-    "f_sigalrm_ignore": (f_sigalrm_ignore, "timed out", expect(total_zero=True), False),
+    "f_sigalrm_ignore": (f_sigalrm_ignore, "timed out", expect(), False),   # SIGPROF stops the cell
     "f_loop_in_function": (f_loop_in_function, "timed out", expect("relu"), False),
     "f_exit": (f_exit, "crashed", expect(total_zero=True), False),
     "f_segfault": (f_segfault, "crashed", expect(total_zero=True), False),
@@ -736,6 +741,7 @@ CASES = {
     "o_duplicate_members": (o_duplicate_members, "graded", expect("relu"), False),
     "o_json_deep": (o_json_deep, "graded", expect("relu"), False),
     "o_json_huge": (o_json_huge, "graded", expect("relu"), False),
+    "o_huge_result": (o_huge_result, "graded", expect("relu"), False),
     "o_deep_tree": (o_deep_tree, "graded", expect(), False),
     # the whole submission is bounded (classes 2, 8, 9)
     "m_fork_memory": (m_fork_memory, "out of memory", expect(), True),
@@ -958,8 +964,9 @@ def _grade_class_in(tmp_path_factory):
     sandboxed = "sandbox: bubblewrap" in p1.stderr
     host_tmp_after = sorted(p.name for p in HOST_TMP.iterdir())
     log1 = (tmp / "out1" / "log.txt").read_text(errors="replace")
+    log1 = "\n".join(l for l in log1.splitlines() if not l.startswith(("[", "==")))[:20000]
     info = dict(course=str(course_dir), tmp=str(tmp), p_honest=_proc(p_honest), p1=_proc(p1),
-                host_tmp_after=host_tmp_after, log1_head=log1[:4000],
+                host_tmp_after=host_tmp_after, log1_head=log1,
                 p2=_proc(p2), p3=_proc(p3),
                 honest_scores=honest_scores, scores1=scores1, scores2=scores2, scores3=scores3,
                 status1=status1, status2=status2, status3=status3, integrity=integrity,
@@ -1123,7 +1130,7 @@ def test_control_characters_never_reach_outputs(run):
 def test_nothing_left_on_host(run):
     """No job folder (hidden inputs included), cgroup or process outlives the runs, even after
     the deep locked tree, FIFOs and links of the o_* cases."""
-    assert run["host_tmp_after"] in ([], ["dnn-grade-uids"]), run["host_tmp_after"]
+    assert run["host_tmp_after"] == [], run["host_tmp_after"]
     pids = [run[k]["pid"] for k in ("p_honest", "p1", "p2", "p3")]
     assert not _cgroup_leftovers(pids)
     assert not run["leftovers"]

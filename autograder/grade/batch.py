@@ -246,13 +246,21 @@ class Batch:
                 res.worsen("out of memory", f"{item.name}: out of memory")
                 res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: your functions ran out of memory.")
                 continue
+            if status.get("status") != "ok":      # e.g. results too large to save (RLIMIT_FSIZE)
+                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: what your functions "
+                                                     f"returned could not be recorded (too large?).")
+                continue
             try:
                 cap = R.sanitize_hidden(R.read_captured(out, item.name), self._names)
-                report = verify(item, cases[gid], cap)
-            except Exception as exc:       # unreadable or malformed results: never a pass
-                why = "they were malformed" if isinstance(exc, ValueError) else "of an internal error"
+            except (OSError, ValueError):       # missing, unreadable or malformed: never a pass
                 report = Report(item.name, [Outcome("results readable", False,
-                                                    f"the results could not be read (because {why})")])
+                                                    "the results of your functions could not be read")])
+            else:
+                try:
+                    report = verify(item, cases[gid], cap)
+                except Exception as exc:        # a bug of the checks, reported, never a pass
+                    report = Report(item.name, [Outcome("checked", False, "internal grader error "
+                                                        f"({type(exc).__name__}); please tell your instructor")])
             text = hidden_text(report.text(values=False))
             if cell_problem and not report.passed:
                 text += f"\n  note: {cell_problem}."

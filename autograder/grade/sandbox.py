@@ -47,7 +47,7 @@ _UID_MUTEX = threading.Lock()
 
 def slot_uid(slot):
     """The unprivileged uid of a worker slot, reserved for this process's lifetime with an
-    ``flock`` on ``<tmp>/dnn-grade-uids/<uid>.lock``. Two grader runs at once (two courses, two
+    ``flock`` on ``/tmp/dnn-grade-uids/<uid>.lock``. Two grader runs at once (two courses, two
     assignments, parallel tests) used to share ``BASE_UID + slot``: each run's ``_kill_uid`` then
     SIGKILLed the other's sandboxes (a correct submission ended "crashed"), and they shared one
     RLIMIT_NPROC budget."""
@@ -56,7 +56,8 @@ def slot_uid(slot):
     with _UID_MUTEX:
         if slot in _UIDS:
             return _UIDS[slot]
-        folder = Path(tempfile.gettempdir()) / "dnn-grade-uids"
+        # one folder for every grader on the machine, whatever TMPDIR each one has
+        folder = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / "dnn-grade-uids"
         folder.mkdir(mode=0o755, exist_ok=True)
         for uid in range(BASE_UID, BASE_UID + MAX_UIDS):
             if uid in _UID_LOCKS:
