@@ -314,3 +314,25 @@ def test_honest_work_passes_on_a_busy_machine(tmp_path):
         stress.wait(30)
     assert p.returncode == 0, p.stderr[-3000:]
     assert sum(course.scores(c, A)["busy"].values()) == 20.0
+
+
+# --------------------------------------------------------------------------- class 2 fallback
+def test_without_cgroups_the_fallback_bounds_processes_times_memory(tmp_path):
+    """With no usable cgroup (forced off), the sandbox line says so and how memory is bounded
+    instead; an honest notebook still gets full marks and a blank one 0 (~10 s)."""
+    os.chmod(tmp_path, 0o755)
+    c = course.make_course(tmp_path, [A])
+    course.submit(c, "honest", A, NB, course.fill(course.released(c, A, NB), course.solution_sources(A, NB)))
+    course.submit(c, "blank", A, NB, course.released(c, A, NB))
+    env = dict(course.nbgrader_env(), DNN_GRADE_CGROUPS="off")
+    p = subprocess.run([sys.executable, "-m", "autograder.grade", A, str(c / "submitted"), "--course", str(c),
+                        "--seed", "3", "--workers", "2", "--no-progress", "--out", str(tmp_path / "out")],
+                       cwd=c, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    line = next(l for l in p.stderr.splitlines() if l.startswith("sandbox:"))
+    if os.geteuid() == 0:
+        assert "no usable cgroup: rlimits, 8 processes × 256 MiB address space each" in line, line
+    else:
+        assert "processes × memory NOT bounded" in line, line
+    scores = course.scores(c, A)
+    assert sum(scores["honest"].values()) == 20.0 and sum(scores["blank"].values()) == 0.0
