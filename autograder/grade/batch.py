@@ -30,8 +30,8 @@ from autograder.grade import results as sandbox_output
 from autograder.grade.sandbox import Limits, Sandbox, remove_tree
 
 #: Statuses, from best to worst; everything but "graded" needs an instructor's look.
-STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "ambiguous",
-            "bad id", "missing")
+STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing",
+            "bad id", "ambiguous")
 
 
 @dataclass
@@ -55,6 +55,8 @@ class Result:
     def worsen(self, status, reason):
         reason = sandbox_output.printable(reason, 1000)
         if STATUSES.index(status) > STATUSES.index(self.status):
+            if self.status != "graded" and self.reason:       # keep what was found before
+                reason = f"{reason}; also {self.status}: {self.reason}"
             self.status, self.reason = status, reason
         elif reason and status == self.status and reason not in self.reason:
             self.reason = f"{self.reason}; {reason}" if self.reason else reason

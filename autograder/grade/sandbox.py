@@ -495,6 +495,34 @@ class Sandbox:
             _kill_uid(slot_uid(slot))
 
 
+def _flatten_remove(root):
+    """Remove the tree ``root`` without ever descending into it: every sub-folder's entries are
+    moved up into ``root`` (one rename each) before the folder is removed, so the cost grows with
+    the number of entries, not with depth (``rm -rf`` took 15 s for a 3,000-deep chain)."""
+    counter = itertools.count()
+    for _ in range(10_000_000):                     # a bound, never reached by a finite tree
+        with os.scandir(root) as it:
+            entries = list(itertools.islice(it, 10_000))
+        if not entries:
+            break
+        for e in entries:
+            if not e.is_dir(follow_symlinks=False):
+                os.unlink(e.path)
+                continue
+            try:
+                os.rmdir(e.path)
+                continue
+            except OSError:
+                pass
+            os.chmod(e.path, 0o700)
+            with os.scandir(e.path) as inner:
+                for c in inner:
+                    os.rename(c.path, os.path.join(root, f".up{next(counter)}-{c.name[:50]}"))
+            os.rmdir(e.path)
+    os.chmod(root, 0o700)
+    os.rmdir(root)
+
+
 def remove_tree(path) -> bool:
     """Remove ``path`` whatever a sandbox left in it (read-only or unreadable folders, trees far
     deeper than Python's recursion limit, files of another uid): Python first, then the
@@ -519,6 +547,11 @@ def remove_tree(path) -> bool:
             shutil.rmtree(path, onerror=onerror)
     except (OSError, RecursionError):
         pass
+    if os.path.lexists(path):
+        try:
+            _flatten_remove(str(path))
+        except OSError:
+            pass
     for argv in (["chmod", "-R", "u+rwx", "--", str(path)], ["rm", "-rf", "--", str(path)]):
         if not os.path.lexists(path):
             break
