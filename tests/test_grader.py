@@ -10,6 +10,17 @@ then regraded (scores must not change), the honest students are compared with a 
 adversaries, and a student first graded correct is regraded with a crashing notebook (no stale
 score).
 
+Issue 7 (host side) adds: a hostile output folder (``o_*``: FIFOs, links to ``/dev/zero`` and to
+host files, a zip bomb, lying ``.npy`` headers, object dtypes, duplicate zip members, deep or huge
+JSON, results too large to save, a 4,000-deep tree with locked folders), the whole submission
+bounded (``m_*``: forked processes over the memory cgroup; ``c_*``: every timer ignored or
+disarmed, a sleeping cell, CPU-burning children), cost (``n_many_cells``: 10,000 cells), hidden
+feedback without student text (``l_*``) and unusable student ids (``i_*``). Every case's status
+and per-cell scores are checked in the gradebook, ``grades.csv`` and the feedback; the grader's
+own peak RSS (VmHWM of the CLI process) must stay under 500 MB; its TMPDIR must end empty and no
+cgroup or process may outlive a run. Flat folders, zips and the machine under load:
+``test_grader_host.py``.
+
 Cases whose outcome depends on the bubblewrap sandbox are skipped when it is unavailable, unless
 ``REQUIRE_SANDBOX=1`` (then they fail).
 """

@@ -158,7 +158,7 @@ def test_remove_tree_deep_and_locked(tmp_path):
     (root / "in" / "cases").mkdir(parents=True)
     (root / "in" / "cases" / "relu.npz").write_bytes(b"secret")
     fd = os.open(root, os.O_RDONLY)
-    for _ in range(3000):                      # deeper than Python's recursion limit
+    for _ in range(1500):                      # deeper than Python's recursion limit
         os.mkdir("d", dir_fd=fd)
         nfd = os.open("d", os.O_RDONLY, dir_fd=fd)
         os.close(fd)
