@@ -290,6 +290,11 @@ class Batch:
                     on_result(res)
                 if progress:
                     progress.update(res)
+        left = self.cleanup()
+        if left:                                 # reported (the hidden inputs were removed first)
+            import sys
+            print(f"warning: {len(left)} job folder(s) could not be removed: {', '.join(left[:3])}",
+                  file=sys.stderr)
         return sorted(results, key=lambda r: r.student)
 
 
