@@ -9,12 +9,19 @@ Learners meet it through one call in each exercise's test cells::
 Layout
 ------
 ``gradcheck``   central-difference gradients in float64 and the relative error used everywhere
+``probe``       the untrusted half: call a student's functions, keep what comes back (typed tree)
+``probes``      one module per assignment: the probe of each item (numpy only; all a sandbox holds)
 ``checks``      the check framework: run a student's functions (``probe``), judge the arrays (``verify``)
 ``hints``       recognises known mistakes (sign flipped, factor missing, ...) in a wrong gradient
 ``reference``   the forward definitions the chapters teach (no backward code lives here)
 ``specs``       one module per assignment: inputs, tolerances and checks for each graded item
 ``grade``       the instructor's sandboxed, parallel batch grader (``python -m autograder.grade``)
 """
-from autograder.checks import load_checks  # noqa: E402
-
 __all__ = ["load_checks"]
+
+
+def load_checks(assignment, namespace):
+    """See :func:`autograder.checks.load_checks` (imported on first use, so that the sandbox,
+    which holds only :mod:`autograder.probe` and :mod:`autograder.probes`, can import the package)."""
+    from autograder.checks import load_checks as _load_checks
+    return _load_checks(assignment, namespace)

@@ -97,15 +97,15 @@ def main(in_dir, out_dir):
                       "seconds": round(time.monotonic() - start, 3), "output": out.getvalue()})
         _write_json(out_dir / "cells.json", cells)
 
-    from autograder.checks import load_spec, run_probe
-    spec = load_spec(job["assignment"])
+    from autograder.probe import load_probes, run_probe
+    probes = load_probes(job["assignment"])
     namespace = shell.user_ns
     for name in job["items"]:
         start = time.monotonic()
         status = "ok"
         try:
             signal.alarm(int(job["item_timeout"]))
-            cap = run_probe(spec.ITEMS[name], namespace, _load_cases(in_dir / "cases" / f"{name}.npz"))
+            cap = run_probe(probes[name], namespace, _load_cases(in_dir / "cases" / f"{name}.npz"))
             signal.alarm(0)
             cap.save(out_dir / "items" / name)
         except _Timeout:

@@ -21,6 +21,7 @@ import numpy as np
 from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import max_relative_error, numerical_gradient as num_grad, relative_error
+from autograder.probes.chain_rule import PROBES, _function
 from autograder.reference import chain_rule as ref
 
 # Tolerances. "Correct" = the solution over 300 hidden seeds; "mutants" = tests/mutants/chain_rule.py
@@ -57,28 +58,6 @@ MONOTONE_SLACK = 1e-12
 CUBIC_H = 1e-3
 
 
-def _scalar(value):
-    """A number returned by the learner as a 0-d array (dtype kept), anything else unchanged, so
-    that a float, a NumPy scalar and a 0-d array are all accepted and judged the same way."""
-    if isinstance(value, (bool, np.bool_)):
-        return value
-    if isinstance(value, (float, int, np.floating, np.integer)):
-        return np.asarray(value)
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return np.array(value)
-    return value
-
-
-def _pair(rec, key, res, names):
-    """Keep the two parts of a returned pair; record a failure if it is not a pair."""
-    if res is None:
-        return False
-    if not (isinstance(res, (tuple, list)) and len(res) == 2):
-        rec.fail(key, f"must return a pair {names}, got a {type(res).__name__}.")
-        return False
-    return True
-
-
 def _f(v):
     return f"{float(v):.6g}"
 
@@ -102,20 +81,6 @@ def _neuron_cases(rng, hidden):
     big["x"][:4] = rng.choice([-1.0, 1.0], size=4) * rng.uniform(200, 800, size=4)   # σ saturates
     cases.append(big)
     return cases
-
-
-def _neuron_probe(rec, case):
-    x, y, w, b = case["x"], case["y"], float(case["w"]), float(case["b"])
-    res = rec.call("forward", "neuron_forward", x, y, w, b)
-    if _pair(rec, "forward", res, "(y_hat, loss)"):
-        rec.keep("y_hat", res[0])
-        rec.keep("loss", _scalar(res[1]))
-    res = rec.call("backward", "neuron_backward", x, y, w, b)
-    if _pair(rec, "backward", res, "(dw, db)"):
-        rec.keep("dw", _scalar(res[0]))
-        rec.keep("db", _scalar(res[1]))
-    rec.keep("x_after", x)
-    rec.keep("y_after", y)
 
 
 def _loss_hint(got, expected, n):
@@ -179,16 +144,6 @@ def _neuron_verify(j, case):
 # kind 1: f(x) = ½ xᵀAx + c·x       ∇f = ½(A + Aᵀ)x + c      (x of shape (D,), A not symmetric)
 # kind 2: f(x) = Π x                ∇f_i = Π_{j≠i} x_j
 # kind 3: f(x) = Σ x³               ∇f = 3x², called with h = 1e-3 (the error-order check)
-def _function(case):
-    kind = int(case["kind"])
-    if kind == 0:
-        return lambda v: float(np.sum(np.sin(v)))
-    if kind == 1:
-        A, c = case["A"], case["c"]
-        return lambda v: float(0.5 * v @ A @ v + c @ v)
-    if kind == 2:
-        return lambda v: float(np.prod(v))
-    return lambda v: float(np.sum(v ** 3))
 
 
 def _exact(case):
@@ -226,17 +181,6 @@ def _numgrad_cases(rng, hidden):
     return [_fcase(0, rng.uniform(-3, 3, size=(2, 2, 3))), _fcase(0, rng.uniform(-3, 3, size=(1,))),
             _quadratic(rng, 6), _fcase(2, _away(rng, (4,))),
             _fcase(3, _away(rng, (3, 2)), CUBIC_H)]
-
-
-def _difference_probe(func_name):
-    def probe(rec, case):
-        x = case["x"]
-        f = _function(case)
-        h = float(case["h"])
-        args = (f, x) if np.isnan(h) else (f, x, h)
-        rec.keep("grad", rec.call("grad", func_name, *args))
-        rec.keep("x_after", x)
-    return probe
 
 
 def _numgrad_verify(j, case):
@@ -331,26 +275,6 @@ def _gd_cases(rng, hidden):
             _gd_case(rng, 6, rng.uniform(0.5, 1.0), 1, train=False)]     # a single step
 
 
-def _gd_probe(rec, case):
-    x, y = case["x"], case["y"]
-    res = rec.call("gd", "gradient_descent", x, y, float(case["w0"]), float(case["b0"]),
-                   float(case["lr"]), int(case["steps"]))
-    if res is not None and not (isinstance(res, (tuple, list)) and len(res) == 3):
-        rec.fail("gd", f"`gradient_descent` must return a triple (w, b, losses), got a {type(res).__name__}.")
-    elif res is not None:
-        losses = res[2]
-        if isinstance(losses, (list, tuple)):          # a list of floats is fine
-            try:
-                losses = np.asarray(losses)
-            except Exception:
-                pass
-        rec.keep("w", _scalar(res[0]))
-        rec.keep("b", _scalar(res[1]))
-        rec.keep("losses", losses)
-    rec.keep("x_after", x)
-    rec.keep("y_after", y)
-
-
 def replay(x, y, w0, b0, lr, steps, sign=-1.0):
     """The reference run: losses[k] at the parameters before update k+1, then p ← p + sign·η·∇L
     with ∇L from central differences of the reference loss. Returns (w, b, losses)."""
@@ -427,10 +351,9 @@ def _gd_verify(j, case):
 
 
 ITEMS = {item.name: item for item in [
-    Item("neuron", ("neuron_forward", "neuron_backward"), _neuron_cases, _neuron_probe, _neuron_verify),
-    Item("numerical_gradient", ("numerical_gradient",), _numgrad_cases, _difference_probe("numerical_gradient"),
+    Item("neuron", ("neuron_forward", "neuron_backward"), _neuron_cases, PROBES["neuron"], _neuron_verify),
+    Item("numerical_gradient", ("numerical_gradient",), _numgrad_cases, PROBES["numerical_gradient"],
          _numgrad_verify),
-    Item("forward_difference", ("forward_difference",), _fd_cases, _difference_probe("forward_difference"),
-         _fd_verify),
-    Item("gradient_descent", ("gradient_descent",), _gd_cases, _gd_probe, _gd_verify),
+    Item("forward_difference", ("forward_difference",), _fd_cases, PROBES["forward_difference"], _fd_verify),
+    Item("gradient_descent", ("gradient_descent",), _gd_cases, PROBES["gradient_descent"], _gd_verify),
 ]}

@@ -22,6 +22,7 @@ import numpy as np
 from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import numerical_gradient
+from autograder.probes.learning_types import PROBES, SCALARS, SIGNATURES
 from autograder.reference import learning_types as ref
 
 #: Loss values: correct code differs from the reference by rounding only (300 hidden seeds of
@@ -37,45 +38,18 @@ TOL_GRAD = 1e-5
 
 
 # ------------------------------------------------------------------ shared probe / verify code
-def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, num: (), shifted=()):
+def loss_item(name, loss, params, cases, candidates=lambda case, p, num: (), shifted=()):
     """An item for ``<name>_forward(*args)`` -> L and ``<name>_backward(*args)`` -> gradients.
 
-    ``args``: argument names in call order; ``ints``: those passed as int64 arrays; ``floats``
-    (``lam``) are passed as Python floats; ``loss(**case)`` is the reference; ``params``: names of
-    the arguments the backward differentiates, in the order it returns them. ``shifted``: logits
-    arguments the loss is invariant to shifting row by row (softmax); their numerical gradient is
-    taken at the row-centred logits (same gradient, far less rounding noise near ±1000).
+    The arguments (names in call order, those passed as int64) are the probe's
+    ``SIGNATURES[name]``; ``loss(**case)`` is the reference; ``params``: names of the arguments
+    the backward differentiates, in the order it returns them (one: an array, several: a tuple).
+    ``shifted``: logits arguments the loss is invariant to shifting row by row (softmax); their
+    numerical gradient is taken at the row-centred logits (same gradient, far less rounding
+    noise near ±1000).
     """
     fwd, bwd = f"{name}_forward", f"{name}_backward"
-    scalars = {"lam"}
-
-    def call_args(case):
-        out = []
-        for a in args:
-            v = case[a]
-            if a in ints:
-                v = v.astype(np.int64)
-            elif a in scalars:
-                v = float(v)
-            out.append(v)
-        return out
-
-    def probe(rec, case):
-        values = call_args(case)
-        rec.keep("L", rec.call("L", fwd, *values))
-        res = rec.call("grad", bwd, *values)
-        if len(params) == 1:
-            rec.keep("g0", res)
-            rec.keep("n_returned", np.float64(1.0 if res is not None else -1.0))
-        else:
-            ok = isinstance(res, (tuple, list))
-            rec.keep("n_returned", np.float64(len(res) if ok else (-1.0 if res is None else 0.0)))
-            if ok and len(res) == len(params):
-                for i, g in enumerate(res):
-                    rec.keep(f"g{i}", g)
-        for a, v in zip(args, values):
-            if isinstance(v, np.ndarray):
-                rec.keep(f"after_{a}", v)
+    args, ints = SIGNATURES[name]
 
     def verify(j, case):
         ref_args = {a: case[a] for a in args}
@@ -84,24 +58,16 @@ def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, 
         if L is not None:
             j.close(f"{fwd} value matches the definition", np.array(L), np.array(expected), TOL_LOSS)
         for a in args:
-            if a not in ints and a not in scalars:
+            if a not in ints and a not in SCALARS:
                 j.unchanged(f"after_{a}", case[a], f"{name} leaves its arguments unchanged", a)
-        k = j.prefix + "grad"
-        if k in j.cap.errors:
-            j.add(f"{bwd} runs", False, j.cap.errors[k])
+        shapes = [("array", case[p].shape) for p in params]
+        names = ", ".join("d" + p for p in params)
+        got = j.value("grad", f"{bwd} returns " + (f"d{params[0]}: a float64 array shaped like {params[0]}"
+                                                    if len(params) == 1 else f"({names}), each shaped like its parameter"),
+                      shapes[0] if len(params) == 1 else ("tuple", shapes), f"`{bwd}(...)`")
+        if got is None:
             return
-        n = j.cap.arrays.get(j.prefix + "n_returned", np.array(-1.0)).item()
-        if len(params) > 1 and n != len(params):
-            names = ", ".join("d" + p for p in params)
-            got = "None" if n == -1 else ("not a tuple" if n == 0 else f"{int(n)} values")
-            j.add(f"{bwd} returns ({names})", False, f"`{bwd}` must return a tuple ({names}); it returned {got}.",
-                  hint="the function returned None — did you forget a `return` statement?" if n == -1 else "")
-            return
-        for i, p in enumerate(params):
-            g = j.array(f"g{i}", f"{bwd}: d{p} is a float64 array shaped like {p}", case[p].shape, f"d{p}")
-            if g is None:
-                continue
-
+        for p, g in zip(params, [got] if len(params) == 1 else got):
             at = {a: (v - v.max(axis=1, keepdims=True) if a in shifted else v) for a, v in ref_args.items()}
 
             def f(v, p=p):
@@ -110,7 +76,7 @@ def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, 
             j.gradient(f"{bwd}: d{p} matches the numerical gradient", g, num, TOL_GRAD,
                        candidates=candidates(case, p, num))
 
-    return Item(name, (fwd, bwd), cases, probe, verify)
+    return Item(name, (fwd, bwd), cases, PROBES[name], verify)
 
 
 def _onehot(labels, C):
@@ -139,15 +105,23 @@ def _mse_candidates(case, p, num):
             (2 * d, "L is a mean: divide by the number of entries N·K.")]
 
 
+def _pm1000(rng, n):
+    """Row shifts of ±1000 (the instructions' "logits near ±1000"): the first row always +1000,
+    the second always −1000 (overflow and underflow in every draw), the rest random signs."""
+    shift = rng.choice([-1000.0, 1000.0], size=(n, 1))
+    shift[: 2, 0] = [1000.0, -1000.0][: n]
+    return shift
+
+
 # ------------------------------------------------------------------ cross-entropy
 def _ce_cases(rng, hidden):
-    layout = [(4, 3, 2.0, False)] if not hidden else [(1, 4, 2.0, False), (6, 5, 3.0, False), (5, 2, 1.0, False),
-                                                      (4, 3, 8.0, True)]
+    layout = [(4, 3, 2.0, False), (3, 3, 3.0, True)] if not hidden else [
+        (1, 4, 2.0, False), (6, 5, 3.0, False), (5, 2, 1.0, False), (4, 3, 8.0, True)]
     out = []
     for N, C, scale, large in layout:
         z = rng.standard_normal((N, C)) * scale
         if large:
-            z = z + rng.choice([-1000.0, 1000.0], size=(N, 1))
+            z = z + _pm1000(rng, N)
         out.append(dict(logits=z, labels=_labels(rng, N, C)))
     return out
 
@@ -196,7 +170,7 @@ def _ae_candidates(case, p, num):
 
 # ------------------------------------------------------------------ semi-supervised
 def _ss_cases(rng, hidden):
-    layout = [(3, 5, 3, 0.5, 2.0, False)] if not hidden else [
+    layout = [(3, 5, 3, 0.5, 2.0, False), (2, 3, 3, 0.7, 3.0, True)] if not hidden else [
         (1, 4, 3, 2.0, 2.0, False), (4, 6, 2, 0.1, 1.5, False), (2, 3, 4, 1.3, 3.0, False), (3, 4, 3, 0.7, 8.0, True)]
     out = []
     for Nl, Nu, C, lam, scale, large in layout:
@@ -205,8 +179,8 @@ def _ss_cases(rng, hidden):
         if large:
             # one unlabelled row so confident that some q_c underflow to 0 (0·log 0 must give 0)
             zu[0] = rng.permutation(np.linspace(-1000.0, 1000.0, C))
-            zl = zl + rng.choice([-1000.0, 1000.0], size=(Nl, 1))
-            zu = zu + rng.choice([-1000.0, 1000.0], size=(Nu, 1))
+            zl = zl + _pm1000(rng, Nl)
+            zu = zu + _pm1000(rng, Nu)
         if hidden:
             lam = lam * rng.uniform(0.8, 1.25)
         out.append(dict(logits_l=zl, labels=_labels(rng, Nl, C), logits_u=zu, lam=np.float64(lam)))
@@ -251,13 +225,10 @@ def _rf_candidates(case, p, num):
 
 
 ITEMS = {item.name: item for item in [
-    loss_item("mse", ("y_hat", "y"), (), ref.mse, ("y_hat",), _mse_cases, _mse_candidates),
-    loss_item("cross_entropy", ("logits", "labels"), ("labels",), ref.cross_entropy, ("logits",),
-              _ce_cases, _ce_candidates, shifted=("logits",)),
-    loss_item("autoencoder", ("x", "W_enc", "b_enc", "W_dec", "b_dec"), (), ref.autoencoder_loss,
-              ("W_enc", "b_enc", "W_dec", "b_dec"), _ae_cases, _ae_candidates),
-    loss_item("semi_supervised", ("logits_l", "labels", "logits_u", "lam"), ("labels",),
-              ref.semi_supervised_loss, ("logits_l", "logits_u"), _ss_cases, _ss_candidates,
+    loss_item("mse", ref.mse, ("y_hat",), _mse_cases, _mse_candidates),
+    loss_item("cross_entropy", ref.cross_entropy, ("logits",), _ce_cases, _ce_candidates, shifted=("logits",)),
+    loss_item("autoencoder", ref.autoencoder_loss, ("W_enc", "b_enc", "W_dec", "b_dec"), _ae_cases, _ae_candidates),
+    loss_item("semi_supervised", ref.semi_supervised_loss, ("logits_l", "logits_u"), _ss_cases, _ss_candidates,
               shifted=("logits_l", "logits_u")),
-    loss_item("reinforce", ("s", "a", "G", "W"), ("a",), ref.reinforce_loss, ("W",), _rf_cases, _rf_candidates),
+    loss_item("reinforce", ref.reinforce_loss, ("W",), _rf_cases, _rf_candidates),
 ]}

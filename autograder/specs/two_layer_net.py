@@ -23,6 +23,7 @@ import numpy as np
 from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import numerical_gradient, numerical_gradient_array
+from autograder.probes.two_layer_net import PROBES, TRAIN_ARGS, _targets
 from autograder.reference import two_layer_net as ref
 
 #: Forward values and losses: correct code differs from the reference by rounding only
@@ -41,7 +42,6 @@ KINK_GAP = 1e-3
 #: data/initialisation seeds (median 98.5%) and passed on all 200 hidden seeds of the tolerance
 #: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine.
 SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
-TRAIN_ARGS = dict(hidden=100, lr=1.0, batch_size=64, steps=2000)
 MIN_ACCURACY = 0.95
 
 
@@ -64,26 +64,6 @@ def _constructed(j, key, label, what):
     return True
 
 
-def _keep_attr(rec, key, obj, name):
-    """Keep ``obj.<name>`` (a gradient the layer stored) or record that it is missing."""
-    try:
-        value = getattr(obj, name)
-    except Exception as exc:
-        rec.fail(key, f"`{type(obj).__name__}.{name}` is missing after backward: {type(exc).__name__}: {exc}")
-        return
-    if value is None:
-        rec.fail(key, f"`{type(obj).__name__}.{name}` is None after backward — set it in `backward`.")
-        return
-    rec.keep(key, value)
-
-
-def _scalar(value):
-    """A loss returned as a Python float / NumPy scalar / 0-d array becomes a 0-d array (its dtype kept)."""
-    if isinstance(value, (float, int, np.generic)):
-        return np.asarray(value)
-    return value
-
-
 # ------------------------------------------------------------------ affine
 def _affine_cases(rng, hidden):
     shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5)]
@@ -92,23 +72,6 @@ def _affine_cases(rng, hidden):
         out.append(dict(x=rng.standard_normal((n, d)) * 2, W=rng.standard_normal((d, m)),
                         b=rng.standard_normal(m), dout=rng.standard_normal((n, m))))
     return out
-
-
-def _affine_probe(rec, case):
-    x, W, b, dout = case["x"], case["W"], case["b"], case["dout"]
-    layer = rec.call("layer", "Affine", W, b)
-    if layer is None:
-        return
-    rec.keep("layer", np.float64(1.0))
-    rec.keep("out", rec.call_method("out", layer, "forward", x))
-    rec.keep("x_after_forward", x)
-    rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
-    _keep_attr(rec, "dW", layer, "dW")
-    _keep_attr(rec, "db", layer, "db")
-    rec.keep("x_after", x)
-    rec.keep("W_after", W)
-    rec.keep("b_after", b)
-    rec.keep("dout_after", dout)
 
 
 def _affine_verify(j, case):
@@ -152,21 +115,6 @@ def _elementwise_cases(rng, hidden):
     if hidden:
         xs.append(rng.choice([-1.0, 1.0], size=(2, 5)) * rng.uniform(20, 800, size=(2, 5)))
     return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
-
-
-def _layer_probe(cls):
-    def probe(rec, case):
-        x, dout = case["x"], case["dout"]
-        layer = rec.call("layer", cls)
-        if layer is None:
-            return
-        rec.keep("layer", np.float64(1.0))
-        rec.keep("out", rec.call_method("out", layer, "forward", x))
-        rec.keep("x_after_forward", x)
-        rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
-        rec.keep("x_after", x)
-        rec.keep("dout_after", dout)
-    return probe
 
 
 def _layer_verify(cls, forward, candidates):
@@ -216,28 +164,6 @@ def _softmax_cases(rng, hidden):
         labels = rng.integers(0, c, size=n).astype(np.float64)
         out.append(dict(x=x, labels=labels, onehot=np.float64(onehot), dout=np.float64(dout)))
     return out
-
-
-def _targets(case):
-    labels = case["labels"].astype(np.int64)
-    return ref.one_hot(labels, case["x"].shape[1]) if case["onehot"] else labels
-
-
-def _softmax_probe(rec, case):
-    x, dout = case["x"], float(case["dout"])
-    t = _targets(case)
-    layer = rec.call("layer", "SoftmaxWithLoss")
-    if layer is None:
-        return
-    rec.keep("layer", np.float64(1.0))
-    rec.keep("loss", _scalar(rec.call_method("loss", layer, "forward", x, t)))
-    if dout == 1.0:
-        dx = rec.call_method("dx", layer, "backward")            # the default dout = 1
-    else:
-        dx = rec.call_method("dx", layer, "backward", dout)
-    rec.keep("dx", dx)
-    rec.keep("x_after", x)
-    rec.keep("t_after", t)
 
 
 def _softmax_verify(j, case):
@@ -302,26 +228,6 @@ def _net_cases(rng, hidden):
     return out
 
 
-def _net_probe(rec, case):
-    params = {k: case[k] for k in ref.PARAM_NAMES}
-    res = rec.call("res", "two_layer_loss", params, case["X"], case["y"].astype(np.int64))
-    if res is None:
-        return
-    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[1], dict)):
-        rec.fail("res", "`two_layer_loss` must return a pair `(loss, grads)` with `grads` a dict "
-                        "with keys 'W1', 'b1', 'W2', 'b2'.")
-        return
-    rec.keep("loss", _scalar(res[0]))
-    for k in ref.PARAM_NAMES:
-        if k in res[1]:
-            rec.keep("d" + k, res[1][k])
-        else:
-            rec.fail("d" + k, f"`grads` has no key {k!r}.")
-    for k in ref.PARAM_NAMES:
-        rec.keep(k + "_after", params[k])
-    rec.keep("X_after", case["X"])
-
-
 def _net_verify(j, case):
     X, y = case["X"], case["y"].astype(np.int64)
     params = {k: case[k].copy() for k in ref.PARAM_NAMES}
@@ -364,34 +270,6 @@ def _sgd_cases(rng, hidden):
     out.append(dict(kind=np.float64(1), X=X, y=y.astype(np.float64),
                     seed=np.float64(rng.integers(0, 2**31))))
     return out
-
-
-def _keep_params(rec, prefix, res):
-    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[0], dict)):
-        rec.fail(prefix, "`train` must return a pair `(params, losses)` with `params` a dict "
-                         "with keys 'W1', 'b1', 'W2', 'b2'.")
-        return
-    params, losses = res
-    for k in ref.PARAM_NAMES:
-        if k in params:
-            rec.keep(f"{prefix}/{k}", params[k])
-        else:
-            rec.fail(f"{prefix}/{k}", f"`params` has no key {k!r}.")
-    try:
-        rec.keep(f"{prefix}/losses", np.asarray(losses, dtype=np.float64).reshape(-1))
-    except Exception as exc:
-        rec.fail(f"{prefix}/losses", f"the losses could not be read as numbers: {type(exc).__name__}: {exc}")
-
-
-def _sgd_probe(rec, case):
-    X, y, seed = case["X"], case["y"].astype(np.int64), int(case["seed"])
-    if case["kind"] == 0:
-        h, n = int(case["hidden"]), X.shape[0]
-        _keep_params(rec, "zero", rec.call("zero", "train", X.copy(), y.copy(), h, 0.0, n, 1, seed))
-        _keep_params(rec, "step", rec.call("step", "train", X.copy(), y.copy(), h, float(case["lr"]), n, 1, seed))
-    else:
-        _keep_params(rec, "run", rec.call("run", "train", X, y, seed=seed, **TRAIN_ARGS))
-        rec.keep("X_after", X)
 
 
 def _shapes(d, h, c):
@@ -465,12 +343,12 @@ def _sgd_verify(j, case):
 
 
 ITEMS = {item.name: item for item in [
-    Item("affine", ("Affine",), _affine_cases, _affine_probe, _affine_verify),
-    Item("relu_layer", ("Relu",), _elementwise_cases, _layer_probe("Relu"),
+    Item("affine", ("Affine",), _affine_cases, PROBES["affine"], _affine_verify),
+    Item("relu_layer", ("Relu",), _elementwise_cases, PROBES["relu_layer"],
          _layer_verify("Relu", ref.relu, _relu_candidates)),
-    Item("sigmoid_layer", ("Sigmoid",), _elementwise_cases, _layer_probe("Sigmoid"),
+    Item("sigmoid_layer", ("Sigmoid",), _elementwise_cases, PROBES["sigmoid_layer"],
          _layer_verify("Sigmoid", ref.sigmoid, _sigmoid_candidates)),
-    Item("softmax_with_loss", ("SoftmaxWithLoss",), _softmax_cases, _softmax_probe, _softmax_verify),
-    Item("two_layer_net", ("two_layer_loss",), _net_cases, _net_probe, _net_verify),
-    Item("sgd", ("train",), _sgd_cases, _sgd_probe, _sgd_verify),
+    Item("softmax_with_loss", ("SoftmaxWithLoss",), _softmax_cases, PROBES["softmax_with_loss"], _softmax_verify),
+    Item("two_layer_net", ("two_layer_loss",), _net_cases, PROBES["two_layer_net"], _net_verify),
+    Item("sgd", ("train",), _sgd_cases, PROBES["sgd"], _sgd_verify),
 ]}
