@@ -21,7 +21,14 @@ __all__ = ["load_checks"]
 
 
 def load_checks(assignment, namespace):
-    """See :func:`autograder.checks.load_checks` (imported on first use, so that the sandbox,
-    which holds only :mod:`autograder.probe` and :mod:`autograder.probes`, can import the package)."""
-    from autograder.checks import load_checks as _load_checks
+    """See :func:`autograder.checks.load_checks` (imported on first use). In the batch grader's
+    sandbox, which holds only :mod:`autograder.probe` and :mod:`autograder.probes`, the checks
+    cannot be imported: the setup cell still runs, and the returned ``check`` (never called
+    there — test cells are not sent to the sandbox) only says where the checks run."""
+    try:
+        from autograder.checks import load_checks as _load_checks
+    except ImportError:
+        def check(name, hidden=False, seed=None):
+            raise RuntimeError("the checks run on the grading host, not in the sandbox")
+        return check
     return _load_checks(assignment, namespace)

@@ -157,7 +157,9 @@ def _softmax_cases(rng, hidden):
         layout = [(1, 2, False, 2.0, 0.0, 1.0), (6, 4, True, 2.0, 0.0, 2.5), (5, 10, False, 3.0, 0.0, 0.7),
                   (3, 3, False, 3.0, 1000.0, 1.0), (4, 5, True, 3.0, -1000.0, 1.3)]
     else:
-        layout = [(4, 3, False, 2.0, 0.0, 1.0), (3, 4, True, 2.0, 0.0, 1.0)]
+        # one of each kind the hidden cases have: labels and one-hot, dout ≠ 1, logits near ±1000
+        layout = [(4, 3, False, 2.0, 0.0, 1.0), (3, 4, True, 2.0, 0.0, 2.5), (3, 3, False, 3.0, 1000.0, 1.0),
+                  (2, 4, True, 3.0, -1000.0, 0.7)]
     out = []
     for n, c, onehot, spread, offset, dout in layout:
         x = rng.standard_normal((n, c)) * spread + offset      # offset ±1000: exp overflows
