@@ -75,10 +75,12 @@ class Report:
                 by_label[o.label] = o
         return list(by_label.values())
 
-    def text(self, values=True, color=False):
+    def text(self, values=True, color=False, details=True):
         """The verdict as text; ``values=False`` leaves out the numbers at the worst index (the
         hidden checks' inputs must never reach a learner, and those numbers reveal them);
-        ``color=True`` paints ✔ green and ✘ red (ANSI, as JupyterLab shows printed output)."""
+        ``color=True`` paints ✔ green and ✘ red (ANSI, as JupyterLab shows printed output);
+        ``details=False`` lists the checks without the failures' reasons (the notebook shows
+        those once, in the error that follows)."""
         lines = self.merged()
         failed = sum(not o.passed for o in lines)
         head = f"{self.item}: all {len(lines)} checks passed" if not failed else \
@@ -86,7 +88,7 @@ class Report:
         ok, bad = ("\x1b[32m✔\x1b[0m", "\x1b[31m✘\x1b[0m") if color else ("✔", "✘")
         out = [head]
         for o in lines:
-            out.extend(self._lines(o, values, ok, bad))
+            out.extend(self._lines(o, values, ok, bad) if details else self._lines(o, values, ok, bad)[:1])
         return "\n".join(out)
 
     @staticmethod
@@ -422,7 +424,7 @@ def load_checks(assignment, namespace):
         report = verify(item, cases, run_probe(item, namespace, cases))
         title = f"[hidden] {report.item}" if hidden else report.item
         report.item = title
-        print(report.text(values=not hidden, color=True))
+        print(report.text(values=not hidden, color=True, details=False))
         sys.stdout.flush()
         if not report.passed:
             failed = sum(not o.passed for o in report.merged())
