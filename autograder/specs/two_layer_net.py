@@ -22,8 +22,9 @@ import numpy as np
 
 from autograder import hints
 from autograder.checks import Item
-from autograder.gradcheck import numerical_gradient, numerical_gradient_array
-from autograder.probes.two_layer_net import PROBES, TRAIN_ARGS, _targets
+from autograder.gradcheck import (directional_derivatives, numerical_gradient, numerical_gradient_array,
+                                  numerical_gradient_independent)
+from autograder.probes.two_layer_net import KEEP_INPUTS, PROBES, TRAIN_ARGS, _targets
 from autograder.reference import two_layer_net as ref
 
 #: Forward values and losses: correct code differs from the reference by rounding only
@@ -65,8 +66,35 @@ def _constructed(j, key, label, what):
 
 
 # ------------------------------------------------------------------ affine
+#: The big cases (visible and hidden): a backward that numerically differentiates the forward
+#: needs 2 forward calls per entry of x (2·10⁵ calls of a (1000, 100) @ (100, 100) product) or
+#: of W (2·10⁴) — minutes — while vectorised code takes milliseconds. The host checks them
+#: along 3 random directions (a handful of forward calls).
+BIG_AFFINE = (1000, 100, 100)
+BIG = (300, 500)
+#: The largest |x| the instructions name for the Sigmoid layer: in every draw, visible and hidden.
+LARGE = 800.0
+
+
+def _big_label(x, label):
+    return f"{label} on a large {x.shape[0]}×{x.shape[1]} input (vectorise: no Python loops)" \
+        if x.size > KEEP_INPUTS else label
+
+
+def _unchanged(j, x):
+    """``j.unchanged``, for inputs the probe sends back (the big ones it does not)."""
+    return j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
+
+
+def _directions(shape, n=3):
+    """Fixed random directions for the big cases' directional checks (host side only)."""
+    rng = np.random.default_rng(list(shape))
+    return [rng.standard_normal(shape) for _ in range(n)]
+
+
 def _affine_cases(rng, hidden):
     shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5)]
+    shapes = shapes + [BIG_AFFINE]
     out = []
     for n, d, m in shapes:
         out.append(dict(x=rng.standard_normal((n, d)) * 2, W=rng.standard_normal((d, m)),
@@ -77,19 +105,31 @@ def _affine_cases(rng, hidden):
 def _affine_verify(j, case):
     x, W, b, dout = case["x"], case["W"], case["b"], case["dout"]
     n, m = dout.shape
+    big = x.size > KEEP_INPUTS
+    unchanged = _unchanged(j, x)
     if not _constructed(j, "layer", "Affine(W, b) can be created", "`Affine(W, b)`"):
         return
     out = j.array("out", "Affine.forward returns a float64 array of shape (N, M)", (n, m), "`forward(x)`")
     if out is not None:
-        j.close("Affine.forward: x @ W + b", out, ref.affine(x, W, b), TOL_FORWARD)
+        j.close(_big_label(x, "Affine.forward: x @ W + b"), out, ref.affine(x, W, b), TOL_FORWARD)
     dx = j.array("dx", "Affine.backward returns dx of shape (N, D)", x.shape, "`backward(dout)`")
-    if dx is not None:
+    if dx is not None and big:
+        dirs = _directions(x.shape)
+        num = directional_derivatives(lambda v: ref.affine(v, W, b), x, dout, dirs)
+        j.close(_big_label(x, "Affine.backward: dx matches the numerical gradient (along 3 random directions)"),
+                np.array([np.sum(dx * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
+    elif dx is not None:
         num = numerical_gradient_array(lambda v: ref.affine(v, W, b), x.copy(), dout)
         j.gradient("Affine.backward: dx matches the numerical gradient", dx, num, TOL_GRAD,
                    candidates=[(dout @ W, "dx = dout @ W.T: W is (D, M), dout is (N, M).")]
                    if W.shape[0] == W.shape[1] else ())
     dW = j.array("dW", "Affine.dW has the shape of W", W.shape, "`layer.dW`")
-    if dW is not None:
+    if dW is not None and big:
+        dirs = _directions(W.shape)
+        num = directional_derivatives(lambda v: ref.affine(x, v, b), W, dout, dirs)
+        j.close(_big_label(x, "Affine.backward: dW matches the numerical gradient (along 3 random directions)"),
+                np.array([np.sum(dW * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
+    elif dW is not None:
         num = numerical_gradient_array(lambda v: ref.affine(x, v, b), W.copy(), dout)
         cands = [(num / n, "dW is a sum over the batch, Xᵀ·dout — do not divide by N here "
                            "(the 1/N is already in the loss's gradient).")] if n > 1 else []
@@ -98,44 +138,50 @@ def _affine_verify(j, case):
         j.gradient("Affine.backward: dW matches the numerical gradient", dW, num, TOL_GRAD, candidates=cands)
     db = j.array("db", "Affine.db has the shape of b", b.shape, "`layer.db`")
     if db is not None:
-        num = numerical_gradient_array(lambda v: ref.affine(x, W, v), b.copy(), dout)
+        # b_m affects output column m only: every entry of b is differenced at once
+        h = 1e-5
+        num = ((ref.affine(x, W, b + h) - ref.affine(x, W, b - h)) * dout).sum(axis=0) / (2 * h)
         cands = [(num / n, "db = dout.sum(axis=0): a sum over the batch, not a mean.")] if n > 1 else []
-        j.gradient("Affine.backward: db matches the numerical gradient", db, num, TOL_GRAD, candidates=cands)
-    j.unchanged("x_after_forward", x, "Affine.forward leaves x unchanged")
-    j.unchanged("x_after", x, "Affine.backward leaves the stored x unchanged")
-    j.unchanged("W_after", W, "Affine leaves W unchanged", "W")
-    j.unchanged("b_after", b, "Affine leaves b unchanged", "b")
-    j.unchanged("dout_after", dout, "Affine.backward leaves dout unchanged", "dout")
+        j.gradient(_big_label(x, "Affine.backward: db matches the numerical gradient"), db, num, TOL_GRAD,
+                   candidates=cands)
+    unchanged("x_after_forward", x, "Affine.forward leaves x unchanged", call="out")
+    unchanged("x_after", x, "Affine.backward leaves the stored x unchanged", call="dx")
+    unchanged("W_after", W, "Affine leaves W unchanged", "W")
+    unchanged("b_after", b, "Affine leaves b unchanged", "b")
+    unchanged("dout_after", dout, "Affine.backward leaves dout unchanged", "dout", call="dx")
 
 
 # ------------------------------------------------------------------ element-wise layers
 def _elementwise_cases(rng, hidden):
+    """Visible and hidden: small inputs, |x| from 20 up to exactly ±800, and a big input."""
     shapes = [(1, 4), (6, 3), (3, 7)] if hidden else [(4, 5)]
     xs = [_away_from_kink(rng, s, 2.0) for s in shapes]
-    if hidden:
-        xs.append(rng.choice([-1.0, 1.0], size=(2, 5)) * rng.uniform(20, 800, size=(2, 5)))
+    large = rng.choice([-1.0, 1.0], size=(2, 5)) * rng.uniform(20, LARGE, size=(2, 5))
+    large.flat[0], large.flat[-1] = LARGE, -LARGE
+    xs += [large, _away_from_kink(rng, BIG, 2.0)]
     return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
 
 
 def _layer_verify(cls, forward, candidates):
     def verify(j, case):
         x, dout = case["x"], case["dout"]
+        unchanged = _unchanged(j, x)
         if not _constructed(j, "layer", f"{cls}() can be created", f"`{cls}()`"):
             return
         out = j.array("out", f"{cls}.forward returns a float64 array shaped like x", x.shape, "`forward(x)`")
         if out is not None:
             expected = forward(x)
-            j.close(f"{cls}.forward values", out, expected, TOL_FORWARD, hint_fn=lambda bad: (
+            j.close(_big_label(x, f"{cls}.forward values"), out, expected, TOL_FORWARD, hint_fn=lambda bad: (
                 "NaN or inf for large |x|: compute without exponentiating a large positive number."
                 if not np.all(np.isfinite(out)) else ""))
         dx = j.array("dx", f"{cls}.backward returns dx shaped like x", x.shape, "`backward(dout)`")
         if dx is not None:
-            num = numerical_gradient_array(forward, x.copy(), dout)
-            j.gradient(f"{cls}.backward: dx matches the numerical gradient", dx, num, TOL_GRAD,
+            num = numerical_gradient_independent(forward, x, dout)
+            j.gradient(_big_label(x, f"{cls}.backward: dx matches the numerical gradient"), dx, num, TOL_GRAD,
                        dout=dout, x=x, candidates=candidates(x, dout))
-        j.unchanged("x_after_forward", x, f"{cls}.forward leaves x unchanged")
-        j.unchanged("x_after", x, f"{cls}.backward leaves x unchanged")
-        j.unchanged("dout_after", dout, f"{cls}.backward leaves dout unchanged", "dout")
+        unchanged("x_after_forward", x, f"{cls}.forward leaves x unchanged", call="out")
+        unchanged("x_after", x, f"{cls}.backward leaves x unchanged", call="dx")
+        unchanged("dout_after", dout, f"{cls}.backward leaves dout unchanged", "dout", call="dx")
     return verify
 
 
