@@ -95,6 +95,13 @@ def directional_derivatives(f, x, dout, directions, h=H):
                             * dout) / (2 * h) for v in directions])
 
 
+def random_directions(shape, n=3):
+    """``n`` fixed standard-normal directions for ``directional_derivatives`` (seeded by the shape,
+    so the same code is judged the same way on every run)."""
+    rng = np.random.default_rng([20261130, *shape])
+    return [rng.standard_normal(shape) for _ in range(n)]
+
+
 def relative_error(a, b, floor=None):
     """Element-wise relative error ``|a − b| / max(|a| + |b|, floor)``.
 

@@ -25,6 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
+#: Inputs with more entries than this are not sent back after a call (``Recorder.keep_input``):
+#: the big cases exist to make a numerically differentiating backward run out of time, and
+#: the sandbox's output is bounded.
+KEEP_INPUTS = 10_000
 #: Largest number of items of a tuple/list/dict kept in the typed tree (more is "other").
 MAX_ITEMS = 64
 #: How deep a typed tree may nest.
@@ -171,6 +175,11 @@ class Recorder:
     def keep(self, key, value):
         self.cap.keep(key, value)
 
+    def keep_input(self, key, x):
+        """Keep an input array after a call (to check it was not changed) — small ones only."""
+        if np.size(x) <= KEEP_INPUTS:
+            self.keep(key, x)
+
     def fail(self, key, message):
         self.cap.fail(key, message)
 
@@ -215,6 +224,9 @@ class _Prefixed:
 
     def keep(self, key, value):
         self._rec.keep(self._prefix + key, value)
+
+    def keep_input(self, key, x):
+        self._rec.keep_input(self._prefix + key, x)
 
 
 def run_probe(probe, namespace, cases) -> Captured:

@@ -124,6 +124,25 @@ FORGERS = {
 }
 
 
+# A backward that numerically differentiates the student's own (correct) forward, entry by entry,
+# appended to the SOLUTION: right on small inputs, but the big case (300×500 entries: 3·10⁵
+# forward calls) cannot finish within the item's time limit — relu loses its points, and only relu.
+NUMDIFF = """
+def relu_backward(dout, x):
+    dx = np.zeros_like(x)
+    flat, d = x.reshape(-1).copy(), dout.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + 1e-5
+        plus = np.sum(relu_forward(flat.reshape(x.shape)).reshape(-1) * d)
+        flat[i] = old - 1e-5
+        minus = np.sum(relu_forward(flat.reshape(x.shape)).reshape(-1) * d)
+        flat[i] = old
+        dx.reshape(-1)[i] = (plus - minus) / 2e-5
+    return dx
+"""
+
+
 @pytest.fixture(scope="module")
 def forged(tmp_path_factory):
     return shared_once(tmp_path_factory, "forged-probe", _grade_forgers)
@@ -134,6 +153,7 @@ def _grade_forgers(folder):
     course_dir = course.make_course(folder, [A])
     ctx = Ctx(course_dir, 9, "0")
     course.submit(course_dir, "h_solution", A, NB, ctx.solved())
+    course.submit(course_dir, "n_numdiff", A, NB, ctx.solved(extra={"answer_relu": NUMDIFF}))
     for student, (code, *_) in FORGERS.items():
         course.submit(course_dir, student, A, NB, course.fill(ctx.blank(), {}, {"answer_linear": code}))
     proc = grade(course_dir, course_dir / "submitted", out=folder / "out")
@@ -143,6 +163,11 @@ def _grade_forgers(folder):
 
 def test_honest_control_keeps_full_marks(forged):
     assert forged["scores"]["h_solution"] == expect(), forged["stderr"]
+
+
+def test_numerically_differentiating_backward_loses_its_points(forged):
+    assert forged["scores"]["n_numdiff"] == expect("relu"), forged["status"].get("n_numdiff")
+    assert forged["status"]["n_numdiff"]["status"] == "timed out", forged["status"]["n_numdiff"]
 
 
 @pytest.mark.parametrize("student", sorted(FORGERS))

@@ -30,7 +30,7 @@ def loss_probe(name):
         rec.record("grad", f"{name}_backward", *values)
         for a, v in zip(args, values):
             if isinstance(v, np.ndarray):
-                rec.keep(f"after_{a}", v)
+                rec.keep_input(f"after_{a}", v)
     return probe
 
 

@@ -4,12 +4,9 @@ Imports only numpy: this is all the sandbox holds of the checks."""
 import numpy as np
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
-KEEP_INPUTS = 10_000          # inputs with more entries are not sent back after the call (bounded output)
+from autograder.probe import KEEP_INPUTS  # noqa: F401  (the specs read it from here)
 
 
-def _keep_input(rec, key, x):
-    if x.size <= KEEP_INPUTS:
-        rec.keep(key, x)
 
 
 TRAIN_ARGS = dict(hidden=100, lr=1.0, batch_size=64, steps=2000)
@@ -42,14 +39,14 @@ def _affine_probe(rec, case):
         return
     rec.keep("layer", np.float64(1.0))
     rec.keep("out", rec.call_method("out", layer, "forward", x))
-    _keep_input(rec, "x_after_forward", x)
+    rec.keep_input("x_after_forward", x)
     rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
     _keep_attr(rec, "dW", layer, "dW")
     _keep_attr(rec, "db", layer, "db")
-    _keep_input(rec, "x_after", x)
-    _keep_input(rec, "W_after", W)
-    _keep_input(rec, "b_after", b)
-    _keep_input(rec, "dout_after", dout)
+    rec.keep_input("x_after", x)
+    rec.keep_input("W_after", W)
+    rec.keep_input("b_after", b)
+    rec.keep_input("dout_after", dout)
 
 
 def _layer_probe(cls):
@@ -60,10 +57,10 @@ def _layer_probe(cls):
             return
         rec.keep("layer", np.float64(1.0))
         rec.keep("out", rec.call_method("out", layer, "forward", x))
-        _keep_input(rec, "x_after_forward", x)
+        rec.keep_input("x_after_forward", x)
         rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
-        _keep_input(rec, "x_after", x)
-        _keep_input(rec, "dout_after", dout)
+        rec.keep_input("x_after", x)
+        rec.keep_input("dout_after", dout)
     return probe
 
 

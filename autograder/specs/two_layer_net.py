@@ -23,7 +23,7 @@ import numpy as np
 from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import (directional_derivatives, numerical_gradient, numerical_gradient_array,
-                                  numerical_gradient_independent)
+                                  numerical_gradient_independent, random_directions)
 from autograder.probes.two_layer_net import KEEP_INPUTS, PROBES, TRAIN_ARGS, _targets
 from autograder.reference import two_layer_net as ref
 
@@ -86,12 +86,6 @@ def _unchanged(j, x):
     return j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
 
 
-def _directions(shape, n=3):
-    """Fixed random directions for the big cases' directional checks (host side only)."""
-    rng = np.random.default_rng(list(shape))
-    return [rng.standard_normal(shape) for _ in range(n)]
-
-
 def _affine_cases(rng, hidden):
     shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5)]
     shapes = shapes + [BIG_AFFINE]
@@ -114,7 +108,7 @@ def _affine_verify(j, case):
         j.close(_big_label(x, "Affine.forward: x @ W + b"), out, ref.affine(x, W, b), TOL_FORWARD)
     dx = j.array("dx", "Affine.backward returns dx of shape (N, D)", x.shape, "`backward(dout)`")
     if dx is not None and big:
-        dirs = _directions(x.shape)
+        dirs = random_directions(x.shape)
         num = directional_derivatives(lambda v: ref.affine(v, W, b), x, dout, dirs)
         j.close(_big_label(x, "Affine.backward: dx matches the numerical gradient (along 3 random directions)"),
                 np.array([np.sum(dx * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
@@ -125,7 +119,7 @@ def _affine_verify(j, case):
                    if W.shape[0] == W.shape[1] else ())
     dW = j.array("dW", "Affine.dW has the shape of W", W.shape, "`layer.dW`")
     if dW is not None and big:
-        dirs = _directions(W.shape)
+        dirs = random_directions(W.shape)
         num = directional_derivatives(lambda v: ref.affine(x, v, b), W, dout, dirs)
         j.close(_big_label(x, "Affine.backward: dW matches the numerical gradient (along 3 random directions)"),
                 np.array([np.sum(dW * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
