@@ -27,17 +27,22 @@ def _pair(rec, key, res, names):
 
 
 def _neuron_probe(rec, case):
-    x, y, w, b = case["x"], case["y"], float(case["w"]), float(case["b"])
+    # each call gets its own copies: a forward that changes x in place is blamed on the forward
+    w, b = float(case["w"]), float(case["b"])
+    x, y = case["x"].copy(), case["y"].copy()
     res = rec.call("forward", "neuron_forward", x, y, w, b)
     if _pair(rec, "forward", res, "(y_hat, loss)"):
         rec.keep("y_hat", res[0])
         rec.keep("loss", _scalar(res[1]))
+    rec.keep("x_after", x)
+    rec.keep("y_after", y)
+    x, y = case["x"].copy(), case["y"].copy()
     res = rec.call("backward", "neuron_backward", x, y, w, b)
     if _pair(rec, "backward", res, "(dw, db)"):
         rec.keep("dw", _scalar(res[0]))
         rec.keep("db", _scalar(res[1]))
-    rec.keep("x_after", x)
-    rec.keep("y_after", y)
+    rec.keep("x_after_backward", x)
+    rec.keep("y_after_backward", y)
 
 
 def _function(case):

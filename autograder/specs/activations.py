@@ -171,7 +171,8 @@ def _linear_params(rng, hidden):
 
 def _sigmoid_candidates(case, num):
     x, dout = case["x"], case["dout"]
-    return [(dout * x * (1 - x), "σ'(x) = σ(x)(1 − σ(x)) — apply the formula to σ(x), not to x.")]
+    return [(dout * x * (1 - x), "σ'(x) = σ(x)(1 − σ(x)) — apply the formula to σ(x), not to x."),
+            (dout * ref.sigmoid(x), "σ'(x) = σ(x)(1 − σ(x)): the factor (1 − σ(x)) is missing.")]
 
 
 def _tanh_candidates(case, num):

@@ -112,7 +112,11 @@ def _neuron_candidates(case, which):
     ]
     if which == "dw":
         out.append((np.mean((y_hat - y) * y_hat * (1 - y_hat)),
-                    "∂z/∂w = x: multiply each example's δ = ∂L/∂z by its input x before averaging."))
+                    "that is db's value: ∂z/∂w = x, so multiply each example's δ = ∂L/∂z by its input x "
+                    "before averaging (or, if you returned (db, dw), swap them: the order is (dw, db))."))
+    other = np.ones_like(x) if which == "dw" else x          # the OTHER gradient: (dw, db) swapped
+    out.append((np.mean((y_hat - y) * y_hat * (1 - y_hat) * other),
+                "that is the other gradient: return the pair in the order (dw, db)."))
     return [(np.asarray(c, dtype=np.float64), m) for c, m in out if len(x) > 1 or "summed" not in m]
 
 
@@ -135,8 +139,10 @@ def _neuron_verify(j, case):
         if got is not None:
             j.gradient(f"neuron_backward: {name} matches the numerical gradient", got, np.float64(num[i]),
                        TOL_GRAD, candidates=_neuron_candidates(case, name))
-    j.unchanged("x_after", x, "the neuron functions leave x unchanged")
-    j.unchanged("y_after", y, "the neuron functions leave y unchanged", "y")
+    j.unchanged("x_after", x, "neuron_forward leaves x unchanged", call="forward")
+    j.unchanged("y_after", y, "neuron_forward leaves y unchanged", "y", call="forward")
+    j.unchanged("x_after_backward", x, "neuron_backward leaves x unchanged", call="backward")
+    j.unchanged("y_after_backward", y, "neuron_backward leaves y unchanged", "y", call="backward")
 
 
 # ------------------------------------------------------------------ test functions with known derivatives

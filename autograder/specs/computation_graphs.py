@@ -21,6 +21,7 @@ cost those two items.
 """
 import numpy as np
 
+from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import H, max_relative_error, numerical_gradient_array
 from autograder.probes.computation_graphs import NODE_ITEMS, PROBES, VALUE_OPS
@@ -60,6 +61,22 @@ def _fmt(v):
 
 
 # ------------------------------------------------------------------ node classes
+def _forward_order_grads(prog, inputs):
+    """What a backward pass gives when it calls the _backward functions in FORWARD (topological)
+    order: every node passes on its grad before it has received any, so only the output's own
+    _backward contributes — to its direct inputs. (The known ordering mistake, for the hint.)"""
+    vals = ref.evaluate_all(prog, inputs)
+    n_in = len(inputs)
+    g = np.zeros(len(vals))
+    g[-1] = 1.0
+    op, i, jj, p = prog[-1]
+    da, db = _local(op, vals[int(i)], vals[int(jj)], p)
+    g[int(i)] += da
+    if int(op) in ref.BINARY:
+        g[int(jj)] += db
+    return g
+
+
 class _Op:
     """One node class to check: the probe's description (name, number of inputs, constructor
     case keys, largest |x|) plus the reference forward and the known wrong gradients."""
@@ -165,7 +182,12 @@ def _exp_candidates(case, nums):
 
 def _sigmoid_candidates(case, nums):
     x, d = case["x"], case["dout"]
-    return {"dx": [(d * x * (1 - x), "σ'(x) = σ(x)(1 − σ(x)): use the stored output σ(x), not x.")]}
+    s_last = ref.sigmoid(x[-1])
+    return {"dx": [(d * x * (1 - x), "σ'(x) = σ(x)(1 − σ(x)): use the stored output σ(x), not x."),
+                   (d * ref.sigmoid(x), "σ'(x) = σ(x)(1 − σ(x)): the factor (1 − σ(x)) is missing."),
+                   (d * s_last * (1 - s_last),
+                    "every node used the LAST forward's value: store it on the instance (`self.out = ...`), "
+                    "not on the class, so each node keeps its own.")]}
 
 
 def _pow_candidates(case, nums):
@@ -184,10 +206,12 @@ def _exp_cases(rng, hidden):
 
 
 def _sigmoid_cases(rng, hidden):
+    """|x| up to the 800 the instructions name — exactly ±800 in every draw, visible and hidden
+    (ExpNode skips this case: e⁸⁰⁰ overflows)."""
     out = _exp_cases(rng, hidden)
-    if hidden:
-        x = rng.choice([-1.0, 1.0], 4) * rng.uniform(50, 800, 4)
-        out.append(dict(x=x, dout=_x(rng, 4)))
+    x = rng.choice([-1.0, 1.0], 4) * rng.uniform(50, 800, 4)
+    x[0], x[-1] = 800.0, -800.0
+    out.append(dict(x=x, dout=_x(rng, 4)))
     return out
 
 
@@ -469,19 +493,29 @@ def _grads_verify(j, case, label, got, overwrite_hint=True):
     prog, inputs = case["program"], case["inputs"]
     n_in = len(inputs)
     num = _node_grads(prog, inputs)
-    ok = got[-1] == 1.0
-    j.add(f"{label}: the output's grad is 1 (the seed)", ok,
-          "" if ok else f"after backward the output's grad is {_fmt(got[-1])}.",
-          hint="" if ok else "set root.grad = 1.0 before calling the _backward functions (d out/d out = 1).")
-    cands = []
+    seeded = got[-1] == 1.0
+    j.add(f"{label}: the output's grad is 1 (the seed)", seeded,
+          "" if seeded else f"after backward the output's grad is {_fmt(got[-1])}.",
+          hint="" if seeded else "set root.grad = 1.0 before calling the _backward functions (d out/d out = 1).")
+    order = ("call the _backward functions in REVERSE topological order (the output first): a node may "
+             "pass its grad on only after every node that uses it has added its share.")
+    cands = [(_forward_order_grads(prog, inputs)[:n_in], order)]
     if overwrite_hint:
         cands.append((_overwrite_grads(prog, inputs)[:n_in],
                       "a value used twice must receive the SUM of both contributions: `+=`, not `=`."))
-    j.gradient(f"{label}: the inputs' grads match the numerical gradient", got[:n_in], num[:n_in], TOL_GRAD,
-               candidates=cands)
+
+    def hint(got_part, num_part, cands):
+        if not seeded:                           # every other symptom follows from the seed
+            return "fix the seed first: the output's grad must be 1 before the backward pass."
+        found = hints.gradient_hint(got_part, num_part, candidates=cands)
+        # a "constant factor" or no recognised pattern in a whole-graph pass is an ordering problem
+        return order if (not found or "constant factor" in found) else found
+    j.close(f"{label}: the inputs' grads match the numerical gradient", got[:n_in], num[:n_in], TOL_GRAD,
+            ref_name="numerical", hint_fn=lambda bad: hint(got[:n_in], num[:n_in], cands))
     if len(num) > n_in + 1:
-        j.gradient(f"{label}: the intermediate nodes' grads match the numerical gradient",
-                   got[n_in:-1], num[n_in:-1], TOL_GRAD)
+        j.close(f"{label}: the intermediate nodes' grads match the numerical gradient",
+                got[n_in:-1], num[n_in:-1], TOL_GRAD, ref_name="numerical",
+                hint_fn=lambda bad: hint(got[n_in:-1], num[n_in:-1], [(_forward_order_grads(prog, inputs)[n_in:-1], order)]))
 
 
 def _backward_verify(j, case):
@@ -527,6 +561,22 @@ def _value_ops_cases(rng, hidden):
     return out
 
 
+def _increment_hint(total, before, num, dout, keep, cands):
+    """Hint for a parent's grad after ``_backward``: the known mistakes on the total, then the
+    generic ones (sign, factor, upstream grad forgotten) on the increment ``total − before``."""
+    def hint(bad):
+        found = hints.gradient_hint(np.where(keep, total, 0), np.where(keep, before + num, 0),
+                                    candidates=[(np.where(keep, c, 0), m) for c, m in cands])
+        if found and "constant factor" not in found:
+            return found
+        inc = hints.gradient_hint(np.where(keep, total - before, 0), np.where(keep, num, 0),
+                                  dout=np.where(keep, dout, 1.0))
+        if "local derivative" in inc:
+            return "multiply the local derivative by out.grad (chain rule): e.g. a.grad += b.data * out.grad."
+        return inc or found
+    return hint
+
+
 def _value_ops_verify(j, case):
     x, y, d, gx, gy, p = case["x"], case["y"], case["dout"], case["gx"], case["gy"], float(case["p"])
     n = x.size
@@ -558,9 +608,9 @@ def _value_ops_verify(j, case):
             cands.append((gx + np.where(x > y, 0.0, d), "max routes out.grad to the LARGER input."))
             cands.append((gx + d, "max routes out.grad to the winner only."))
         keep = ~tie
-        j.gradient(f"{label}: _backward adds the right amount to a.grad",
-                   np.where(keep, res[:, 2], 0), np.where(keep, gx + num_a, 0), TOL_GRAD, dout=None,
-                   candidates=[(np.where(keep, c, 0), m) for c, m in cands])
+        j.close(f"{label}: _backward adds the right amount to a.grad",
+                np.where(keep, res[:, 2], 0), np.where(keep, gx + num_a, 0), TOL_GRAD, ref_name="numerical",
+                hint_fn=_increment_hint(res[:, 2], gx, num_a, d, keep, cands))
         if arity == 2:
             num_b = numerical_gradient_array(lambda v: f(x, v), y.copy(), d)
             cands = [(num_b, acc)]
@@ -569,9 +619,9 @@ def _value_ops_verify(j, case):
             if name == "max":
                 cands.append((gy + np.where(y > x, 0.0, d), "max routes out.grad to the LARGER input."))
                 cands.append((gy + d, "max routes out.grad to the winner only."))
-            j.gradient(f"{label}: _backward adds the right amount to b.grad",
-                       np.where(keep, res[:, 3], 0), np.where(keep, gy + num_b, 0), TOL_GRAD,
-                       candidates=[(np.where(keep, c, 0), m) for c, m in cands])
+            j.close(f"{label}: _backward adds the right amount to b.grad",
+                    np.where(keep, res[:, 3], 0), np.where(keep, gy + num_b, 0), TOL_GRAD, ref_name="numerical",
+                    hint_fn=_increment_hint(res[:, 3], gy, num_b, d, keep, cands))
         else:
             ok = bool(np.all(res[:, 3] == gy))
             j.add(f"{label}: _backward leaves other Values alone", ok,

@@ -187,7 +187,8 @@ def _relu_candidates(x, dout):
 
 
 def _sigmoid_candidates(x, dout):
-    return [(dout * x * (1 - x), "use the stored OUTPUT y = σ(x): dx = dout·y·(1 − y), not dout·x·(1 − x).")]
+    return [(dout * x * (1 - x), "use the stored OUTPUT y = σ(x): dx = dout·y·(1 − y), not dout·x·(1 − x)."),
+            (dout * ref.sigmoid(x), "dx = dout·y·(1 − y): the factor (1 − y) is missing.")]
 
 
 # ------------------------------------------------------------------ softmax with loss
@@ -332,6 +333,18 @@ def _get_params(j, prefix, shapes, what):
     return out
 
 
+def _first_loss_hint(losses, p0, p1, X, y):
+    """Why losses[0] of one full-batch step is not the loss at the starting parameters."""
+    if all(np.allclose(p0[k], p1[k]) for k in p0):
+        return ("the runs with lr = 0 and lr = η returned the same parameters: the update must use `lr` "
+                "(θ ← θ − lr·∂L/∂θ).")
+    if np.isclose(losses[0], ref.loss(p1, X, y), rtol=1e-9):
+        return ("record the loss of the batch computed with the parameters BEFORE the update "
+                "(the one two_layer_loss returns).")
+    return ("with batch_size = N a step must use every example exactly once: draw the mini-batch "
+            "WITHOUT replacement (`rng.choice(n, size=batch_size, replace=False)` or a permutation).")
+
+
 def _sgd_verify(j, case):
     X, y = case["X"], case["y"].astype(np.int64)
     c = int(y.max()) + 1
@@ -347,8 +360,7 @@ def _sgd_verify(j, case):
               "" if ok else f"after 1 step `losses` has shape {None if losses is None else losses.shape}; expected (1,).")
         if ok:
             j.close("train: losses[0] is the batch loss before the update", losses, np.array([ref.loss(p0, X, y)]),
-                    TOL_FORWARD, hint_fn=lambda bad: "record the loss of the batch computed with the parameters "
-                                                       "BEFORE the update (the one two_layer_loss returns).")
+                    TOL_FORWARD, hint_fn=lambda bad: _first_loss_hint(losses, p0, p1, X, y))
         for k in ref.PARAM_NAMES:
             def f(v, k=k):
                 p = dict(p0)
