@@ -128,6 +128,22 @@ class Judge:
         self.report.outcomes.append(Outcome(label, bool(passed), detail, error, tol, hint, where))
         return bool(passed)
 
+    def raised(self, key, label):
+        """True (after recording the error under ``label``) if the call kept under ``key`` raised."""
+        k = self.prefix + key
+        if k in self.cap.errors:
+            self.add(label, False, self.cap.errors[k])
+            return True
+        return False
+
+    def numbers(self, key):
+        """The raw numeric array kept under ``key`` (any dtype/shape), or ``None``."""
+        return self.cap.arrays.get(self.prefix + key)
+
+    def info(self, key):
+        """The typed-tree node kept under ``key`` (``{"type": ...}``), or ``None``."""
+        return self.cap.meta.get(self.prefix + key)
+
     def _kept(self, key, label, what):
         """The description of what the probe kept under ``key``, or ``None`` after recording
         why there is none (the call raised, or nothing was produced)."""
@@ -321,7 +337,8 @@ class Judge:
 
     def flag(self, key, label, message):
         """True if the probe kept the flag 1.0 under ``key`` (e.g. "the call returned a pair");
-        otherwise record ``message`` as a failure and return False."""
+        otherwise record ``message`` as a failure and return False. Deprecated: record the return
+        value itself (``rec.record``) and judge its typed tree with :meth:`value`."""
         flag = self.cap.arrays.get(self.prefix + key)
         if flag is not None and flag.shape == () and flag.item() == 1.0:
             return True

@@ -37,7 +37,7 @@ def _affine_probe(rec, case):
     layer = rec.call("layer", "Affine", W, b)
     if layer is None:
         return
-    rec.keep("layer", np.float64(1.0))
+    rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
     rec.keep("out", rec.call_method("out", layer, "forward", x))
     rec.keep_input("x_after_forward", x)
     rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
@@ -55,7 +55,7 @@ def _layer_probe(cls):
         layer = rec.call("layer", cls)
         if layer is None:
             return
-        rec.keep("layer", np.float64(1.0))
+        rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
         rec.keep("out", rec.call_method("out", layer, "forward", x))
         rec.keep_input("x_after_forward", x)
         rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
@@ -75,7 +75,7 @@ def _softmax_probe(rec, case):
     layer = rec.call("layer", "SoftmaxWithLoss")
     if layer is None:
         return
-    rec.keep("layer", np.float64(1.0))
+    rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
     rec.keep("loss", _scalar(rec.call_method("loss", layer, "forward", x, t)))
     if dout == 1.0:
         dx = rec.call_method("dx", layer, "backward")            # the default dout = 1

@@ -439,11 +439,9 @@ def _program_cases(kind):
 def _topo_verify(j, case):
     prog, inputs = case["program"], case["inputs"]
     n_in = len(inputs)
-    key = j.prefix + "order"
-    if key in j.cap.errors:
-        j.add("topological_order returns a list of nodes", False, j.cap.errors[key])
+    if j.raised("order", "topological_order returns a list of nodes"):
         return
-    order = j.cap.arrays.get(key)
+    order = j.numbers("order")
     if order is None:
         j.add("topological_order returns a list of nodes", False, "`topological_order` returned nothing.",
               hint="did you forget a `return` statement?")
@@ -519,9 +517,7 @@ def _grads_verify(j, case, label, got, overwrite_hint=True):
 
 
 def _backward_verify(j, case):
-    key = j.prefix + "run"
-    if key in j.cap.errors:
-        j.add("backward runs", False, j.cap.errors[key])
+    if j.raised("run", "backward runs"):
         return
     got = j.array("grads", "backward runs", (len(case["inputs"]) + len(case["program"]),), "the grads")
     if got is not None:
@@ -536,9 +532,7 @@ def _value_expr_verify(label):
         if data is None:
             return
         j.close(f"{label}: forward values of every node", data, ref.evaluate_all(prog, inputs), TOL_FORWARD)
-        key = j.prefix + "run"
-        if key in j.cap.errors:
-            j.add(f"{label}: backward runs", False, j.cap.errors[key])
+        if j.raised("run", f"{label}: backward runs"):
             return
         got = j.array("grads", f"{label}: backward runs", (n,), "the grads")
         if got is not None:

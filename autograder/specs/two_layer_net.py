@@ -55,11 +55,9 @@ def _away_from_kink(rng, shape, scale=1.0):
 
 def _constructed(j, key, label, what):
     """Was the layer object built? (The constructor's exception is reported under ``key``.)"""
-    k = j.prefix + key
-    if k in j.cap.errors:
-        j.add(label, False, j.cap.errors[k])
+    if j.raised(key, label):
         return False
-    if k not in j.cap.meta:
+    if j.info(key) is None:
         j.add(label, False, f"{what} could not be created.")
         return False
     return True
@@ -274,8 +272,7 @@ def _net_cases(rng, hidden):
 def _net_verify(j, case):
     X, y = case["X"], case["y"].astype(np.int64)
     params = {k: case[k].copy() for k in ref.PARAM_NAMES}
-    if j.prefix + "res" in j.cap.errors:
-        j.add("two_layer_loss returns (loss, grads)", False, j.cap.errors[j.prefix + "res"])
+    if j.raised("res", "two_layer_loss returns (loss, grads)"):
         return
     loss = j.array("loss", "two_layer_loss: the loss is a float64 scalar", (), "the loss")
     if loss is not None:
@@ -320,8 +317,7 @@ def _shapes(d, h, c):
 
 
 def _get_params(j, prefix, shapes, what):
-    if j.prefix + prefix in j.cap.errors:
-        j.add(f"train returns (params, losses) {what}", False, j.cap.errors[j.prefix + prefix])
+    if j.raised(prefix, f"train returns (params, losses) {what}"):
         return None
     out = {}
     for k, s in shapes.items():
@@ -354,7 +350,7 @@ def _sgd_verify(j, case):
         p1 = _get_params(j, "step", _shapes(2, h, c), f"(lr = {lr:g})")
         if p0 is None or p1 is None:
             return
-        losses = j.cap.arrays.get(j.prefix + "step/losses")
+        losses = j.numbers("step/losses")
         ok = losses is not None and losses.shape == (1,)
         j.add("train returns one loss per step", ok,
               "" if ok else f"after 1 step `losses` has shape {None if losses is None else losses.shape}; expected (1,).")
@@ -379,7 +375,7 @@ def _sgd_verify(j, case):
         p = _get_params(j, "run", _shapes(d, TRAIN_ARGS["hidden"], c), "")
         if p is None:
             return
-        losses = j.cap.arrays.get(j.prefix + "run/losses")
+        losses = j.numbers("run/losses")
         steps = TRAIN_ARGS["steps"]
         ok = losses is not None and losses.shape == (steps,) and bool(np.all(np.isfinite(losses)))
         j.add("train returns `steps` finite losses", ok,

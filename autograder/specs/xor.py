@@ -88,19 +88,17 @@ def _forward_cases(rng, hidden):
 def _forward_verify(j, case):
     X = case["X"]
     n = X.shape[0]
-    if not j.flag("pair", "xor_forward returns (h, y_hat)", "`xor_forward` must return a pair `(h, y_hat)`."):
+    got = j.value("fwd", "xor_forward returns (h, y_hat): float64 arrays of shapes (N, 2) and (N, 1)",
+                  ("tuple", [("array", (n, 2)), ("array", (n, 1))]), "`xor_forward(X, ...)`")
+    if got is None:
         return
-    if j.prefix + "fwd" in j.cap.errors:
-        j.add("xor_forward runs", False, j.cap.errors[j.prefix + "fwd"])
-        return
+    h, y = got
     h_ref, y_ref = ref.xor_forward(X, *_args(case))
-    h = j.array("h", "xor_forward: h is a float64 array of shape (N, 2)", (n, 2), "h")
     if h is not None:
         j.close("xor_forward: h = sigmoid(X @ W1 + b1)", h, h_ref, TOL_FORWARD, hint_fn=lambda bad: (
             "use X @ W1 (W1[i, j] connects input i to hidden unit j), not X @ W1.T."
             if np.allclose(h, ref.sigmoid(X @ case["W1"].T + case["b1"])) else
             "apply the sigmoid to X @ W1 + b1." if np.allclose(h, X @ case["W1"] + case["b1"]) else ""))
-    y = j.array("y_hat", "xor_forward: y_hat is a float64 array of shape (N, 1)", (n, 1), "y_hat")
     if y is not None:
         j.close("xor_forward: y_hat = sigmoid(h @ W2 + b2)", y, y_ref, TOL_FORWARD, hint_fn=lambda bad: (
             "the output unit is a sigmoid too: y_hat = sigmoid(h @ W2 + b2)."
@@ -178,8 +176,7 @@ def _wrong_candidates(X, y, p):
 
 def _backward_verify(j, case):
     X, y = case["X"], case["y"]
-    if j.prefix + "bwd" in j.cap.errors:
-        j.add("xor_backward runs", False, j.cap.errors[j.prefix + "bwd"])
+    if j.raised("bwd", "xor_backward runs"):
         return
     if not j.flag("four", "xor_backward returns (dW1, db1, dW2, db2)",
                   "`xor_backward` must return a tuple `(dW1, db1, dW2, db2)` (or a dict with those keys)."):
@@ -224,8 +221,7 @@ def _train_cases(rng, hidden):
 
 
 def _train_verify(j, case):
-    if j.prefix + "train" in j.cap.errors:
-        j.add("train_xor runs", False, j.cap.errors[j.prefix + "train"])
+    if j.raised("train", "train_xor runs"):
         return
     if not j.flag("shape_ok", "train_xor returns ((W1, b1, W2, b2), losses)",
                   "`train_xor` must return a pair: the tuple `(W1, b1, W2, b2)` and the array `losses`."):
@@ -329,8 +325,7 @@ def _gap(p):
 
 def _symmetry_verify(j, case):
     def arrays(prefix, label, what, call):
-        if j.prefix + call in j.cap.errors:
-            j.add(f"{label} runs", False, j.cap.errors[j.prefix + call])
+        if j.raised(call, f"{label} runs"):
             return None
         got = {k: j.array(prefix + k, f"{label}: {what}{k} has shape {SHAPES[k]}", SHAPES[k], what + k)
                for k in PARAMS}
