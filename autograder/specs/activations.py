@@ -76,8 +76,8 @@ def _elementwise_cases(params, zeros, backward=True):
     shapes. Every edge case is in every draw; randomness only picks the other numbers."""
     def cases(rng, hidden):
         xs = [_with_zeros(rng, (3, 4)) if zeros else _x(rng, (3, 4))]
-        if hidden:
-            xs += [_x(rng, s) for s in HIDDEN_SHAPES]
+        # any shape: 1-D and 3-D inputs, visible and hidden
+        xs += [_x(rng, s) for s in (HIDDEN_SHAPES if hidden else [(5,), (2, 3, 2)])]
         xs.append(_large(rng, (2, 5)))
         if backward:
             xs.append(_x(rng, BIG))
@@ -262,7 +262,7 @@ def _softmax_cases(rng, hidden):
     """Visible and hidden: small rows, one row whose exp overflows (logits up to +1000) and one
     whose exp underflows (down to −1000) — a softmax without the max-subtraction returns NaN for
     both — and a big case; the hidden ones add more shapes (1-D, 3-D)."""
-    shapes = [(3, 4), (6,), (2, 3, 4)] if hidden else [(2, 5)]
+    shapes = [(3, 4), (6,), (2, 3, 4)] if hidden else [(2, 5), (4,), (2, 2, 3)]
     xs = [rng.standard_normal(s) * 2 for s in shapes]
     big = rng.uniform(750, 1000, size=(2, 4)) * np.array([[1.0], [-1.0]])
     big[0, 0], big[1, 0] = 1000.0, -1000.0

@@ -69,9 +69,12 @@ def _neuron_case(rng, n, w, b, scale=1.5):
 
 
 def _neuron_cases(rng, hidden):
-    if not hidden:
+    if not hidden:      # one of each kind the hidden cases have: a batch, a batch of one, σ saturated
         return [dict(x=np.array([-1.5, -0.5, 0.2, 1.0, 2.5]), y=np.array([0.1, 0.3, 0.5, 0.8, 0.9]),
-                     w=np.float64(0.7), b=np.float64(-0.3))]
+                     w=np.float64(0.7), b=np.float64(-0.3)),
+                dict(x=np.array([0.8]), y=np.array([0.25]), w=np.float64(-1.1), b=np.float64(0.4)),
+                dict(x=np.array([800.0, -800.0, 300.0, 0.5]), y=np.array([0.9, 0.2, 0.6, 0.4]),
+                     w=np.float64(0.9), b=np.float64(0.1))]
     cases = [
         _neuron_case(rng, 1, rng.uniform(-2, 2), rng.uniform(-1, 1)),          # batch of one
         _neuron_case(rng, 8, rng.uniform(-2, 2), rng.uniform(-1, 1)),
@@ -79,6 +82,7 @@ def _neuron_cases(rng, hidden):
     ]
     big = _neuron_case(rng, 12, rng.uniform(0.5, 1.5) * rng.choice([-1, 1]), rng.uniform(-1, 1))
     big["x"][:4] = rng.choice([-1.0, 1.0], size=4) * rng.uniform(200, 800, size=4)   # σ saturates
+    big["x"][:2] = [800.0, -800.0]                                   # the named edge, every draw
     cases.append(big)
     return cases
 
@@ -183,7 +187,8 @@ def _quadratic(rng, d):
 def _numgrad_cases(rng, hidden):
     if not hidden:
         return [_fcase(0, rng.uniform(-3, 3, size=(3, 4))), _quadratic(rng, 4),
-                _fcase(2, _away(rng, (2, 3))), _fcase(3, _away(rng, (5,)), CUBIC_H)]
+                _fcase(2, _away(rng, (2, 3))), _fcase(3, _away(rng, (5,)), CUBIC_H),
+                _fcase(0, rng.uniform(-3, 3, size=(2, 2, 3)))]               # any number of axes
     return [_fcase(0, rng.uniform(-3, 3, size=(2, 2, 3))), _fcase(0, rng.uniform(-3, 3, size=(1,))),
             _quadratic(rng, 6), _fcase(2, _away(rng, (4,))),
             _fcase(3, _away(rng, (3, 2)), CUBIC_H)]

@@ -144,9 +144,8 @@ def _binary_cases(rng, hidden, ties=False):
     for n in sizes:
         x = _x(rng, n)
         out.append(dict(x=x, y=_apart(rng, x), dout=_x(rng, n, 1.5)))
-    if hidden:
-        x = rng.choice([-1.0, 1.0], 4) * rng.uniform(50, 500, 4)
-        out.append(dict(x=x, y=_apart(rng, x, 300.0), dout=_x(rng, 4)))
+    x = rng.choice([-1.0, 1.0], 4) * rng.uniform(50, 500, 4)      # large inputs: visible and hidden
+    out.append(dict(x=x, y=_apart(rng, x, 300.0), dout=_x(rng, 4)))
     if ties:                                     # visible too: every rule has a visible case
         x = _x(rng, 5)
         y = _apart(rng, x)
@@ -199,9 +198,8 @@ def _pow_candidates(case, nums):
 def _exp_cases(rng, hidden):
     sizes = [3, 6, 1] if hidden else [4]
     out = [dict(x=_x(rng, n), dout=_x(rng, n, 1.5)) for n in sizes]
-    if hidden:
-        x = np.array([-30.0, -12.5, 9.0, 25.0])
-        out.append(dict(x=x, dout=_x(rng, 4)))
+    x = np.array([-30.0, -12.5, 9.0, 25.0])                        # visible and hidden
+    out.append(dict(x=x, dout=_x(rng, 4)))
     return out
 
 
@@ -216,11 +214,11 @@ def _sigmoid_cases(rng, hidden):
 
 
 def _pow_cases(rng, hidden):
-    if not hidden:
-        return [dict(x=_x(rng, 4), p=np.float64(3.0), dout=_x(rng, 4, 1.5))]
+    # visible: one of each kind the hidden cases have (integer, fractional and negative exponents)
+    layout = [(4, 3.0, False), (3, 0.5, True), (3, -1.5, True)] if not hidden else \
+        [(3, 2.0, False), (5, 0.5, True), (4, -1.5, True), (1, 3.0, False), (4, rng.uniform(1.2, 2.8), True)]
     out = []
-    for n, p, positive in [(3, 2.0, False), (5, 0.5, True), (4, -1.5, True), (1, 3.0, False),
-                           (4, rng.uniform(1.2, 2.8), True)]:
+    for n, p, positive in layout:
         x = rng.uniform(0.3, 3.0, n) if positive else _x(rng, n)
         x = np.sign(x) * np.maximum(np.abs(x), 0.2)     # near 0, xᵖ's central difference is off by h²
         out.append(dict(x=x, p=np.float64(p), dout=_x(rng, n, 1.5)))

@@ -98,7 +98,7 @@ def _labels(rng, n, c):
 
 # ------------------------------------------------------------------ mse
 def _mse_cases(rng, hidden):
-    shapes = [(4, 3)] if not hidden else [(1, 1), (5, 2), (2, 6), (3, 4)]
+    shapes = [(4, 3), (1, 1)] if not hidden else [(1, 1), (5, 2), (2, 6), (3, 4)]
     out = []
     for i, s in enumerate(shapes):
         scale = 5.0 if (hidden and i == 3) else 1.5
@@ -134,7 +134,7 @@ BIG = {"mse": (300, 500), "cross_entropy": (20000, 10), "autoencoder": (200, 120
 
 # ------------------------------------------------------------------ cross-entropy
 def _ce_cases(rng, hidden):
-    layout = [(4, 3, 2.0, False), (3, 3, 3.0, True)] if not hidden else [
+    layout = [(4, 3, 2.0, False), (1, 4, 2.0, False), (3, 3, 3.0, True)] if not hidden else [
         (1, 4, 2.0, False), (6, 5, 3.0, False), (5, 2, 1.0, False), (4, 3, 8.0, True)]
     out = []
     for N, C, scale, large in layout:
@@ -161,7 +161,7 @@ def _ce_candidates(case, p, num):
 
 # ------------------------------------------------------------------ autoencoder
 def _ae_cases(rng, hidden):
-    layout = [(5, 4, 2, 0.5)] if not hidden else [(1, 3, 2, 0.5), (6, 5, 3, 0.7), (4, 2, 3, 0.6), (3, 4, 2, 1.5)]
+    layout = [(5, 4, 2, 0.5), (1, 3, 2, 0.5)] if not hidden else [(1, 3, 2, 0.5), (6, 5, 3, 0.7), (4, 2, 3, 0.6), (3, 4, 2, 1.5)]
     layout = layout + [(*BIG["autoencoder"], 0.1)]
     out = []
     for N, D, H, scale in layout:
@@ -192,7 +192,7 @@ def _ae_candidates(case, p, num):
 
 # ------------------------------------------------------------------ semi-supervised
 def _ss_cases(rng, hidden):
-    layout = [(3, 5, 3, 0.5, 2.0, False), (2, 3, 3, 0.7, 3.0, True)] if not hidden else [
+    layout = [(3, 5, 3, 0.5, 2.0, False), (1, 4, 3, 2.0, 2.0, False), (2, 3, 3, 0.7, 3.0, True)] if not hidden else [
         (1, 4, 3, 2.0, 2.0, False), (4, 6, 2, 0.1, 1.5, False), (2, 3, 4, 1.3, 3.0, False), (3, 4, 3, 0.7, 8.0, True)]
     out = []
     for Nl, Nu, C, lam, scale, large in layout:
@@ -232,7 +232,7 @@ def _ss_candidates(case, p, num):
 
 # ------------------------------------------------------------------ REINFORCE
 def _rf_cases(rng, hidden):
-    layout = [(5, 3, 2, 0.5)] if not hidden else [(1, 2, 3, 0.5), (6, 4, 4, 1.0), (4, 3, 2, 0.3), (3, 2, 3, 4.0)]
+    layout = [(5, 3, 2, 0.5), (1, 2, 3, 0.5)] if not hidden else [(1, 2, 3, 0.5), (6, 4, 4, 1.0), (4, 3, 2, 0.3), (3, 2, 3, 4.0)]
     layout = layout + [(*BIG["reinforce"], 0.05)]
     out = []
     for T, D, A, scale in layout:

@@ -85,7 +85,7 @@ def _unchanged(j, x):
 
 
 def _affine_cases(rng, hidden):
-    shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5)]
+    shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5), (1, 3, 2), (3, 3, 3)]
     shapes = shapes + [BIG_AFFINE]
     out = []
     for n, d, m in shapes:
@@ -257,7 +257,7 @@ def _net_params(rng, d, h, c, scale=1.0):
 
 
 def _net_cases(rng, hidden):
-    shapes = [(1, 3, 5, 2), (8, 4, 7, 5), (3, 2, 10, 3), (6, 1, 3, 4)] if hidden else [(5, 2, 4, 3)]
+    shapes = [(1, 3, 5, 2), (8, 4, 7, 5), (3, 2, 10, 3), (6, 1, 3, 4)] if hidden else [(5, 2, 4, 3), (1, 3, 5, 2)]
     out = []
     for n, d, h, c in shapes:
         while True:                                   # keep every Z1 away from the ReLU's kink

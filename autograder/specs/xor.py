@@ -78,9 +78,10 @@ def _batch(rng, n):
 
 # ------------------------------------------------------------------------------ forward
 def _forward_cases(rng, hidden):
-    if not hidden:
-        return [dict(X=ref.X_XOR.copy(), **_fixed_params())]
-    out = [dict(X=_batch(rng, n), **_params(rng, rng.uniform(0.5, 3))) for n in (1, 2, 3, 4)]
+    out = [dict(X=ref.X_XOR.copy(), **_fixed_params())] if not hidden else \
+        [dict(X=_batch(rng, n), **_params(rng, rng.uniform(0.5, 3))) for n in (1, 2, 3, 4)]
+    if not hidden:                                                              # a batch of one
+        out.append(dict(X=ref.X_XOR[:1].copy(), **_params(rng, 1.0)))
     out.append(dict(X=rng.uniform(-2, 2, size=(3, 2)), **_params(rng, 200.0)))   # saturated units
     return out
 
@@ -109,8 +110,9 @@ def _forward_verify(j, case):
 
 # ------------------------------------------------------------------------------ backward
 def _backward_cases(rng, hidden):
-    if not hidden:
-        return [dict(X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), **_fixed_params())]
+    if not hidden:             # the XOR batch and a batch of one, as in the hidden cases
+        return [dict(X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), **_fixed_params()),
+                dict(X=ref.X_XOR[2:3].copy(), y=ref.Y_XOR[2:3].copy(), **_params(rng, 1.0))]
     out = []
     for n in (1, 2, 3, 4):
         out.append(dict(X=_batch(rng, n), y=rng.integers(0, 2, size=(n, 1)).astype(np.float64),
