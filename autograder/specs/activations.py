@@ -214,11 +214,11 @@ def _prelu_verify(j, case):
     unchanged("x_after_forward", x, "prelu_forward leaves x unchanged", call="y")
     res = j.value("res", "prelu_backward returns (dx, dalpha): dx shaped like x, dalpha like alpha",
                   ("tuple", [("array", x.shape), ("array", alpha.shape)]), "`prelu_backward(dout, x, alpha)`")
+    if res is None and alpha.shape == (1,):
+        _shared_slope_hint(j)
     unchanged("x_after", x, "prelu_backward leaves x unchanged", call="res")
     unchanged("alpha_after", alpha, "prelu_backward leaves alpha unchanged", "alpha", call="res")
     if res is None:
-        if alpha.shape == (1,):
-            _shared_slope_hint(j)
         return
     dx, dalpha = res
     at_kink = x == 0
