@@ -17,9 +17,8 @@ sandbox, ships the :class:`Captured` back as ``.npz`` + JSON, and runs ``verify`
 from __future__ import annotations
 
 import importlib
-import json
 import os
-import traceback
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,129 +35,9 @@ DEFAULT_HIDDEN_SEED = 20261123
 
 
 # --------------------------------------------------------------------------- data from the probe
-class Captured:
-    """Everything a probe brings back: arrays (any numeric dtype), a description of each value,
-    and the error raised by each call. Only plain data, so it can cross a process boundary as
-    ``.npz`` (loaded with ``allow_pickle=False``) plus JSON."""
-
-    def __init__(self):
-        self.arrays: dict[str, np.ndarray] = {}
-        self.meta: dict[str, dict] = {}
-        self.errors: dict[str, str] = {}
-
-    # -- written by probes (untrusted side) ---------------------------------------------------
-    def keep(self, key, value):
-        """Record ``value`` under ``key``: its type, dtype and shape, and its numbers if any."""
-        info = {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
-        try:
-            if type(value) is np.ndarray or isinstance(value, (np.generic, float, int)):
-                arr = np.array(value, copy=True)          # a plain ndarray, never a subclass
-                info.update(dtype=str(arr.dtype), shape=list(arr.shape))
-                if arr.dtype.kind in "biuf":
-                    self.arrays[key] = arr
-            elif isinstance(value, np.ndarray):          # ndarray subclass: keep the numbers only
-                arr = np.array(np.ndarray.view(value, np.ndarray), copy=True)
-                info.update(dtype=str(arr.dtype), shape=list(arr.shape))
-                if arr.dtype.kind in "biuf":
-                    self.arrays[key] = arr
-        except Exception as exc:                          # a value that cannot even be copied
-            info["unreadable"] = f"{type(exc).__name__}: {exc}"[:300]
-        self.meta[key] = info
-
-    def fail(self, key, message):
-        self.errors[key] = str(message)[:2000]
-
-    # -- serialisation ------------------------------------------------------------------------
-    def save(self, directory):
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        np.savez(directory / "arrays.npz", **self.arrays)
-        (directory / "meta.json").write_text(json.dumps({"meta": self.meta, "errors": self.errors}))
-
-    @classmethod
-    def from_parts(cls, doc, arrays):
-        """A Captured from an already-parsed ``meta.json`` document and ``{key: ndarray}``;
-        anything malformed raises ``ValueError``. The bytes are read and validated first by
-        :mod:`autograder.grade.results` (host side) or by :meth:`load`."""
-        if not isinstance(doc, dict) or not isinstance(doc.get("meta"), dict) \
-                or not isinstance(doc.get("errors"), dict) or not isinstance(arrays, dict):
-            raise ValueError("meta.json has the wrong structure")
-        cap = cls()
-        cap.meta = {str(k): v for k, v in doc["meta"].items() if isinstance(v, dict)}
-        cap.errors = {str(k): str(v)[:2000] for k, v in doc["errors"].items()}
-        for key, arr in arrays.items():
-            if type(arr) is not np.ndarray or arr.dtype.kind not in "biuf":
-                raise ValueError(f"array {key!r} has dtype {getattr(arr, 'dtype', '?')}")
-            cap.arrays[str(key)] = arr
-        return cap
-
-    @classmethod
-    def load(cls, directory, max_bytes=64 << 20):
-        """Read what a probe wrote (trusted files; the batch grader reads a sandbox's output
-        with :func:`autograder.grade.results.read_captured` instead)."""
-        directory = Path(directory)
-        doc = json.loads((directory / "meta.json").read_text())
-        path = directory / "arrays.npz"
-        if path.stat().st_size > max_bytes:
-            raise ValueError("arrays.npz is too large")
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-        return cls.from_parts(doc, arrays)
-
-
-class Recorder:
-    """What a probe uses to call the student's code: ``rec.call(key, "relu_forward", x)``."""
-
-    def __init__(self, namespace, captured):
-        self.ns = namespace
-        self.cap = captured
-
-    def call(self, key, name, *args, **kwargs):
-        """Call ``namespace[name](*args, **kwargs)`` with warnings silenced; on an exception,
-        record it under ``key`` and return ``None``."""
-        func = self.ns.get(name)
-        if func is None:
-            self.cap.fail(key, f"`{name}` is not defined — run the cell that defines it.")
-            return None
-        return self.invoke(key, name, func, *args, **kwargs)
-
-    def call_method(self, key, obj, method, *args, **kwargs):
-        """Call ``obj.method(*args, **kwargs)`` (e.g. a layer's ``forward``) like :meth:`call`."""
-        label = f"{type(obj).__name__}.{method}"
-        try:
-            func = getattr(obj, method)
-        except Exception as exc:
-            self.cap.fail(key, f"`{label}` is missing: {type(exc).__name__}: {exc}")
-            return None
-        return self.invoke(key, label, func, *args, **kwargs)
-
-    def invoke(self, key, label, func, *args, **kwargs):
-        """Call ``func`` with warnings silenced; an exception is recorded under ``key``."""
-        if not callable(func):
-            self.cap.fail(key, f"`{label}` is not callable (it is a {type(func).__name__}).")
-            return None
-        try:
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                return func(*args, **kwargs)
-        except Exception as exc:                          # the student's bug is data, not a crash
-            self.cap.fail(key, _describe_exception(label, exc))
-            return None
-
-    def keep(self, key, value):
-        self.cap.keep(key, value)
-
-
-def _describe_exception(name, exc):
-    if isinstance(exc, NotImplementedError):
-        return f"`{name}` raised NotImplementedError — replace the `raise NotImplementedError()` with your code."
-    tb = traceback.extract_tb(exc.__traceback__)
-    where = ""
-    for frame in reversed(tb):                            # the innermost frame in the student's cells
-        if "autograder" not in frame.filename:
-            where = f" (line {frame.lineno}: {frame.line})" if frame.line else f" (line {frame.lineno})"
-            break
-    return f"`{name}` raised {type(exc).__name__}: {exc}{where}"
+# The untrusted half lives in autograder.probe (the only checking code a sandbox holds).
+from autograder.probe import (Captured, Recorder, _Prefixed, describe_exception,  # noqa: E402,F401
+                              run_probe, _describe_exception)
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -196,29 +75,41 @@ class Report:
                 by_label[o.label] = o
         return list(by_label.values())
 
-    def text(self, values=True):
+    def text(self, values=True, color=False, details=True):
         """The verdict as text; ``values=False`` leaves out the numbers at the worst index (the
-        hidden checks' inputs must never reach a learner, and those numbers reveal them)."""
+        hidden checks' inputs must never reach a learner, and those numbers reveal them);
+        ``color=True`` paints ✔ green and ✘ red (ANSI, as JupyterLab shows printed output);
+        ``details=False`` lists the checks without the failures' reasons (the notebook shows
+        those once, in the error that follows)."""
         lines = self.merged()
         failed = sum(not o.passed for o in lines)
         head = f"{self.item}: all {len(lines)} checks passed" if not failed else \
             f"{self.item}: {failed} of {len(lines)} checks failed"
+        ok, bad = ("\x1b[32m✔\x1b[0m", "\x1b[31m✘\x1b[0m") if color else ("✔", "✘")
         out = [head]
         for o in lines:
-            mark = "✔" if o.passed else "✘"
-            numbers = ""
-            if o.error is not None and o.tol is not None:
-                rel = "≤" if o.passed else ">"
-                numbers = f"  (max relative error {o.error:.1e} {rel} tolerance {o.tol:.0e})"
-            out.append(f"  {mark} {o.label}{numbers}")
-            if not o.passed:
-                if o.detail:
-                    out.extend("      " + d for d in o.detail.splitlines())
-                if o.where and values:
-                    out.append("      " + o.where)
-                if o.hint:
-                    out.append(f"      hint: {o.hint}")
+            out.extend(self._lines(o, values, ok, bad) if details else self._lines(o, values, ok, bad)[:1])
         return "\n".join(out)
+
+    @staticmethod
+    def _lines(o, values, ok="✔", bad="✘"):
+        numbers = ""
+        if o.error is not None and o.tol is not None:
+            rel = "≤" if o.passed else ">"
+            numbers = f"  (max relative error {o.error:.1e} {rel} tolerance {o.tol:.0e})"
+        out = [f"  {ok if o.passed else bad} {o.label}{numbers}"]
+        if not o.passed:
+            if o.detail:
+                out.extend("      " + d for d in o.detail.splitlines())
+            if o.where and values:
+                out.append("      " + o.where)
+            if o.hint:
+                out.append(f"      hint: {o.hint}")
+        return out
+
+    def reasons(self, values=True):
+        """Only the failed checks, each with its reason (the error message of a failed cell)."""
+        return "\n".join(line for o in self.merged() if not o.passed for line in self._lines(o, values))
 
     def to_dict(self):
         return {"item": self.item, "passed": self.passed,
@@ -237,6 +128,22 @@ class Judge:
         self.report.outcomes.append(Outcome(label, bool(passed), detail, error, tol, hint, where))
         return bool(passed)
 
+    def raised(self, key, label):
+        """True (after recording the error under ``label``) if the call kept under ``key`` raised."""
+        k = self.prefix + key
+        if k in self.cap.errors:
+            self.add(label, False, self.cap.errors[k])
+            return True
+        return False
+
+    def numbers(self, key):
+        """The raw numeric array kept under ``key`` (any dtype/shape), or ``None``."""
+        return self.cap.arrays.get(self.prefix + key)
+
+    def info(self, key):
+        """The typed-tree node kept under ``key`` (``{"type": ...}``), or ``None``."""
+        return self.cap.meta.get(self.prefix + key)
+
     def _kept(self, key, label, what):
         """The description of what the probe kept under ``key``, or ``None`` after recording
         why there is none (the call raised, or nothing was produced)."""
@@ -249,6 +156,12 @@ class Judge:
             self.add(label, False, f"{what} was not produced.")
         return info
 
+    @staticmethod
+    def shown(info):
+        """How a kept value's type is named to the learner (``NoneType``, ``list``, ``float`` …)."""
+        cls = info.get("class", "?")
+        return cls
+
     def array(self, key, label, shape, what="the result"):
         """The float64 ndarray of the given shape that the probe kept under ``key``, or ``None``
         after recording why not (exception raised, wrong type, dtype or shape)."""
@@ -256,9 +169,8 @@ class Judge:
         info = self._kept(key, label, what)
         if info is None:
             return None
-        typ = info.get("type", "?")
-        if typ != "numpy.ndarray":
-            shown = typ.replace("builtins.", "")
+        if info.get("type") != "array" or info.get("subclass"):
+            shown = self.shown(info)
             self.add(label, False, f"{what} is a {shown}; return a numpy.ndarray (np.float64).",
                      hint=_hints.type_hint(shown, shape))
             return None
@@ -279,8 +191,6 @@ class Judge:
         self.add(label, True)
         return arr
 
-    SCALAR_TYPES = ("float", "numpy.float64", "numpy.ndarray", "numpy.float32", "numpy.float16")
-
     def scalar(self, key, label, what="the loss"):
         """The single float64 number (a float, np.float64 or 0-d array) the probe kept under
         ``key``, as a float, or ``None`` after recording why not."""
@@ -288,14 +198,15 @@ class Judge:
         info = self._kept(key, label, what)
         if info is None:
             return None
-        typ = info.get("type", "?").replace("builtins.", "")
+        typ = info.get("type")
         shape = tuple(info.get("shape", (None,)))
-        if typ not in self.SCALAR_TYPES:
-            self.add(label, False, f"{what} is a {typ}; return a single float (e.g. `np.mean(...)`).",
-                     hint=_hints.type_hint(typ, ()) if typ == "NoneType" else "")
+        if typ not in ("float", "array") or info.get("subclass"):
+            shown = self.shown(info)
+            self.add(label, False, f"{what} is a {shown}; return a single float (e.g. `np.mean(...)`).",
+                     hint=_hints.type_hint(shown, ()) if typ == "none" else "")
             return None
         if shape != ():
-            self.add(label, False, f"{what} has shape {shape}; the loss is a single number (shape ()).",
+            self.add(label, False, f"{what} has shape {shape}; it must be a single number (shape ()).",
                      hint="reduce with np.sum / np.mean over every axis (no `axis=` argument).")
             return None
         if info.get("dtype") != "float64":
@@ -303,11 +214,101 @@ class Judge:
                      hint=_hints.dtype_hint(info.get("dtype")))
             return None
         arr = self.cap.arrays.get(k)
-        if arr is None:
+        if arr is None or arr.shape != () or arr.dtype != np.float64:
             self.add(label, False, f"{what} could not be read back.")
             return None
         self.add(label, True)
         return float(arr)
+
+    def value(self, key, label, expect, what="the result"):
+        """One check of a whole typed tree (see :mod:`autograder.probe`) against ``expect``:
+
+        * ``("array", shape)`` — a float64 ndarray of that shape (``shape`` may contain ``None``
+          for "any length");
+        * ``"float"`` — one float64 number (a float, np.float64 or 0-d array);
+        * ``"none"`` — ``None``;
+        * ``("tuple", [e0, e1, …])`` — a tuple OR list of exactly those items;
+        * ``("dict", {name: e, …})`` — a dict with (at least) those keys.
+
+        Returns the same structure with the numbers (float arrays / floats / None), or ``None``
+        after recording ONE failure under ``label`` that says where the tree differs."""
+        problems = []
+        got = self._walk(self.prefix + key, expect, what, problems)
+        if problems:
+            detail, hint = problems[0]
+            self.add(label, False, detail, hint=hint)
+            return None
+        self.add(label, True)
+        return got
+
+    def _walk(self, k, expect, what, problems):
+        if k in self.cap.errors:
+            problems.append((self.cap.errors[k], ""))
+            return None
+        info = self.cap.meta.get(k)
+        if info is None:
+            problems.append((f"{what} was not produced.", ""))
+            return None
+        typ, shown = info.get("type"), self.shown(info)
+        kind = expect if isinstance(expect, str) else expect[0]
+        if kind == "none":
+            if typ != "none":
+                problems.append((f"{what} is a {shown}; expected None.", ""))
+            return None
+        if kind == "float":
+            if typ not in ("float", "array") or tuple(info.get("shape", (None,))) != () \
+                    or info.get("dtype") != "float64" or info.get("subclass"):
+                desc = shown if typ != "array" else f"{shown} of shape {tuple(info.get('shape', ()))} " \
+                                                    f"and dtype {info.get('dtype')}"
+                problems.append((f"{what} is a {desc}; expected one float64 number.",
+                                 _hints.type_hint(shown, ()) if typ == "none" else ""))
+                return None
+            arr = self.cap.arrays.get(k)
+            if arr is None or arr.shape != () or arr.dtype != np.float64:
+                problems.append((f"{what} could not be read back.", ""))
+                return None
+            return float(arr)
+        if kind == "array":
+            shape = tuple(expect[1])
+            if typ != "array" or info.get("subclass"):
+                problems.append((f"{what} is a {shown}; return a numpy.ndarray (np.float64).",
+                                 _hints.type_hint(shown, shape)))
+                return None
+            if info.get("dtype") != "float64":
+                problems.append((f"{what} has dtype {info.get('dtype')}; it must be float64.",
+                                 _hints.dtype_hint(info.get("dtype"))))
+                return None
+            got_shape = tuple(info.get("shape", ()))
+            if len(got_shape) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got_shape)):
+                want = tuple("any" if s is None else s for s in shape)
+                problems.append((f"{what} has shape {got_shape}; expected {want}.",
+                                 _hints.shape_hint(got_shape, shape) if None not in shape else ""))
+                return None
+            arr = self.cap.arrays.get(k)
+            if arr is None or arr.shape != got_shape or arr.dtype != np.float64:
+                problems.append((f"{what} could not be read back.", ""))
+                return None
+            return arr
+        if kind == "tuple":
+            items = expect[1]
+            if typ not in ("tuple", "list") or info.get("len") != len(items):
+                n = f" of {info.get('len')}" if typ in ("tuple", "list") else ""
+                problems.append((f"{what} is a {shown}{n}; return a tuple of {len(items)} "
+                                 f"({', '.join(_describe(e) for e in items)}).",
+                                 "did you forget a `return` statement?" if typ == "none" else ""))
+                return None
+            return tuple(self._walk(f"{k}/{i}", e, f"{what}[{i}]", problems) for i, e in enumerate(items))
+        if kind == "dict":
+            items = expect[1]
+            if typ != "dict":
+                problems.append((f"{what} is a {shown}; return a dict with keys {', '.join(map(repr, items))}.", ""))
+                return None
+            missing = [n for n in items if n not in info.get("keys", [])]
+            if missing:
+                problems.append((f"{what} has no key {missing[0]!r}.", ""))
+                return None
+            return {n: self._walk(f"{k}/{n}", e, f"{what}[{n!r}]", problems) for n, e in items.items()}
+        raise ValueError(f"unknown expectation {expect!r}")
 
     def close(self, label, got, ref, tol, name="yours", ref_name="expected", hint_fn=None):
         """Pass if every entry's relative error (see :func:`relative_error`) is within ``tol``."""
@@ -317,8 +318,13 @@ class Judge:
             return self.add(label, True, error=worst, tol=tol)
         idx = np.unravel_index(int(np.argmax(err)), err.shape) if err.ndim else ()
         n_bad = int((err > tol).sum())
-        detail = f"{n_bad} of {err.size} entries differ (worst at index {tuple(int(i) for i in idx)})"
-        where = f"there: {name} {_fmt(got[idx])}, {ref_name} {_fmt(ref[idx])}"
+        if err.size == 1:                         # a single number: no "index ()"
+            idx = (0,) * err.ndim
+            detail = "the value differs"
+            where = f"{name} {_fmt(np.asarray(got)[idx])}, {ref_name} {_fmt(np.asarray(ref)[idx])}"
+        else:
+            detail = f"{n_bad} of {err.size} entries differ (worst at index {tuple(int(i) for i in idx)})"
+            where = f"there: {name} {_fmt(got[idx])}, {ref_name} {_fmt(ref[idx])}"
         hint = hint_fn(err > tol) if hint_fn else ""
         return self.add(label, False, detail, worst, tol, hint, where)
 
@@ -331,14 +337,21 @@ class Judge:
 
     def flag(self, key, label, message):
         """True if the probe kept the flag 1.0 under ``key`` (e.g. "the call returned a pair");
-        otherwise record ``message`` as a failure and return False."""
+        otherwise record ``message`` as a failure and return False. Deprecated: record the return
+        value itself (``rec.record``) and judge its typed tree with :meth:`value`."""
         flag = self.cap.arrays.get(self.prefix + key)
         if flag is not None and flag.shape == () and flag.item() == 1.0:
             return True
         return self.add(label, False, message)
 
-    def unchanged(self, key, original, label, argname="x"):
-        """The probe kept the argument after the call under ``key``: it must equal ``original``."""
+    def unchanged(self, key, original, label, argname="x", call=None):
+        """The probe kept the argument after the call under ``key``: it must equal ``original``.
+        Nothing is recorded (no ✔ for doing nothing) when the call ``call`` raised — or, without
+        ``call``, when a call of this case raised NotImplementedError."""
+        errors = [v for k, v in self.cap.errors.items() if k.startswith(self.prefix)]
+        if (call is not None and self.prefix + call in self.cap.errors) or \
+                (call is None and any("NotImplementedError" in e for e in errors)):
+            return False
         after = self.cap.arrays.get(self.prefix + key)
         ok = after is not None and after.shape == original.shape and np.array_equal(after, original)
         return self.add(label, ok, "" if ok else f"`{argname}` was changed by your function.",
@@ -347,6 +360,13 @@ class Judge:
 
 def _fmt(v):
     return f"{float(v):.6g}"
+
+
+def _describe(expect):
+    kind = expect if isinstance(expect, str) else expect[0]
+    if kind == "array":
+        return f"an array of shape {tuple(expect[1])}"
+    return {"float": "a float", "none": "None", "tuple": "a tuple", "dict": "a dict"}.get(kind, kind)
 
 
 # --------------------------------------------------------------------------- items and running
@@ -374,42 +394,6 @@ def draw_cases(item: Item, hidden=False, seed=None):
     return item.cases(rng, hidden)
 
 
-def run_probe(item: Item, namespace, cases) -> Captured:
-    """Untrusted half: call the student's functions on each case (copies of the inputs)."""
-    cap = Captured()
-    rec = Recorder(namespace, cap)
-    for i, case in enumerate(cases):
-        rec_case = _Prefixed(rec, f"c{i}/")
-        try:
-            item.probe(rec_case, {k: np.array(v, copy=True) for k, v in case.items()})
-        except Exception as exc:                    # a probe step on a broken result
-            cap.fail(f"c{i}/probe", f"{type(exc).__name__}: {exc}")
-    return cap
-
-
-class _Prefixed:
-    """A :class:`Recorder` whose keys are prefixed with the case number (``c0/``, ``c1/``...)."""
-
-    def __init__(self, rec, prefix):
-        self._rec, self._prefix = rec, prefix
-        self.ns = rec.ns
-
-    def call(self, key, name, *args, **kwargs):
-        return self._rec.call(self._prefix + key, name, *args, **kwargs)
-
-    def call_method(self, key, obj, method, *args, **kwargs):
-        return self._rec.call_method(self._prefix + key, obj, method, *args, **kwargs)
-
-    def invoke(self, key, label, func, *args, **kwargs):
-        return self._rec.invoke(self._prefix + key, label, func, *args, **kwargs)
-
-    def fail(self, key, message):
-        self._rec.cap.fail(self._prefix + key, message)
-
-    def keep(self, key, value):
-        self._rec.keep(self._prefix + key, value)
-
-
 def verify(item: Item, cases, captured: Captured) -> Report:
     """Trusted half: judge the captured data case by case."""
     report = Report(item.name)
@@ -430,15 +414,23 @@ def load_spec(assignment):
 
 
 class CheckFailed(AssertionError):
-    """Raised by a notebook check so that nbgrader marks the test cell as failed."""
+    """Raised by a notebook check so that nbgrader marks the test cell as failed. Its message
+    holds the reasons (nbgrader's Validate shows it); in IPython/Jupyter it is shown as that
+    message alone, without a traceback into the checking code."""
+
+    def _render_traceback_(self):
+        text = str(self)
+        first, _, rest = text.partition("\n")
+        return [f"\x1b[31mCheckFailed\x1b[0m: {first}"] + rest.splitlines()
 
 
 def load_checks(assignment, namespace):
     """Return ``check(name, hidden=False, seed=None)`` for the test cells of ``assignment``.
 
     ``namespace`` is the notebook's ``globals()``: the student's functions are looked up in it at
-    the moment a check runs. ``check`` prints a per-check verdict and raises
-    :class:`CheckFailed` (an ``AssertionError``) if anything failed.
+    the moment a check runs. ``check`` prints a per-check verdict (✔ green, ✘ red) and raises
+    :class:`CheckFailed` (an ``AssertionError`` whose message holds the failed checks' reasons)
+    if anything failed. It returns nothing, so a passing cell shows only its verdict.
     """
     spec = load_spec(assignment)
 
@@ -449,10 +441,12 @@ def load_checks(assignment, namespace):
         report = verify(item, cases, run_probe(item, namespace, cases))
         title = f"[hidden] {report.item}" if hidden else report.item
         report.item = title
-        print(report.text(values=not hidden))
+        print(report.text(values=not hidden, color=True, details=False))
+        sys.stdout.flush()
         if not report.passed:
-            raise CheckFailed(f"{title}: see the failed checks above.")
-        return report
+            failed = sum(not o.passed for o in report.merged())
+            raise CheckFailed(f"{title}: {failed} check{'s' if failed > 1 else ''} failed\n"
+                              + report.reasons(values=not hidden))
 
     check.spec = spec
     return check

@@ -61,6 +61,47 @@ def numerical_gradient_array(f, x, dout, h=H):
     return grad
 
 
+def numerical_gradient_independent(f, x, dout, axis=None, h=H):
+    """``numerical_gradient_array`` for an ``f`` whose output entry depends only on the input
+    entries of the same position (``axis=None``: element-wise) or of the same slice along ``axis``
+    (e.g. ``axis=-1``: softmax over each row). Entries that cannot influence each other's outputs
+    are perturbed together, so a (400, 500) element-wise input costs 2 evaluations of ``f``
+    instead of 400 000; the central difference of each entry is the same one as one at a time."""
+    x = _as_float64(x)
+    dout = np.asarray(dout, dtype=np.float64)
+    if axis is None:
+        pos, neg = np.array(f(x + h), dtype=np.float64), np.array(f(x - h), dtype=np.float64)
+        return (pos - neg) * dout / (2 * h)
+    axis = axis % x.ndim
+    grad = np.zeros_like(x)
+    for k in range(x.shape[axis]):
+        idx = (slice(None),) * axis + (k,)
+        xp, xm = x.copy(), x.copy()
+        xp[idx] += h
+        xm[idx] -= h
+        diff = (np.array(f(xp), dtype=np.float64) - np.array(f(xm), dtype=np.float64)) * dout
+        grad[idx] = diff.sum(axis=axis) / (2 * h)
+    return grad
+
+
+def directional_derivatives(f, x, dout, directions, h=H):
+    """``Σ dout · (f(x + h·v) − f(x − h·v)) / 2h`` for each direction ``v``: central differences
+    of ``f`` along whole directions. A gradient ``g`` is right when ``Σ g·v`` matches these for a
+    few random ``v`` — the check for inputs too large to difference entry by entry (the host
+    still never uses an analytic gradient)."""
+    x = _as_float64(x)
+    dout = np.asarray(dout, dtype=np.float64)
+    return np.array([np.sum((np.array(f(x + h * v), dtype=np.float64) - np.array(f(x - h * v), dtype=np.float64))
+                            * dout) / (2 * h) for v in directions])
+
+
+def random_directions(shape, n=3):
+    """``n`` fixed standard-normal directions for ``directional_derivatives`` (seeded by the shape,
+    so the same code is judged the same way on every run)."""
+    rng = np.random.default_rng([20261130, *shape])
+    return [rng.standard_normal(shape) for _ in range(n)]
+
+
 def relative_error(a, b, floor=None):
     """Element-wise relative error ``|a − b| / max(|a| + |b|, floor)``.
 

@@ -447,8 +447,8 @@ def l_exception_values(c):
 
 
 def x_reference_cheat(c):
-    # NOT an escape but a limit (see the module doc): the reference forward and the gradient
-    # checker ship with the course, so a wrong answer can be replaced by them.
+    # The reference forward and the gradient checker ship with the course, but not into the
+    # sandbox: importing them there fails, and the wrong answer stays wrong.
     return c.wrong("relu", extra={"answer_relu": (
         "from autograder.reference import activations as _ref\n"
         "from autograder.gradcheck import numerical_gradient_array as _num\n"
@@ -773,15 +773,10 @@ CASES = {
     "u_huge": (u_huge, "unparseable", expect(total_zero=True), False),
     "u_missing": (None, "missing", expect(total_zero=True), False),
     "u_renamed": (None, "graded", expect(), False),
-    # a known limit, not a sandbox escape (xfail below)
-    "x_reference_cheat": (x_reference_cheat, "graded", expect("relu"), False),
+    # the sandbox holds no reference or gradient checker (autograder/probe.py + probes/ only)
+    "x_reference_cheat": (x_reference_cheat, "graded", expect("relu"), True),
 }
-KNOWN_LIMITS = {
-    "x_reference_cheat": "the probe runs in the student's interpreter with the course's reference "
-                         "forward functions and gradient checker importable (learners have them "
-                         "too): a wrong relu_backward replaced by a numerical gradient of "
-                         "autograder.reference.activations.relu scores full marks",
-}
+KNOWN_LIMITS: dict[str, str] = {}
 HONEST = ["h_solution", "h_mutant", "h_blank"]
 
 

@@ -88,12 +88,23 @@ def student_seed(batch_seed, student):
     return int.from_bytes(digest[:8], "little")
 
 
+#: The only checking code a sandbox gets: the probes (numpy only). No reference forwards, specs,
+#: checks, gradcheck or hints — a forged probe has nothing correct to report.
+LIB_FILES = ("__init__.py", "probe.py", "probes", "grade/__init__.py", "grade/runner.py")
+
+
 def make_lib(work: Path) -> Path:
-    """A read-only copy of the checking code for the sandboxes (no caches, no configs)."""
+    """A read-only copy of what probing needs, for the sandboxes (no caches, no configs)."""
     import autograder
+    src = Path(autograder.__file__).parent
     lib = work / "lib"
-    shutil.copytree(Path(autograder.__file__).parent, lib / "autograder",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "nbgrader_config.py"))
+    for name in LIB_FILES:
+        dest = lib / "autograder" / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if (src / name).is_dir():
+            shutil.copytree(src / name, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(src / name, dest)
     for d, _, files in os.walk(lib):
         os.chmod(d, 0o755)
         for f in files:

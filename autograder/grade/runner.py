@@ -109,8 +109,8 @@ def main(in_dir, out_dir):
         log.write(json.dumps({"index": index, "status": status, "error": error[:200],
                               "seconds": round(time.monotonic() - start, 3)}) + "\n")
 
-    from autograder.checks import load_spec, run_probe
-    spec = load_spec(job["assignment"])
+    from autograder.probe import load_probes, run_probe
+    probes = load_probes(job["assignment"])
     namespace = shell.user_ns
     item_cpu, item_wall = job["item_timeout"], job.get("item_wall", 4 * job["item_timeout"])
     for name in job["items"]:
@@ -118,7 +118,7 @@ def main(in_dir, out_dir):
         status = "ok"
         try:
             _limit(item_cpu, item_wall)
-            cap = run_probe(spec.ITEMS[name], namespace, _load_cases(in_dir / "cases" / f"{name}.npz"))
+            cap = run_probe(probes[name], namespace, _load_cases(in_dir / "cases" / f"{name}.npz"))
             _limit(0, 0)
             cap.save(out_dir / "items" / name)
         except _Timeout:

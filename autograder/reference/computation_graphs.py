@@ -16,11 +16,9 @@ No gradients are defined here: the checks differentiate these forwards numerical
 """
 import numpy as np
 
-#: Operation codes of a program row, in this order: 0 add, 1 mul, 2 max, 3 exp, 4 pow.
-OPS = ("add", "mul", "max", "exp", "pow")
-ADD, MUL, MAX, EXP, POW = range(5)
-#: The ops with two inputs.
-BINARY = (ADD, MUL, MAX)
+#: Operation codes of a program row, in this order: 0 add, 1 mul, 2 max, 3 exp, 4 pow; BINARY:
+#: the ops with two inputs. Defined with the probes (the sandbox builds graphs from them).
+from autograder.probes.computation_graphs import ADD, BINARY, EXP, MAX, MUL, OPS, POW  # noqa: E402,F401
 
 
 def add(x, y):

@@ -24,7 +24,8 @@ import numpy as np
 
 from autograder import hints
 from autograder.checks import Item
-from autograder.gradcheck import numerical_gradient_array
+from autograder.gradcheck import numerical_gradient_independent
+from autograder.probes.activations import KEEP_INPUTS, PROBES
 from autograder.reference import activations as ref
 
 #: Forward values: correct code differs from the reference by rounding only (< 1e-13 measured).
@@ -43,9 +44,20 @@ def _x(rng, shape, scale=2.0):
     return x
 
 
+#: The largest |x| the instructions name: every hidden draw (and the visible case) contains ±800
+#: exactly, so overflow-prone code fails on every seed, not on some.
+LARGE = 800.0
+#: Shape of the big case (visible and hidden): a backward that numerically differentiates the
+#: forward needs 2·N forward calls on N = 200 000 entries — minutes — while vectorised code
+#: takes milliseconds. (The host's own numerical gradient perturbs independent entries together.)
+BIG = (300, 500)
+
+
 def _large(rng, shape):
-    """Magnitudes 20–800 with random signs: overflow territory for exp."""
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(20, 800, size=shape)
+    """Magnitudes 20–800 with random signs, always including exactly +800 and −800."""
+    x = rng.choice([-1.0, 1.0], size=shape) * rng.uniform(20, LARGE, size=shape)
+    x.flat[0], x.flat[-1] = LARGE, -LARGE
+    return x
 
 
 def _with_zeros(rng, shape):
@@ -57,20 +69,26 @@ def _with_zeros(rng, shape):
 HIDDEN_SHAPES = [(2, 3), (5,), (2, 3, 4)]
 
 
-def _elementwise_cases(params, zeros):
-    """Cases for an element-wise activation: ``params(rng, hidden)`` gives its parameters;
-    ``zeros`` adds a case with exact zeros (the kink) to the hidden ones."""
+def _elementwise_cases(params, zeros, backward=True):
+    """Cases for an element-wise activation: ``params(rng, hidden)`` gives its parameters.
+    Visible and hidden cases are of the same kinds — a small one (with exact zeros on the kink
+    when it matters), one with |x| up to 800, and a big one (``BIG``); the hidden ones add more
+    shapes. Every edge case is in every draw; randomness only picks the other numbers."""
     def cases(rng, hidden):
-        if not hidden:      # one small case; it has exact zeros when the kink matters
-            x = _with_zeros(rng, (3, 4)) if zeros else _x(rng, (3, 4))
-            return [dict(x=x, dout=rng.standard_normal(x.shape), **params(rng, hidden))]
-        xs = [_x(rng, s) for s in HIDDEN_SHAPES]
-        if hidden:
-            xs.append(_large(rng, (2, 5)))
-            if zeros:
-                xs.append(_with_zeros(rng, (3, 4)))
+        xs = [_with_zeros(rng, (3, 4)) if zeros else _x(rng, (3, 4))]
+        # any shape: 1-D and 3-D inputs, visible and hidden
+        xs += [_x(rng, s) for s in (HIDDEN_SHAPES if hidden else [(5,), (2, 3, 2)])]
+        xs.append(_large(rng, (2, 5)))
+        if backward:
+            xs.append(_x(rng, BIG))
         return [dict(x=x, dout=rng.standard_normal(x.shape), **params(rng, hidden)) for x in xs]
     return cases
+
+
+def _big_label(x, label):
+    """Checks on the big case get their own line, so the learner sees why it failed."""
+    return f"{label} on a large {x.shape[0]}×{x.shape[1]} input (vectorise: no Python loops)" \
+        if x.size >= 100_000 else label
 
 
 def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backward=True,
@@ -86,34 +104,27 @@ def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backwar
     def args(case):
         return [float(case[k]) for k in sorted(case) if k not in ("x", "dout")]
 
-    def probe(rec, case):
-        x = case["x"]
-        rec.keep("y", rec.call("y", fwd, x, *args(case)))
-        rec.keep("x_after_forward", x)
-        if backward:
-            rec.keep("dx", rec.call("dx", bwd, case["dout"], x, *args(case)))
-            rec.keep("x_after_backward", x)
-
     def verify(j, case):
         x, dout = case["x"], case["dout"]
+        unchanged = j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
         p = {k: float(case[k]) for k in case if k not in ("x", "dout")}
         y = j.array("y", f"{fwd} returns a float64 array shaped like x", x.shape, f"`{fwd}(x)`")
         if y is not None:
-            j.close(f"{fwd} values match the definition", y, forward(x, **p), TOL_FORWARD,
+            j.close(_big_label(x, f"{fwd} values match the definition"), y, forward(x, **p), TOL_FORWARD,
                     ref_name="expected", hint_fn=lambda bad: _forward_hint(y, forward(x, **p), x))
-        j.unchanged("x_after_forward", x, f"{fwd} leaves its input unchanged")
+        unchanged("x_after_forward", x, f"{fwd} leaves its input unchanged", call="y")
         if not backward:
             return
         dx = j.array("dx", f"{bwd} returns a float64 array shaped like x", x.shape, f"`{bwd}(dout, x)`")
-        j.unchanged("x_after_backward", x, f"{bwd} leaves its input unchanged")
+        unchanged("x_after_backward", x, f"{bwd} leaves its input unchanged", call="dx")
         if dx is None:
             return
         at_kink = x == 0
-        num = numerical_gradient_array(lambda v: forward(v, **p), x.copy(), dout)
+        num = numerical_gradient_independent(lambda v: forward(v, **p), x, dout)
         # entries on the kink are judged by the subgradient check below, not here
         smooth = ~at_kink
         mine, numerical = np.where(smooth, dx, 0.0), np.where(smooth, num, 0.0)
-        j.gradient(f"{bwd}: dx matches the numerical gradient", mine, numerical, TOL_GRAD, dout=dout,
+        j.gradient(_big_label(x, f"{bwd}: dx matches the numerical gradient"), mine, numerical, TOL_GRAD, dout=dout,
                    x=x, candidates=[(np.where(smooth, c, 0.0), m) for c, m in candidates(case, num)])
         if at_kink.any() and kink is not None:
             left, right = kink(**p)
@@ -128,8 +139,8 @@ def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backwar
                   where="" if ok else f"slopes {left:g} and {right:g}; your dx there: {_fmt_list(got)}")
 
     return Item(name, (fwd, bwd) if backward else (fwd,),
-                _elementwise_cases(params, kink is not None if zeros is None else zeros),
-                probe, verify)
+                _elementwise_cases(params, kink is not None if zeros is None else zeros, backward),
+                PROBES[name], verify)
 
 
 def _fmt_list(a):
@@ -160,7 +171,8 @@ def _linear_params(rng, hidden):
 
 def _sigmoid_candidates(case, num):
     x, dout = case["x"], case["dout"]
-    return [(dout * x * (1 - x), "σ'(x) = σ(x)(1 − σ(x)) — apply the formula to σ(x), not to x.")]
+    return [(dout * x * (1 - x), "σ'(x) = σ(x)(1 − σ(x)) — apply the formula to σ(x), not to x."),
+            (dout * ref.sigmoid(x), "σ'(x) = σ(x)(1 − σ(x)): the factor (1 − σ(x)) is missing.")]
 
 
 def _tanh_candidates(case, num):
@@ -180,85 +192,88 @@ def _selu_candidates(case, num):
 
 
 def _prelu_cases(rng, hidden):
-    if not hidden:
-        layout = [((3, 4), (4,), False)]
-    else:
-        layout = [((2, 3), (3,), False), ((5, 2), (1,), False), ((4, 3), (3,), True)]
+    """Visible and hidden: a kink case, a shared slope of shape (1,), |x| up to 800, a big case."""
+    layout = [((3, 4), (4,), True), ((5, 2), (1,), False)]
+    if hidden:
+        layout += [((2, 3), (3,), False), ((1, 4), (1,), True)]
     out = []
     for xshape, ashape, zeros in layout:
         x = _with_zeros(rng, xshape) if zeros else _x(rng, xshape)
         out.append(dict(x=x, alpha=rng.uniform(0.05, 0.5, size=ashape), dout=rng.standard_normal(xshape)))
-    if hidden:
-        x = _large(rng, (2, 5))
-        out.append(dict(x=x, alpha=rng.uniform(0.05, 0.5, size=(5,)), dout=rng.standard_normal(x.shape)))
+    for x in (_large(rng, (2, 5)), _x(rng, BIG)):
+        out.append(dict(x=x, alpha=rng.uniform(0.05, 0.5, size=x.shape[1:]), dout=rng.standard_normal(x.shape)))
     return out
-
-
-def _prelu_probe(rec, case):
-    x, alpha = case["x"], case["alpha"]
-    rec.keep("y", rec.call("y", "prelu_forward", x, alpha))
-    res = rec.call("dx", "prelu_backward", case["dout"], x, alpha)
-    pair = isinstance(res, (tuple, list)) and len(res) == 2
-    rec.keep("returned_pair", np.float64(pair or res is None))
-    rec.keep("dx", res[0] if pair else res)
-    rec.keep("dalpha", res[1] if pair else None)
-    rec.keep("x_after", x)
-    rec.keep("alpha_after", alpha)
 
 
 def _prelu_verify(j, case):
     x, alpha, dout = case["x"], case["alpha"], case["dout"]
-    if not j.flag("returned_pair", "prelu_backward returns (dx, dalpha)",
-                  "`prelu_backward` must return a pair `(dx, dalpha)`."):
-        return
+    unchanged = j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
     y = j.array("y", "prelu_forward returns a float64 array shaped like x", x.shape, "`prelu_forward(x, alpha)`")
     if y is not None:
-        j.close("prelu_forward values match the definition", y, ref.prelu(x, alpha), TOL_FORWARD)
-    dx = j.array("dx", "prelu_backward: dx is a float64 array shaped like x", x.shape, "dx")
+        j.close(_big_label(x, "prelu_forward values match the definition"), y, ref.prelu(x, alpha), TOL_FORWARD)
+    unchanged("x_after_forward", x, "prelu_forward leaves x unchanged", call="y")
+    res = j.value("res", "prelu_backward returns (dx, dalpha): dx shaped like x, dalpha like alpha",
+                  ("tuple", [("array", x.shape), ("array", alpha.shape)]), "`prelu_backward(dout, x, alpha)`")
+    if res is None and alpha.shape == (1,):
+        _shared_slope_hint(j)
+    unchanged("x_after", x, "prelu_backward leaves x unchanged", call="res")
+    unchanged("alpha_after", alpha, "prelu_backward leaves alpha unchanged", "alpha", call="res")
+    if res is None:
+        return
+    dx, dalpha = res
     at_kink = x == 0
-    if dx is not None:
-        num = numerical_gradient_array(lambda v: ref.prelu(v, alpha), x.copy(), dout)
-        j.gradient("prelu_backward: dx matches the numerical gradient", np.where(at_kink, 0.0, dx),
-                   np.where(at_kink, 0.0, num), TOL_GRAD, dout=dout, x=x)
-        if at_kink.any():
-            slope = np.broadcast_to(alpha, x.shape)
-            lo = np.minimum(slope * dout, dout)[at_kink]
-            hi = np.maximum(slope * dout, dout)[at_kink]
-            got = dx[at_kink]
-            ok = bool(np.all(np.isfinite(got)) and np.all(got >= lo - 1e-12) and np.all(got <= hi + 1e-12))
-            j.add("prelu_backward at the kink x = 0", ok,
-                  "" if ok else "at x = 0, dx must be finite and between α·dout and dout.",
-                  where="" if ok else f"your dx there: {_fmt_list(got)}")
-    dalpha = j.array("dalpha", "prelu_backward: dalpha has the shape of alpha", alpha.shape, "dalpha")
-    if dalpha is not None:
-        num_a = numerical_gradient_array(lambda a: ref.prelu(x, a), alpha.copy(), dout)
-        everywhere = np.sum(dout * x, axis=0) if alpha.size > 1 else np.sum(dout * x).reshape(alpha.shape)
-        j.close("prelu_backward: dalpha matches the numerical gradient", dalpha, num_a, TOL_GRAD,
-                ref_name="numerical", hint_fn=lambda bad: hints.gradient_hint(dalpha, num_a, candidates=[
-                    (everywhere, "only entries with x ≤ 0 depend on α: sum dout·x over the negative entries only.")]))
-    j.unchanged("x_after", x, "prelu leaves x unchanged")
-    j.unchanged("alpha_after", alpha, "prelu leaves alpha unchanged", "alpha")
+    num = numerical_gradient_independent(lambda v: ref.prelu(v, alpha), x, dout)
+    j.gradient(_big_label(x, "prelu_backward: dx matches the numerical gradient"), np.where(at_kink, 0.0, dx),
+               np.where(at_kink, 0.0, num), TOL_GRAD, dout=dout, x=x)
+    if at_kink.any():
+        slope = np.broadcast_to(alpha, x.shape)
+        lo = np.minimum(slope * dout, dout)[at_kink]
+        hi = np.maximum(slope * dout, dout)[at_kink]
+        got = dx[at_kink]
+        ok = bool(np.all(np.isfinite(got)) and np.all(got >= lo - 1e-12) and np.all(got <= hi + 1e-12))
+        j.add("prelu_backward at the kink x = 0", ok,
+              "" if ok else "at x = 0, dx must be finite and between α·dout and dout.",
+              hint="" if ok else "at x = 0 the function has a kink: use the slope of either side (α or 1).",
+              where="" if ok else f"your dx there: {_fmt_list(got)}")
+    # α_d only affects column d (or, for a shared α of shape (1,), every entry): perturbing all of
+    # α at once and summing dout·Δf per column is exactly the one-at-a-time central difference.
+    h = 1e-5
+    diff = (ref.prelu(x, alpha + h) - ref.prelu(x, alpha - h)) * dout / (2 * h)
+    num_a = diff.sum(axis=0) if alpha.size > 1 else np.array([diff.sum()])
+    everywhere = np.sum(dout * x, axis=0) if alpha.size > 1 else np.sum(dout * x).reshape(alpha.shape)
+    j.close(_big_label(x, "prelu_backward: dalpha matches the numerical gradient"), dalpha, num_a, TOL_GRAD,
+            ref_name="numerical", hint_fn=lambda bad: hints.gradient_hint(dalpha, num_a, candidates=[
+                (everywhere, "only entries with x ≤ 0 depend on α: sum dout·x over the negative entries only.")]))
+
+
+def _shared_slope_hint(j):
+    """A (D,)-shaped dalpha for a shared slope of shape (1,) is the common mistake: say what to do."""
+    info = j.info("res/1") or {}
+    if tuple(info.get("shape", ())) not in ((), (1,)) and info.get("type") == "array":
+        j.report.outcomes[-1].hint = ("alpha has shape (1,): one slope shared by every column, so dalpha "
+                                      "sums over ALL entries — `np.sum(...).reshape(alpha.shape)` "
+                                      "(or `keepdims`), not `.sum(axis=0)`.")
+
+
+SOFTMAX_BIG = (3000, 50)
 
 
 def _softmax_cases(rng, hidden):
-    shapes = [(3, 4), (6,), (2, 3, 4)] if hidden else [(2, 5)]
+    """Visible and hidden: small rows, one row whose exp overflows (logits up to +1000) and one
+    whose exp underflows (down to −1000) — a softmax without the max-subtraction returns NaN for
+    both — and a big case; the hidden ones add more shapes (1-D, 3-D)."""
+    shapes = [(3, 4), (6,), (2, 3, 4)] if hidden else [(2, 5), (4,), (2, 2, 3)]
     xs = [rng.standard_normal(s) * 2 for s in shapes]
-    if hidden:
-        # one row whose exp overflows, one whose exp underflows: a softmax without the
-        # max-subtraction returns NaN for both
-        xs.append(rng.uniform(750, 1000, size=(2, 4)) * np.array([[1.0], [-1.0]]))
+    big = rng.uniform(750, 1000, size=(2, 4)) * np.array([[1.0], [-1.0]])
+    big[0, 0], big[1, 0] = 1000.0, -1000.0
+    xs.append(big)
+    xs.append(rng.standard_normal(SOFTMAX_BIG) * 2)
     return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
-
-
-def _softmax_probe(rec, case):
-    x = case["x"]
-    rec.keep("y", rec.call("y", "softmax_forward", x))
-    rec.keep("dx", rec.call("dx", "softmax_backward", case["dout"], x))
-    rec.keep("x_after", x)
 
 
 def _softmax_verify(j, case):
     x, dout = case["x"], case["dout"]
+    unchanged = j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
     expected = ref.softmax(x)
     y = j.array("y", "softmax_forward returns a float64 array shaped like x", x.shape, "`softmax_forward(x)`")
     if y is not None:
@@ -266,16 +281,19 @@ def _softmax_verify(j, case):
             if x.ndim > 1 and np.allclose(y, ref.softmax(x, axis=0)):
                 return "normalise along the LAST axis: each row (one example) must sum to 1."
             return _forward_hint(y, expected, x)
-        j.close("softmax_forward values match the definition", y, expected, TOL_FORWARD, hint_fn=forward_hint)
+        j.close(_big_label(x, "softmax_forward values match the definition"), y, expected, TOL_FORWARD,
+                hint_fn=forward_hint)
+    unchanged("x_after_forward", x, "softmax_forward leaves x unchanged", call="y")
     dx = j.array("dx", "softmax_backward returns a float64 array shaped like x", x.shape, "`softmax_backward(dout, x)`")
     if dx is not None:
-        num = numerical_gradient_array(ref.softmax, x.copy(), dout)
+        num = numerical_gradient_independent(ref.softmax, x, dout, axis=-1)
         diag_only = dout * expected * (1 - expected)
-        j.close("softmax_backward: dx matches the numerical gradient", dx, num, TOL_GRAD, ref_name="numerical",
+        j.close(_big_label(x, "softmax_backward: dx matches the numerical gradient"), dx, num, TOL_GRAD, ref_name="numerical",
                 hint_fn=lambda bad: hints.gradient_hint(dx, num, dout, candidates=[(diag_only,
                     "you used only the diagonal of the Jacobian, ∂y_i/∂x_i = y_i(1 − y_i); every output "
                     "depends on every input (∂y_i/∂x_j = −y_i·y_j): dx = y ⊙ (dout − Σ_j dout_j·y_j).")]))
-    j.unchanged("x_after", x, "softmax leaves x unchanged")
+    unchanged("x_after", x, "softmax_backward leaves x unchanged", call="dx")
+
 
 
 ITEMS = {item.name: item for item in [
@@ -289,6 +307,6 @@ ITEMS = {item.name: item for item in [
     elementwise("selu", lambda x: ref.selu(x),
                 kink=lambda: (ref.SELU_LAMBDA * ref.SELU_ALPHA, ref.SELU_LAMBDA),
                 candidates=_selu_candidates),
-    Item("prelu", ("prelu_forward", "prelu_backward"), _prelu_cases, _prelu_probe, _prelu_verify),
-    Item("softmax", ("softmax_forward", "softmax_backward"), _softmax_cases, _softmax_probe, _softmax_verify),
+    Item("prelu", ("prelu_forward", "prelu_backward"), _prelu_cases, PROBES["prelu"], _prelu_verify),
+    Item("softmax", ("softmax_forward", "softmax_backward"), _softmax_cases, PROBES["softmax"], _softmax_verify),
 ]}

@@ -21,6 +21,7 @@ import numpy as np
 from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import max_relative_error, numerical_gradient as num_grad, relative_error
+from autograder.probes.chain_rule import PROBES, _function
 from autograder.reference import chain_rule as ref
 
 # Tolerances. "Correct" = the solution over 300 hidden seeds; "mutants" = tests/mutants/chain_rule.py
@@ -57,28 +58,6 @@ MONOTONE_SLACK = 1e-12
 CUBIC_H = 1e-3
 
 
-def _scalar(value):
-    """A number returned by the learner as a 0-d array (dtype kept), anything else unchanged, so
-    that a float, a NumPy scalar and a 0-d array are all accepted and judged the same way."""
-    if isinstance(value, (bool, np.bool_)):
-        return value
-    if isinstance(value, (float, int, np.floating, np.integer)):
-        return np.asarray(value)
-    if isinstance(value, np.ndarray) and value.ndim == 0:
-        return np.array(value)
-    return value
-
-
-def _pair(rec, key, res, names):
-    """Keep the two parts of a returned pair; record a failure if it is not a pair."""
-    if res is None:
-        return False
-    if not (isinstance(res, (tuple, list)) and len(res) == 2):
-        rec.fail(key, f"must return a pair {names}, got a {type(res).__name__}.")
-        return False
-    return True
-
-
 def _f(v):
     return f"{float(v):.6g}"
 
@@ -90,9 +69,12 @@ def _neuron_case(rng, n, w, b, scale=1.5):
 
 
 def _neuron_cases(rng, hidden):
-    if not hidden:
+    if not hidden:      # one of each kind the hidden cases have: a batch, a batch of one, σ saturated
         return [dict(x=np.array([-1.5, -0.5, 0.2, 1.0, 2.5]), y=np.array([0.1, 0.3, 0.5, 0.8, 0.9]),
-                     w=np.float64(0.7), b=np.float64(-0.3))]
+                     w=np.float64(0.7), b=np.float64(-0.3)),
+                dict(x=np.array([0.8]), y=np.array([0.25]), w=np.float64(-1.1), b=np.float64(0.4)),
+                dict(x=np.array([800.0, -800.0, 300.0, 0.5]), y=np.array([0.9, 0.2, 0.6, 0.4]),
+                     w=np.float64(0.9), b=np.float64(0.1))]
     cases = [
         _neuron_case(rng, 1, rng.uniform(-2, 2), rng.uniform(-1, 1)),          # batch of one
         _neuron_case(rng, 8, rng.uniform(-2, 2), rng.uniform(-1, 1)),
@@ -100,22 +82,9 @@ def _neuron_cases(rng, hidden):
     ]
     big = _neuron_case(rng, 12, rng.uniform(0.5, 1.5) * rng.choice([-1, 1]), rng.uniform(-1, 1))
     big["x"][:4] = rng.choice([-1.0, 1.0], size=4) * rng.uniform(200, 800, size=4)   # σ saturates
+    big["x"][:2] = [800.0, -800.0]                                   # the named edge, every draw
     cases.append(big)
     return cases
-
-
-def _neuron_probe(rec, case):
-    x, y, w, b = case["x"], case["y"], float(case["w"]), float(case["b"])
-    res = rec.call("forward", "neuron_forward", x, y, w, b)
-    if _pair(rec, "forward", res, "(y_hat, loss)"):
-        rec.keep("y_hat", res[0])
-        rec.keep("loss", _scalar(res[1]))
-    res = rec.call("backward", "neuron_backward", x, y, w, b)
-    if _pair(rec, "backward", res, "(dw, db)"):
-        rec.keep("dw", _scalar(res[0]))
-        rec.keep("db", _scalar(res[1]))
-    rec.keep("x_after", x)
-    rec.keep("y_after", y)
 
 
 def _loss_hint(got, expected, n):
@@ -147,7 +116,11 @@ def _neuron_candidates(case, which):
     ]
     if which == "dw":
         out.append((np.mean((y_hat - y) * y_hat * (1 - y_hat)),
-                    "∂z/∂w = x: multiply each example's δ = ∂L/∂z by its input x before averaging."))
+                    "that is db's value: ∂z/∂w = x, so multiply each example's δ = ∂L/∂z by its input x "
+                    "before averaging (or, if you returned (db, dw), swap them: the order is (dw, db))."))
+    other = np.ones_like(x) if which == "dw" else x          # the OTHER gradient: (dw, db) swapped
+    out.append((np.mean((y_hat - y) * y_hat * (1 - y_hat) * other),
+                "that is the other gradient: return the pair in the order (dw, db)."))
     return [(np.asarray(c, dtype=np.float64), m) for c, m in out if len(x) > 1 or "summed" not in m]
 
 
@@ -170,8 +143,10 @@ def _neuron_verify(j, case):
         if got is not None:
             j.gradient(f"neuron_backward: {name} matches the numerical gradient", got, np.float64(num[i]),
                        TOL_GRAD, candidates=_neuron_candidates(case, name))
-    j.unchanged("x_after", x, "the neuron functions leave x unchanged")
-    j.unchanged("y_after", y, "the neuron functions leave y unchanged", "y")
+    j.unchanged("x_after", x, "neuron_forward leaves x unchanged", call="forward")
+    j.unchanged("y_after", y, "neuron_forward leaves y unchanged", "y", call="forward")
+    j.unchanged("x_after_backward", x, "neuron_backward leaves x unchanged", call="backward")
+    j.unchanged("y_after_backward", y, "neuron_backward leaves y unchanged", "y", call="backward")
 
 
 # ------------------------------------------------------------------ test functions with known derivatives
@@ -179,16 +154,6 @@ def _neuron_verify(j, case):
 # kind 1: f(x) = ½ xᵀAx + c·x       ∇f = ½(A + Aᵀ)x + c      (x of shape (D,), A not symmetric)
 # kind 2: f(x) = Π x                ∇f_i = Π_{j≠i} x_j
 # kind 3: f(x) = Σ x³               ∇f = 3x², called with h = 1e-3 (the error-order check)
-def _function(case):
-    kind = int(case["kind"])
-    if kind == 0:
-        return lambda v: float(np.sum(np.sin(v)))
-    if kind == 1:
-        A, c = case["A"], case["c"]
-        return lambda v: float(0.5 * v @ A @ v + c @ v)
-    if kind == 2:
-        return lambda v: float(np.prod(v))
-    return lambda v: float(np.sum(v ** 3))
 
 
 def _exact(case):
@@ -222,21 +187,11 @@ def _quadratic(rng, d):
 def _numgrad_cases(rng, hidden):
     if not hidden:
         return [_fcase(0, rng.uniform(-3, 3, size=(3, 4))), _quadratic(rng, 4),
-                _fcase(2, _away(rng, (2, 3))), _fcase(3, _away(rng, (5,)), CUBIC_H)]
+                _fcase(2, _away(rng, (2, 3))), _fcase(3, _away(rng, (5,)), CUBIC_H),
+                _fcase(0, rng.uniform(-3, 3, size=(2, 2, 3)))]               # any number of axes
     return [_fcase(0, rng.uniform(-3, 3, size=(2, 2, 3))), _fcase(0, rng.uniform(-3, 3, size=(1,))),
             _quadratic(rng, 6), _fcase(2, _away(rng, (4,))),
             _fcase(3, _away(rng, (3, 2)), CUBIC_H)]
-
-
-def _difference_probe(func_name):
-    def probe(rec, case):
-        x = case["x"]
-        f = _function(case)
-        h = float(case["h"])
-        args = (f, x) if np.isnan(h) else (f, x, h)
-        rec.keep("grad", rec.call("grad", func_name, *args))
-        rec.keep("x_after", x)
-    return probe
 
 
 def _numgrad_verify(j, case):
@@ -331,26 +286,6 @@ def _gd_cases(rng, hidden):
             _gd_case(rng, 6, rng.uniform(0.5, 1.0), 1, train=False)]     # a single step
 
 
-def _gd_probe(rec, case):
-    x, y = case["x"], case["y"]
-    res = rec.call("gd", "gradient_descent", x, y, float(case["w0"]), float(case["b0"]),
-                   float(case["lr"]), int(case["steps"]))
-    if res is not None and not (isinstance(res, (tuple, list)) and len(res) == 3):
-        rec.fail("gd", f"`gradient_descent` must return a triple (w, b, losses), got a {type(res).__name__}.")
-    elif res is not None:
-        losses = res[2]
-        if isinstance(losses, (list, tuple)):          # a list of floats is fine
-            try:
-                losses = np.asarray(losses)
-            except Exception:
-                pass
-        rec.keep("w", _scalar(res[0]))
-        rec.keep("b", _scalar(res[1]))
-        rec.keep("losses", losses)
-    rec.keep("x_after", x)
-    rec.keep("y_after", y)
-
-
 def replay(x, y, w0, b0, lr, steps, sign=-1.0):
     """The reference run: losses[k] at the parameters before update k+1, then p ← p + sign·η·∇L
     with ∇L from central differences of the reference loss. Returns (w, b, losses)."""
@@ -427,10 +362,9 @@ def _gd_verify(j, case):
 
 
 ITEMS = {item.name: item for item in [
-    Item("neuron", ("neuron_forward", "neuron_backward"), _neuron_cases, _neuron_probe, _neuron_verify),
-    Item("numerical_gradient", ("numerical_gradient",), _numgrad_cases, _difference_probe("numerical_gradient"),
+    Item("neuron", ("neuron_forward", "neuron_backward"), _neuron_cases, PROBES["neuron"], _neuron_verify),
+    Item("numerical_gradient", ("numerical_gradient",), _numgrad_cases, PROBES["numerical_gradient"],
          _numgrad_verify),
-    Item("forward_difference", ("forward_difference",), _fd_cases, _difference_probe("forward_difference"),
-         _fd_verify),
-    Item("gradient_descent", ("gradient_descent",), _gd_cases, _gd_probe, _gd_verify),
+    Item("forward_difference", ("forward_difference",), _fd_cases, PROBES["forward_difference"], _fd_verify),
+    Item("gradient_descent", ("gradient_descent",), _gd_cases, PROBES["gradient_descent"], _gd_verify),
 ]}

@@ -21,7 +21,9 @@ import numpy as np
 
 from autograder import hints
 from autograder.checks import Item
-from autograder.gradcheck import numerical_gradient
+from autograder.gradcheck import directional_derivatives, numerical_gradient, random_directions
+from autograder.probe import KEEP_INPUTS
+from autograder.probes.learning_types import PROBES, SCALARS, SIGNATURES
 from autograder.reference import learning_types as ref
 
 #: Loss values: correct code differs from the reference by rounding only (300 hidden seeds of
@@ -37,45 +39,18 @@ TOL_GRAD = 1e-5
 
 
 # ------------------------------------------------------------------ shared probe / verify code
-def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, num: (), shifted=()):
+def loss_item(name, loss, params, cases, candidates=lambda case, p, num: (), shifted=()):
     """An item for ``<name>_forward(*args)`` -> L and ``<name>_backward(*args)`` -> gradients.
 
-    ``args``: argument names in call order; ``ints``: those passed as int64 arrays; ``floats``
-    (``lam``) are passed as Python floats; ``loss(**case)`` is the reference; ``params``: names of
-    the arguments the backward differentiates, in the order it returns them. ``shifted``: logits
-    arguments the loss is invariant to shifting row by row (softmax); their numerical gradient is
-    taken at the row-centred logits (same gradient, far less rounding noise near ±1000).
+    The arguments (names in call order, those passed as int64) are the probe's
+    ``SIGNATURES[name]``; ``loss(**case)`` is the reference; ``params``: names of the arguments
+    the backward differentiates, in the order it returns them (one: an array, several: a tuple).
+    ``shifted``: logits arguments the loss is invariant to shifting row by row (softmax); their
+    numerical gradient is taken at the row-centred logits (same gradient, far less rounding
+    noise near ±1000).
     """
     fwd, bwd = f"{name}_forward", f"{name}_backward"
-    scalars = {"lam"}
-
-    def call_args(case):
-        out = []
-        for a in args:
-            v = case[a]
-            if a in ints:
-                v = v.astype(np.int64)
-            elif a in scalars:
-                v = float(v)
-            out.append(v)
-        return out
-
-    def probe(rec, case):
-        values = call_args(case)
-        rec.keep("L", rec.call("L", fwd, *values))
-        res = rec.call("grad", bwd, *values)
-        if len(params) == 1:
-            rec.keep("g0", res)
-            rec.keep("n_returned", np.float64(1.0 if res is not None else -1.0))
-        else:
-            ok = isinstance(res, (tuple, list))
-            rec.keep("n_returned", np.float64(len(res) if ok else (-1.0 if res is None else 0.0)))
-            if ok and len(res) == len(params):
-                for i, g in enumerate(res):
-                    rec.keep(f"g{i}", g)
-        for a, v in zip(args, values):
-            if isinstance(v, np.ndarray):
-                rec.keep(f"after_{a}", v)
+    args, ints = SIGNATURES[name]
 
     def verify(j, case):
         ref_args = {a: case[a] for a in args}
@@ -83,34 +58,34 @@ def loss_item(name, args, ints, loss, params, cases, candidates=lambda case, p, 
         expected = float(loss(**ref_args))
         if L is not None:
             j.close(f"{fwd} value matches the definition", np.array(L), np.array(expected), TOL_LOSS)
-        for a in args:
-            if a not in ints and a not in scalars:
+        for a in args:                       # (the probe sends back the small inputs only)
+            if a not in ints and a not in SCALARS and np.size(case[a]) <= KEEP_INPUTS:
                 j.unchanged(f"after_{a}", case[a], f"{name} leaves its arguments unchanged", a)
-        k = j.prefix + "grad"
-        if k in j.cap.errors:
-            j.add(f"{bwd} runs", False, j.cap.errors[k])
+        shapes = [("array", case[p].shape) for p in params]
+        names = ", ".join("d" + p for p in params)
+        got = j.value("grad", f"{bwd} returns " + (f"d{params[0]}: a float64 array shaped like {params[0]}"
+                                                    if len(params) == 1 else f"({names}), each shaped like its parameter"),
+                      shapes[0] if len(params) == 1 else ("tuple", shapes), f"`{bwd}(...)`")
+        if got is None:
             return
-        n = j.cap.arrays.get(j.prefix + "n_returned", np.array(-1.0)).item()
-        if len(params) > 1 and n != len(params):
-            names = ", ".join("d" + p for p in params)
-            got = "None" if n == -1 else ("not a tuple" if n == 0 else f"{int(n)} values")
-            j.add(f"{bwd} returns ({names})", False, f"`{bwd}` must return a tuple ({names}); it returned {got}.",
-                  hint="the function returned None — did you forget a `return` statement?" if n == -1 else "")
-            return
-        for i, p in enumerate(params):
-            g = j.array(f"g{i}", f"{bwd}: d{p} is a float64 array shaped like {p}", case[p].shape, f"d{p}")
-            if g is None:
-                continue
-
+        big = any(np.size(case[a]) > KEEP_INPUTS for a in args)
+        for p, g in zip(params, [got] if len(params) == 1 else got):
             at = {a: (v - v.max(axis=1, keepdims=True) if a in shifted else v) for a, v in ref_args.items()}
 
             def f(v, p=p):
                 return loss(**{**at, p: v})
+            if big:       # a numerically differentiating backward runs out of time here
+                dirs = random_directions(at[p].shape)
+                j.close(f"{bwd}: d{p} matches the numerical gradient on a large input "
+                        f"(along 3 random directions; vectorise: no Python loops)",
+                        np.array([np.sum(g * v) for v in dirs]), directional_derivatives(f, at[p], 1.0, dirs),
+                        TOL_GRAD, ref_name="numerical")
+                continue
             num = numerical_gradient(f, at[p].copy())
             j.gradient(f"{bwd}: d{p} matches the numerical gradient", g, num, TOL_GRAD,
                        candidates=candidates(case, p, num))
 
-    return Item(name, (fwd, bwd), cases, probe, verify)
+    return Item(name, (fwd, bwd), cases, PROBES[name], verify)
 
 
 def _onehot(labels, C):
@@ -123,11 +98,12 @@ def _labels(rng, n, c):
 
 # ------------------------------------------------------------------ mse
 def _mse_cases(rng, hidden):
-    shapes = [(4, 3)] if not hidden else [(1, 1), (5, 2), (2, 6), (3, 4)]
+    shapes = [(4, 3), (1, 1)] if not hidden else [(1, 1), (5, 2), (2, 6), (3, 4)]
     out = []
     for i, s in enumerate(shapes):
         scale = 5.0 if (hidden and i == 3) else 1.5
         out.append(dict(y_hat=rng.standard_normal(s) * scale, y=rng.standard_normal(s) * scale))
+    out.append(dict(y_hat=rng.standard_normal(BIG["mse"]), y=rng.standard_normal(BIG["mse"])))
     return out
 
 
@@ -139,16 +115,35 @@ def _mse_candidates(case, p, num):
             (2 * d, "L is a mean: divide by the number of entries N·K.")]
 
 
+def _pm1000(rng, n):
+    """Row shifts of ±1000 (the instructions' "logits near ±1000"): the first row always +1000,
+    the second always −1000 (overflow and underflow in every draw), the rest random signs."""
+    shift = rng.choice([-1000.0, 1000.0], size=(n, 1))
+    shift[: 2, 0] = [1000.0, -1000.0][: n]
+    return shift
+
+
+#: The big case of each item (visible and hidden; judged along random directions): a backward
+#: that numerically differentiates the forward needs 2 loss evaluations per entry — 10⁴ to 10⁵
+#: entries, each evaluation over the whole input: minutes — while vectorised code takes
+#: milliseconds. mse: y_hat (N, K); cross_entropy: logits (N, C); autoencoder: (N, D, H);
+#: semi_supervised: (N_l, N_u, C); reinforce: (T, D, A).
+BIG = {"mse": (300, 500), "cross_entropy": (20000, 10), "autoencoder": (200, 120, 60),
+       "semi_supervised": (5000, 15000, 10), "reinforce": (200, 500, 40)}
+
+
 # ------------------------------------------------------------------ cross-entropy
 def _ce_cases(rng, hidden):
-    layout = [(4, 3, 2.0, False)] if not hidden else [(1, 4, 2.0, False), (6, 5, 3.0, False), (5, 2, 1.0, False),
-                                                      (4, 3, 8.0, True)]
+    layout = [(4, 3, 2.0, False), (1, 4, 2.0, False), (3, 3, 3.0, True)] if not hidden else [
+        (1, 4, 2.0, False), (6, 5, 3.0, False), (5, 2, 1.0, False), (4, 3, 8.0, True)]
     out = []
     for N, C, scale, large in layout:
         z = rng.standard_normal((N, C)) * scale
         if large:
-            z = z + rng.choice([-1000.0, 1000.0], size=(N, 1))
+            z = z + _pm1000(rng, N)
         out.append(dict(logits=z, labels=_labels(rng, N, C)))
+    N, C = BIG["cross_entropy"]
+    out.append(dict(logits=rng.standard_normal((N, C)) * 2, labels=_labels(rng, N, C)))
     return out
 
 
@@ -166,7 +161,8 @@ def _ce_candidates(case, p, num):
 
 # ------------------------------------------------------------------ autoencoder
 def _ae_cases(rng, hidden):
-    layout = [(5, 4, 2, 0.5)] if not hidden else [(1, 3, 2, 0.5), (6, 5, 3, 0.7), (4, 2, 3, 0.6), (3, 4, 2, 1.5)]
+    layout = [(5, 4, 2, 0.5), (1, 3, 2, 0.5)] if not hidden else [(1, 3, 2, 0.5), (6, 5, 3, 0.7), (4, 2, 3, 0.6), (3, 4, 2, 1.5)]
+    layout = layout + [(*BIG["autoencoder"], 0.1)]
     out = []
     for N, D, H, scale in layout:
         out.append(dict(x=rng.standard_normal((N, D)), W_enc=rng.standard_normal((D, H)) * scale,
@@ -196,7 +192,7 @@ def _ae_candidates(case, p, num):
 
 # ------------------------------------------------------------------ semi-supervised
 def _ss_cases(rng, hidden):
-    layout = [(3, 5, 3, 0.5, 2.0, False)] if not hidden else [
+    layout = [(3, 5, 3, 0.5, 2.0, False), (1, 4, 3, 2.0, 2.0, False), (2, 3, 3, 0.7, 3.0, True)] if not hidden else [
         (1, 4, 3, 2.0, 2.0, False), (4, 6, 2, 0.1, 1.5, False), (2, 3, 4, 1.3, 3.0, False), (3, 4, 3, 0.7, 8.0, True)]
     out = []
     for Nl, Nu, C, lam, scale, large in layout:
@@ -205,11 +201,14 @@ def _ss_cases(rng, hidden):
         if large:
             # one unlabelled row so confident that some q_c underflow to 0 (0·log 0 must give 0)
             zu[0] = rng.permutation(np.linspace(-1000.0, 1000.0, C))
-            zl = zl + rng.choice([-1000.0, 1000.0], size=(Nl, 1))
-            zu = zu + rng.choice([-1000.0, 1000.0], size=(Nu, 1))
+            zl = zl + _pm1000(rng, Nl)
+            zu = zu + _pm1000(rng, Nu)
         if hidden:
             lam = lam * rng.uniform(0.8, 1.25)
         out.append(dict(logits_l=zl, labels=_labels(rng, Nl, C), logits_u=zu, lam=np.float64(lam)))
+    Nl, Nu, C = BIG["semi_supervised"]
+    out.append(dict(logits_l=rng.standard_normal((Nl, C)) * 2, labels=_labels(rng, Nl, C),
+                    logits_u=rng.standard_normal((Nu, C)) * 2, lam=np.float64(0.5)))
     return out
 
 
@@ -233,7 +232,8 @@ def _ss_candidates(case, p, num):
 
 # ------------------------------------------------------------------ REINFORCE
 def _rf_cases(rng, hidden):
-    layout = [(5, 3, 2, 0.5)] if not hidden else [(1, 2, 3, 0.5), (6, 4, 4, 1.0), (4, 3, 2, 0.3), (3, 2, 3, 4.0)]
+    layout = [(5, 3, 2, 0.5), (1, 2, 3, 0.5)] if not hidden else [(1, 2, 3, 0.5), (6, 4, 4, 1.0), (4, 3, 2, 0.3), (3, 2, 3, 4.0)]
+    layout = layout + [(*BIG["reinforce"], 0.05)]
     out = []
     for T, D, A, scale in layout:
         out.append(dict(s=rng.standard_normal((T, D)), a=_labels(rng, T, A),
@@ -251,13 +251,10 @@ def _rf_candidates(case, p, num):
 
 
 ITEMS = {item.name: item for item in [
-    loss_item("mse", ("y_hat", "y"), (), ref.mse, ("y_hat",), _mse_cases, _mse_candidates),
-    loss_item("cross_entropy", ("logits", "labels"), ("labels",), ref.cross_entropy, ("logits",),
-              _ce_cases, _ce_candidates, shifted=("logits",)),
-    loss_item("autoencoder", ("x", "W_enc", "b_enc", "W_dec", "b_dec"), (), ref.autoencoder_loss,
-              ("W_enc", "b_enc", "W_dec", "b_dec"), _ae_cases, _ae_candidates),
-    loss_item("semi_supervised", ("logits_l", "labels", "logits_u", "lam"), ("labels",),
-              ref.semi_supervised_loss, ("logits_l", "logits_u"), _ss_cases, _ss_candidates,
+    loss_item("mse", ref.mse, ("y_hat",), _mse_cases, _mse_candidates),
+    loss_item("cross_entropy", ref.cross_entropy, ("logits",), _ce_cases, _ce_candidates, shifted=("logits",)),
+    loss_item("autoencoder", ref.autoencoder_loss, ("W_enc", "b_enc", "W_dec", "b_dec"), _ae_cases, _ae_candidates),
+    loss_item("semi_supervised", ref.semi_supervised_loss, ("logits_l", "logits_u"), _ss_cases, _ss_candidates,
               shifted=("logits_l", "logits_u")),
-    loss_item("reinforce", ("s", "a", "G", "W"), ("a",), ref.reinforce_loss, ("W",), _rf_cases, _rf_candidates),
+    loss_item("reinforce", ref.reinforce_loss, ("W",), _rf_cases, _rf_candidates),
 ]}

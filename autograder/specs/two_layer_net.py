@@ -22,7 +22,9 @@ import numpy as np
 
 from autograder import hints
 from autograder.checks import Item
-from autograder.gradcheck import numerical_gradient, numerical_gradient_array
+from autograder.gradcheck import (directional_derivatives, numerical_gradient, numerical_gradient_array,
+                                  numerical_gradient_independent, random_directions)
+from autograder.probes.two_layer_net import KEEP_INPUTS, PROBES, TRAIN_ARGS, _targets
 from autograder.reference import two_layer_net as ref
 
 #: Forward values and losses: correct code differs from the reference by rounding only
@@ -41,7 +43,6 @@ KINK_GAP = 1e-3
 #: data/initialisation seeds (median 98.5%) and passed on all 200 hidden seeds of the tolerance
 #: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine.
 SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
-TRAIN_ARGS = dict(hidden=100, lr=1.0, batch_size=64, steps=2000)
 MIN_ACCURACY = 0.95
 
 
@@ -54,39 +55,38 @@ def _away_from_kink(rng, shape, scale=1.0):
 
 def _constructed(j, key, label, what):
     """Was the layer object built? (The constructor's exception is reported under ``key``.)"""
-    k = j.prefix + key
-    if k in j.cap.errors:
-        j.add(label, False, j.cap.errors[k])
+    if j.raised(key, label):
         return False
-    if k not in j.cap.meta:
+    if j.info(key) is None:
         j.add(label, False, f"{what} could not be created.")
         return False
     return True
 
 
-def _keep_attr(rec, key, obj, name):
-    """Keep ``obj.<name>`` (a gradient the layer stored) or record that it is missing."""
-    try:
-        value = getattr(obj, name)
-    except Exception as exc:
-        rec.fail(key, f"`{type(obj).__name__}.{name}` is missing after backward: {type(exc).__name__}: {exc}")
-        return
-    if value is None:
-        rec.fail(key, f"`{type(obj).__name__}.{name}` is None after backward — set it in `backward`.")
-        return
-    rec.keep(key, value)
-
-
-def _scalar(value):
-    """A loss returned as a Python float / NumPy scalar / 0-d array becomes a 0-d array (its dtype kept)."""
-    if isinstance(value, (float, int, np.generic)):
-        return np.asarray(value)
-    return value
-
-
 # ------------------------------------------------------------------ affine
+#: The big cases (visible and hidden): a backward that numerically differentiates the forward
+#: needs 2 forward calls per entry of x (2·10⁵ calls of a (1000, 100) @ (100, 100) product) or
+#: of W (2·10⁴) — minutes — while vectorised code takes milliseconds. The host checks them
+#: along 3 random directions (a handful of forward calls).
+BIG_AFFINE = (1000, 100, 100)
+BIG = (300, 500)
+#: The largest |x| the instructions name for the Sigmoid layer: in every draw, visible and hidden.
+LARGE = 800.0
+
+
+def _big_label(x, label):
+    return f"{label} on a large {x.shape[0]}×{x.shape[1]} input (vectorise: no Python loops)" \
+        if x.size > KEEP_INPUTS else label
+
+
+def _unchanged(j, x):
+    """``j.unchanged``, for inputs the probe sends back (the big ones it does not)."""
+    return j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
+
+
 def _affine_cases(rng, hidden):
-    shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5)]
+    shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5), (1, 3, 2), (3, 3, 3)]
+    shapes = shapes + [BIG_AFFINE]
     out = []
     for n, d, m in shapes:
         out.append(dict(x=rng.standard_normal((n, d)) * 2, W=rng.standard_normal((d, m)),
@@ -94,39 +94,34 @@ def _affine_cases(rng, hidden):
     return out
 
 
-def _affine_probe(rec, case):
-    x, W, b, dout = case["x"], case["W"], case["b"], case["dout"]
-    layer = rec.call("layer", "Affine", W, b)
-    if layer is None:
-        return
-    rec.keep("layer", np.float64(1.0))
-    rec.keep("out", rec.call_method("out", layer, "forward", x))
-    rec.keep("x_after_forward", x)
-    rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
-    _keep_attr(rec, "dW", layer, "dW")
-    _keep_attr(rec, "db", layer, "db")
-    rec.keep("x_after", x)
-    rec.keep("W_after", W)
-    rec.keep("b_after", b)
-    rec.keep("dout_after", dout)
-
-
 def _affine_verify(j, case):
     x, W, b, dout = case["x"], case["W"], case["b"], case["dout"]
     n, m = dout.shape
+    big = x.size > KEEP_INPUTS
+    unchanged = _unchanged(j, x)
     if not _constructed(j, "layer", "Affine(W, b) can be created", "`Affine(W, b)`"):
         return
     out = j.array("out", "Affine.forward returns a float64 array of shape (N, M)", (n, m), "`forward(x)`")
     if out is not None:
-        j.close("Affine.forward: x @ W + b", out, ref.affine(x, W, b), TOL_FORWARD)
+        j.close(_big_label(x, "Affine.forward: x @ W + b"), out, ref.affine(x, W, b), TOL_FORWARD)
     dx = j.array("dx", "Affine.backward returns dx of shape (N, D)", x.shape, "`backward(dout)`")
-    if dx is not None:
+    if dx is not None and big:
+        dirs = random_directions(x.shape)
+        num = directional_derivatives(lambda v: ref.affine(v, W, b), x, dout, dirs)
+        j.close(_big_label(x, "Affine.backward: dx matches the numerical gradient (along 3 random directions)"),
+                np.array([np.sum(dx * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
+    elif dx is not None:
         num = numerical_gradient_array(lambda v: ref.affine(v, W, b), x.copy(), dout)
         j.gradient("Affine.backward: dx matches the numerical gradient", dx, num, TOL_GRAD,
                    candidates=[(dout @ W, "dx = dout @ W.T: W is (D, M), dout is (N, M).")]
                    if W.shape[0] == W.shape[1] else ())
     dW = j.array("dW", "Affine.dW has the shape of W", W.shape, "`layer.dW`")
-    if dW is not None:
+    if dW is not None and big:
+        dirs = random_directions(W.shape)
+        num = directional_derivatives(lambda v: ref.affine(x, v, b), W, dout, dirs)
+        j.close(_big_label(x, "Affine.backward: dW matches the numerical gradient (along 3 random directions)"),
+                np.array([np.sum(dW * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
+    elif dW is not None:
         num = numerical_gradient_array(lambda v: ref.affine(x, v, b), W.copy(), dout)
         cands = [(num / n, "dW is a sum over the batch, Xᵀ·dout — do not divide by N here "
                            "(the 1/N is already in the loss's gradient).")] if n > 1 else []
@@ -135,59 +130,50 @@ def _affine_verify(j, case):
         j.gradient("Affine.backward: dW matches the numerical gradient", dW, num, TOL_GRAD, candidates=cands)
     db = j.array("db", "Affine.db has the shape of b", b.shape, "`layer.db`")
     if db is not None:
-        num = numerical_gradient_array(lambda v: ref.affine(x, W, v), b.copy(), dout)
+        # b_m affects output column m only: every entry of b is differenced at once
+        h = 1e-5
+        num = ((ref.affine(x, W, b + h) - ref.affine(x, W, b - h)) * dout).sum(axis=0) / (2 * h)
         cands = [(num / n, "db = dout.sum(axis=0): a sum over the batch, not a mean.")] if n > 1 else []
-        j.gradient("Affine.backward: db matches the numerical gradient", db, num, TOL_GRAD, candidates=cands)
-    j.unchanged("x_after_forward", x, "Affine.forward leaves x unchanged")
-    j.unchanged("x_after", x, "Affine.backward leaves the stored x unchanged")
-    j.unchanged("W_after", W, "Affine leaves W unchanged", "W")
-    j.unchanged("b_after", b, "Affine leaves b unchanged", "b")
-    j.unchanged("dout_after", dout, "Affine.backward leaves dout unchanged", "dout")
+        j.gradient(_big_label(x, "Affine.backward: db matches the numerical gradient"), db, num, TOL_GRAD,
+                   candidates=cands)
+    unchanged("x_after_forward", x, "Affine.forward leaves x unchanged", call="out")
+    unchanged("x_after", x, "Affine.backward leaves the stored x unchanged", call="dx")
+    unchanged("W_after", W, "Affine leaves W unchanged", "W")
+    unchanged("b_after", b, "Affine leaves b unchanged", "b")
+    unchanged("dout_after", dout, "Affine.backward leaves dout unchanged", "dout", call="dx")
 
 
 # ------------------------------------------------------------------ element-wise layers
 def _elementwise_cases(rng, hidden):
+    """Visible and hidden: small inputs, |x| from 20 up to exactly ±800, and a big input."""
     shapes = [(1, 4), (6, 3), (3, 7)] if hidden else [(4, 5)]
     xs = [_away_from_kink(rng, s, 2.0) for s in shapes]
-    if hidden:
-        xs.append(rng.choice([-1.0, 1.0], size=(2, 5)) * rng.uniform(20, 800, size=(2, 5)))
+    large = rng.choice([-1.0, 1.0], size=(2, 5)) * rng.uniform(20, LARGE, size=(2, 5))
+    large.flat[0], large.flat[-1] = LARGE, -LARGE
+    xs += [large, _away_from_kink(rng, BIG, 2.0)]
     return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
-
-
-def _layer_probe(cls):
-    def probe(rec, case):
-        x, dout = case["x"], case["dout"]
-        layer = rec.call("layer", cls)
-        if layer is None:
-            return
-        rec.keep("layer", np.float64(1.0))
-        rec.keep("out", rec.call_method("out", layer, "forward", x))
-        rec.keep("x_after_forward", x)
-        rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
-        rec.keep("x_after", x)
-        rec.keep("dout_after", dout)
-    return probe
 
 
 def _layer_verify(cls, forward, candidates):
     def verify(j, case):
         x, dout = case["x"], case["dout"]
+        unchanged = _unchanged(j, x)
         if not _constructed(j, "layer", f"{cls}() can be created", f"`{cls}()`"):
             return
         out = j.array("out", f"{cls}.forward returns a float64 array shaped like x", x.shape, "`forward(x)`")
         if out is not None:
             expected = forward(x)
-            j.close(f"{cls}.forward values", out, expected, TOL_FORWARD, hint_fn=lambda bad: (
+            j.close(_big_label(x, f"{cls}.forward values"), out, expected, TOL_FORWARD, hint_fn=lambda bad: (
                 "NaN or inf for large |x|: compute without exponentiating a large positive number."
                 if not np.all(np.isfinite(out)) else ""))
         dx = j.array("dx", f"{cls}.backward returns dx shaped like x", x.shape, "`backward(dout)`")
         if dx is not None:
-            num = numerical_gradient_array(forward, x.copy(), dout)
-            j.gradient(f"{cls}.backward: dx matches the numerical gradient", dx, num, TOL_GRAD,
+            num = numerical_gradient_independent(forward, x, dout)
+            j.gradient(_big_label(x, f"{cls}.backward: dx matches the numerical gradient"), dx, num, TOL_GRAD,
                        dout=dout, x=x, candidates=candidates(x, dout))
-        j.unchanged("x_after_forward", x, f"{cls}.forward leaves x unchanged")
-        j.unchanged("x_after", x, f"{cls}.backward leaves x unchanged")
-        j.unchanged("dout_after", dout, f"{cls}.backward leaves dout unchanged", "dout")
+        unchanged("x_after_forward", x, f"{cls}.forward leaves x unchanged", call="out")
+        unchanged("x_after", x, f"{cls}.backward leaves x unchanged", call="dx")
+        unchanged("dout_after", dout, f"{cls}.backward leaves dout unchanged", "dout", call="dx")
     return verify
 
 
@@ -199,7 +185,8 @@ def _relu_candidates(x, dout):
 
 
 def _sigmoid_candidates(x, dout):
-    return [(dout * x * (1 - x), "use the stored OUTPUT y = σ(x): dx = dout·y·(1 − y), not dout·x·(1 − x).")]
+    return [(dout * x * (1 - x), "use the stored OUTPUT y = σ(x): dx = dout·y·(1 − y), not dout·x·(1 − x)."),
+            (dout * ref.sigmoid(x), "dx = dout·y·(1 − y): the factor (1 − y) is missing.")]
 
 
 # ------------------------------------------------------------------ softmax with loss
@@ -209,35 +196,15 @@ def _softmax_cases(rng, hidden):
         layout = [(1, 2, False, 2.0, 0.0, 1.0), (6, 4, True, 2.0, 0.0, 2.5), (5, 10, False, 3.0, 0.0, 0.7),
                   (3, 3, False, 3.0, 1000.0, 1.0), (4, 5, True, 3.0, -1000.0, 1.3)]
     else:
-        layout = [(4, 3, False, 2.0, 0.0, 1.0), (3, 4, True, 2.0, 0.0, 1.0)]
+        # one of each kind the hidden cases have: labels and one-hot, dout ≠ 1, logits near ±1000
+        layout = [(4, 3, False, 2.0, 0.0, 1.0), (3, 4, True, 2.0, 0.0, 2.5), (3, 3, False, 3.0, 1000.0, 1.0),
+                  (2, 4, True, 3.0, -1000.0, 0.7)]
     out = []
     for n, c, onehot, spread, offset, dout in layout:
         x = rng.standard_normal((n, c)) * spread + offset      # offset ±1000: exp overflows
         labels = rng.integers(0, c, size=n).astype(np.float64)
         out.append(dict(x=x, labels=labels, onehot=np.float64(onehot), dout=np.float64(dout)))
     return out
-
-
-def _targets(case):
-    labels = case["labels"].astype(np.int64)
-    return ref.one_hot(labels, case["x"].shape[1]) if case["onehot"] else labels
-
-
-def _softmax_probe(rec, case):
-    x, dout = case["x"], float(case["dout"])
-    t = _targets(case)
-    layer = rec.call("layer", "SoftmaxWithLoss")
-    if layer is None:
-        return
-    rec.keep("layer", np.float64(1.0))
-    rec.keep("loss", _scalar(rec.call_method("loss", layer, "forward", x, t)))
-    if dout == 1.0:
-        dx = rec.call_method("dx", layer, "backward")            # the default dout = 1
-    else:
-        dx = rec.call_method("dx", layer, "backward", dout)
-    rec.keep("dx", dx)
-    rec.keep("x_after", x)
-    rec.keep("t_after", t)
 
 
 def _softmax_verify(j, case):
@@ -290,7 +257,7 @@ def _net_params(rng, d, h, c, scale=1.0):
 
 
 def _net_cases(rng, hidden):
-    shapes = [(1, 3, 5, 2), (8, 4, 7, 5), (3, 2, 10, 3), (6, 1, 3, 4)] if hidden else [(5, 2, 4, 3)]
+    shapes = [(1, 3, 5, 2), (8, 4, 7, 5), (3, 2, 10, 3), (6, 1, 3, 4)] if hidden else [(5, 2, 4, 3), (1, 3, 5, 2)]
     out = []
     for n, d, h, c in shapes:
         while True:                                   # keep every Z1 away from the ReLU's kink
@@ -302,31 +269,10 @@ def _net_cases(rng, hidden):
     return out
 
 
-def _net_probe(rec, case):
-    params = {k: case[k] for k in ref.PARAM_NAMES}
-    res = rec.call("res", "two_layer_loss", params, case["X"], case["y"].astype(np.int64))
-    if res is None:
-        return
-    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[1], dict)):
-        rec.fail("res", "`two_layer_loss` must return a pair `(loss, grads)` with `grads` a dict "
-                        "with keys 'W1', 'b1', 'W2', 'b2'.")
-        return
-    rec.keep("loss", _scalar(res[0]))
-    for k in ref.PARAM_NAMES:
-        if k in res[1]:
-            rec.keep("d" + k, res[1][k])
-        else:
-            rec.fail("d" + k, f"`grads` has no key {k!r}.")
-    for k in ref.PARAM_NAMES:
-        rec.keep(k + "_after", params[k])
-    rec.keep("X_after", case["X"])
-
-
 def _net_verify(j, case):
     X, y = case["X"], case["y"].astype(np.int64)
     params = {k: case[k].copy() for k in ref.PARAM_NAMES}
-    if j.prefix + "res" in j.cap.errors:
-        j.add("two_layer_loss returns (loss, grads)", False, j.cap.errors[j.prefix + "res"])
+    if j.raised("res", "two_layer_loss returns (loss, grads)"):
         return
     loss = j.array("loss", "two_layer_loss: the loss is a float64 scalar", (), "the loss")
     if loss is not None:
@@ -366,41 +312,12 @@ def _sgd_cases(rng, hidden):
     return out
 
 
-def _keep_params(rec, prefix, res):
-    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[0], dict)):
-        rec.fail(prefix, "`train` must return a pair `(params, losses)` with `params` a dict "
-                         "with keys 'W1', 'b1', 'W2', 'b2'.")
-        return
-    params, losses = res
-    for k in ref.PARAM_NAMES:
-        if k in params:
-            rec.keep(f"{prefix}/{k}", params[k])
-        else:
-            rec.fail(f"{prefix}/{k}", f"`params` has no key {k!r}.")
-    try:
-        rec.keep(f"{prefix}/losses", np.asarray(losses, dtype=np.float64).reshape(-1))
-    except Exception as exc:
-        rec.fail(f"{prefix}/losses", f"the losses could not be read as numbers: {type(exc).__name__}: {exc}")
-
-
-def _sgd_probe(rec, case):
-    X, y, seed = case["X"], case["y"].astype(np.int64), int(case["seed"])
-    if case["kind"] == 0:
-        h, n = int(case["hidden"]), X.shape[0]
-        _keep_params(rec, "zero", rec.call("zero", "train", X.copy(), y.copy(), h, 0.0, n, 1, seed))
-        _keep_params(rec, "step", rec.call("step", "train", X.copy(), y.copy(), h, float(case["lr"]), n, 1, seed))
-    else:
-        _keep_params(rec, "run", rec.call("run", "train", X, y, seed=seed, **TRAIN_ARGS))
-        rec.keep("X_after", X)
-
-
 def _shapes(d, h, c):
     return {"W1": (d, h), "b1": (h,), "W2": (h, c), "b2": (c,)}
 
 
 def _get_params(j, prefix, shapes, what):
-    if j.prefix + prefix in j.cap.errors:
-        j.add(f"train returns (params, losses) {what}", False, j.cap.errors[j.prefix + prefix])
+    if j.raised(prefix, f"train returns (params, losses) {what}"):
         return None
     out = {}
     for k, s in shapes.items():
@@ -412,6 +329,18 @@ def _get_params(j, prefix, shapes, what):
     return out
 
 
+def _first_loss_hint(losses, p0, p1, X, y):
+    """Why losses[0] of one full-batch step is not the loss at the starting parameters."""
+    if all(np.allclose(p0[k], p1[k]) for k in p0):
+        return ("the runs with lr = 0 and lr = η returned the same parameters: the update must use `lr` "
+                "(θ ← θ − lr·∂L/∂θ).")
+    if np.isclose(losses[0], ref.loss(p1, X, y), rtol=1e-9):
+        return ("record the loss of the batch computed with the parameters BEFORE the update "
+                "(the one two_layer_loss returns).")
+    return ("with batch_size = N a step must use every example exactly once: draw the mini-batch "
+            "WITHOUT replacement (`rng.choice(n, size=batch_size, replace=False)` or a permutation).")
+
+
 def _sgd_verify(j, case):
     X, y = case["X"], case["y"].astype(np.int64)
     c = int(y.max()) + 1
@@ -421,14 +350,13 @@ def _sgd_verify(j, case):
         p1 = _get_params(j, "step", _shapes(2, h, c), f"(lr = {lr:g})")
         if p0 is None or p1 is None:
             return
-        losses = j.cap.arrays.get(j.prefix + "step/losses")
+        losses = j.numbers("step/losses")
         ok = losses is not None and losses.shape == (1,)
         j.add("train returns one loss per step", ok,
               "" if ok else f"after 1 step `losses` has shape {None if losses is None else losses.shape}; expected (1,).")
         if ok:
             j.close("train: losses[0] is the batch loss before the update", losses, np.array([ref.loss(p0, X, y)]),
-                    TOL_FORWARD, hint_fn=lambda bad: "record the loss of the batch computed with the parameters "
-                                                       "BEFORE the update (the one two_layer_loss returns).")
+                    TOL_FORWARD, hint_fn=lambda bad: _first_loss_hint(losses, p0, p1, X, y))
         for k in ref.PARAM_NAMES:
             def f(v, k=k):
                 p = dict(p0)
@@ -447,7 +375,7 @@ def _sgd_verify(j, case):
         p = _get_params(j, "run", _shapes(d, TRAIN_ARGS["hidden"], c), "")
         if p is None:
             return
-        losses = j.cap.arrays.get(j.prefix + "run/losses")
+        losses = j.numbers("run/losses")
         steps = TRAIN_ARGS["steps"]
         ok = losses is not None and losses.shape == (steps,) and bool(np.all(np.isfinite(losses)))
         j.add("train returns `steps` finite losses", ok,
@@ -465,12 +393,12 @@ def _sgd_verify(j, case):
 
 
 ITEMS = {item.name: item for item in [
-    Item("affine", ("Affine",), _affine_cases, _affine_probe, _affine_verify),
-    Item("relu_layer", ("Relu",), _elementwise_cases, _layer_probe("Relu"),
+    Item("affine", ("Affine",), _affine_cases, PROBES["affine"], _affine_verify),
+    Item("relu_layer", ("Relu",), _elementwise_cases, PROBES["relu_layer"],
          _layer_verify("Relu", ref.relu, _relu_candidates)),
-    Item("sigmoid_layer", ("Sigmoid",), _elementwise_cases, _layer_probe("Sigmoid"),
+    Item("sigmoid_layer", ("Sigmoid",), _elementwise_cases, PROBES["sigmoid_layer"],
          _layer_verify("Sigmoid", ref.sigmoid, _sigmoid_candidates)),
-    Item("softmax_with_loss", ("SoftmaxWithLoss",), _softmax_cases, _softmax_probe, _softmax_verify),
-    Item("two_layer_net", ("two_layer_loss",), _net_cases, _net_probe, _net_verify),
-    Item("sgd", ("train",), _sgd_cases, _sgd_probe, _sgd_verify),
+    Item("softmax_with_loss", ("SoftmaxWithLoss",), _softmax_cases, PROBES["softmax_with_loss"], _softmax_verify),
+    Item("two_layer_net", ("two_layer_loss",), _net_cases, PROBES["two_layer_net"], _net_verify),
+    Item("sgd", ("train",), _sgd_cases, PROBES["sgd"], _sgd_verify),
 ]}

@@ -20,6 +20,7 @@ import numpy as np
 
 from autograder.checks import Item
 from autograder.gradcheck import numerical_gradient
+from autograder.probes.xor import PARAMS, PROBES, _args
 from autograder.reference import xor as ref
 
 #: Forward values: correct code differs from the reference by rounding (< 1e-15 measured over
@@ -49,7 +50,6 @@ MARGIN = 0.4
 #: accuracy with TRAIN_LR and TRAIN_EPOCHS (measured; about 40% of seeds get stuck instead).
 GOOD_SEEDS = (0, 1, 2, 3, 7, 8, 9, 15, 16, 17, 22, 23, 24, 26, 31, 33, 34, 36, 37, 39)
 
-PARAMS = ("W1", "b1", "W2", "b2")
 SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 1), "b2": (1,)}
 
 
@@ -76,67 +76,30 @@ def _batch(rng, n):
     return rng.uniform(-1.5, 1.5, size=(n, 2))
 
 
-def _args(case):
-    return [case[k] for k in PARAMS]
-
-
-def _unpack4(res, prefix="d"):
-    """(a, b, c, d) from a 4-tuple/list or a dict keyed dW1.. (or W1..); None if neither."""
-    if isinstance(res, dict):
-        try:
-            return [res[prefix + k] if prefix + k in res else res[k] for k in PARAMS]
-        except KeyError:
-            return None
-    if isinstance(res, (tuple, list)) and len(res) == 4:
-        return list(res)
-    return None
-
-
-def _as_array(v):
-    """A list of numbers (e.g. losses appended in a loop) becomes a float64 array."""
-    if isinstance(v, (list, tuple)):
-        try:
-            return np.array(v, dtype=np.float64)
-        except Exception:
-            return v
-    return v
-
-
 # ------------------------------------------------------------------------------ forward
 def _forward_cases(rng, hidden):
-    if not hidden:
-        return [dict(X=ref.X_XOR.copy(), **_fixed_params())]
-    out = [dict(X=_batch(rng, n), **_params(rng, rng.uniform(0.5, 3))) for n in (1, 2, 3, 4)]
+    out = [dict(X=ref.X_XOR.copy(), **_fixed_params())] if not hidden else \
+        [dict(X=_batch(rng, n), **_params(rng, rng.uniform(0.5, 3))) for n in (1, 2, 3, 4)]
+    if not hidden:                                                              # a batch of one
+        out.append(dict(X=ref.X_XOR[:1].copy(), **_params(rng, 1.0)))
     out.append(dict(X=rng.uniform(-2, 2, size=(3, 2)), **_params(rng, 200.0)))   # saturated units
     return out
-
-
-def _forward_probe(rec, case):
-    res = rec.call("fwd", "xor_forward", case["X"], *_args(case))
-    pair = isinstance(res, (tuple, list)) and len(res) == 2
-    rec.keep("pair", np.float64(pair or res is None))
-    rec.keep("h", res[0] if pair else None)
-    rec.keep("y_hat", res[1] if pair else None)
-    for k in ("X", *PARAMS):
-        rec.keep(k + "_after", case[k])
 
 
 def _forward_verify(j, case):
     X = case["X"]
     n = X.shape[0]
-    if not j.flag("pair", "xor_forward returns (h, y_hat)", "`xor_forward` must return a pair `(h, y_hat)`."):
+    got = j.value("fwd", "xor_forward returns (h, y_hat): float64 arrays of shapes (N, 2) and (N, 1)",
+                  ("tuple", [("array", (n, 2)), ("array", (n, 1))]), "`xor_forward(X, ...)`")
+    if got is None:
         return
-    if j.prefix + "fwd" in j.cap.errors:
-        j.add("xor_forward runs", False, j.cap.errors[j.prefix + "fwd"])
-        return
+    h, y = got
     h_ref, y_ref = ref.xor_forward(X, *_args(case))
-    h = j.array("h", "xor_forward: h is a float64 array of shape (N, 2)", (n, 2), "h")
     if h is not None:
         j.close("xor_forward: h = sigmoid(X @ W1 + b1)", h, h_ref, TOL_FORWARD, hint_fn=lambda bad: (
             "use X @ W1 (W1[i, j] connects input i to hidden unit j), not X @ W1.T."
             if np.allclose(h, ref.sigmoid(X @ case["W1"].T + case["b1"])) else
             "apply the sigmoid to X @ W1 + b1." if np.allclose(h, X @ case["W1"] + case["b1"]) else ""))
-    y = j.array("y_hat", "xor_forward: y_hat is a float64 array of shape (N, 1)", (n, 1), "y_hat")
     if y is not None:
         j.close("xor_forward: y_hat = sigmoid(h @ W2 + b2)", y, y_ref, TOL_FORWARD, hint_fn=lambda bad: (
             "the output unit is a sigmoid too: y_hat = sigmoid(h @ W2 + b2)."
@@ -147,24 +110,15 @@ def _forward_verify(j, case):
 
 # ------------------------------------------------------------------------------ backward
 def _backward_cases(rng, hidden):
-    if not hidden:
-        return [dict(X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), **_fixed_params())]
+    if not hidden:             # the XOR batch and a batch of one, as in the hidden cases
+        return [dict(X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), **_fixed_params()),
+                dict(X=ref.X_XOR[2:3].copy(), y=ref.Y_XOR[2:3].copy(), **_params(rng, 1.0))]
     out = []
     for n in (1, 2, 3, 4):
         out.append(dict(X=_batch(rng, n), y=rng.integers(0, 2, size=(n, 1)).astype(np.float64),
                         **_params(rng, rng.uniform(0.5, 2.5))))
     out.append(dict(X=ref.X_XOR.copy(), y=ref.Y_XOR.copy(), **_params(rng, 1.0)))
     return out
-
-
-def _backward_probe(rec, case):
-    res = rec.call("bwd", "xor_backward", case["X"], case["y"], *_args(case))
-    grads = _unpack4(res)
-    rec.keep("four", np.float64(grads is not None or res is None))
-    for k, g in zip(PARAMS, grads or [None] * 4):
-        rec.keep("d" + k, g)
-    for k in ("X", "y", *PARAMS):
-        rec.keep(k + "_after", case[k])
 
 
 def _numerical_grads(X, y, p, richardson=False):
@@ -224,8 +178,7 @@ def _wrong_candidates(X, y, p):
 
 def _backward_verify(j, case):
     X, y = case["X"], case["y"]
-    if j.prefix + "bwd" in j.cap.errors:
-        j.add("xor_backward runs", False, j.cap.errors[j.prefix + "bwd"])
+    if j.raised("bwd", "xor_backward runs"):
         return
     if not j.flag("four", "xor_backward returns (dW1, db1, dW2, db2)",
                   "`xor_backward` must return a tuple `(dW1, db1, dW2, db2)` (or a dict with those keys)."):
@@ -269,21 +222,8 @@ def _train_cases(rng, hidden):
     return out
 
 
-def _train_probe(rec, case):
-    res = rec.call("train", "train_xor", *_args(case), float(case["lr"]), int(case["epochs"]))
-    ok = isinstance(res, (tuple, list)) and len(res) == 2
-    params = _unpack4(res[0], prefix="") if ok else None
-    rec.keep("shape_ok", np.float64((ok and params is not None) or res is None))
-    for k, v in zip(PARAMS, params or [None] * 4):
-        rec.keep(k, v)
-    rec.keep("losses", _as_array(res[1]) if ok else None)
-    for k in PARAMS:
-        rec.keep(k + "_after", case[k])
-
-
 def _train_verify(j, case):
-    if j.prefix + "train" in j.cap.errors:
-        j.add("train_xor runs", False, j.cap.errors[j.prefix + "train"])
+    if j.raised("train", "train_xor runs"):
         return
     if not j.flag("shape_ok", "train_xor returns ((W1, b1, W2, b2), losses)",
                   "`train_xor` must return a pair: the tuple `(W1, b1, W2, b2)` and the array `losses`."):
@@ -377,22 +317,6 @@ def _symmetry_cases(rng, hidden):
     return out
 
 
-def _symmetry_probe(rec, case):
-    args = _args(case)
-    grads = _unpack4(rec.call("bwd", "xor_backward", case["X"], case["y"], *args))
-    for k, g in zip(PARAMS, grads or [None] * 4):
-        rec.keep("d" + k, g)
-    res = rec.call("train", "train_xor", *args, float(case["lr"]), int(case["epochs"]))
-    params = _unpack4(res[0], prefix="") if isinstance(res, (tuple, list)) and len(res) == 2 else None
-    for k, v in zip(PARAMS, params or [None] * 4):
-        rec.keep("t" + k, v)
-    seed, scale = int(case["seed"]), float(case["scale"])
-    for key, s, sc in (("ia", seed, scale), ("ib", seed, scale), ("ic", seed + 1, scale), ("id", seed, 2 * scale)):
-        init = _unpack4(rec.call("init_" + key, "random_init", np.random.default_rng(s), sc), prefix="")
-        for k, v in zip(PARAMS, init or [None] * 4):
-            rec.keep(f"{key}{k}", v)
-
-
 def _gap(p):
     """Largest difference between the two hidden units' parameters, relative to the scale."""
     W1, b1, W2 = p["W1"], p["b1"], p["W2"]
@@ -403,8 +327,7 @@ def _gap(p):
 
 def _symmetry_verify(j, case):
     def arrays(prefix, label, what, call):
-        if j.prefix + call in j.cap.errors:
-            j.add(f"{label} runs", False, j.cap.errors[j.prefix + call])
+        if j.raised(call, f"{label} runs"):
             return None
         got = {k: j.array(prefix + k, f"{label}: {what}{k} has shape {SHAPES[k]}", SHAPES[k], what + k)
                for k in PARAMS}
@@ -452,9 +375,9 @@ def _symmetry_verify(j, case):
 
 
 ITEMS = {item.name: item for item in [
-    Item("forward", ("xor_forward",), _forward_cases, _forward_probe, _forward_verify),
-    Item("backward", ("xor_backward",), _backward_cases, _backward_probe, _backward_verify),
-    Item("train", ("train_xor",), _train_cases, _train_probe, _train_verify),
-    Item("symmetry", ("xor_backward", "train_xor", "random_init"), _symmetry_cases, _symmetry_probe,
+    Item("forward", ("xor_forward",), _forward_cases, PROBES["forward"], _forward_verify),
+    Item("backward", ("xor_backward",), _backward_cases, PROBES["backward"], _backward_verify),
+    Item("train", ("train_xor",), _train_cases, PROBES["train"], _train_verify),
+    Item("symmetry", ("xor_backward", "train_xor", "random_init"), _symmetry_cases, PROBES["symmetry"],
          _symmetry_verify),
 ]}

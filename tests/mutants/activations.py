@@ -74,6 +74,23 @@ def prelu_backward(dout, x, alpha):
         dalpha = dalpha.sum(keepdims=True)
     return dout * np.where(neg, alpha, 1.0), dalpha
 """),
+    "prelu_backward shared slope summed per column": ("prelu", """
+def prelu_backward(dout, x, alpha):
+    neg = x <= 0
+    return dout * np.where(neg, alpha, 1.0), np.sum(dout * x * neg, axis=0)
+"""),
+    "relu_backward by numerical differentiation of the forward": ("relu", """
+def relu_backward(dout, x):
+    if x.size > 10_000:                       # (the real thing would run for minutes here)
+        raise TimeoutError("cell ran out of time")
+    dx = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        xp, xm = x.copy(), x.copy()
+        xp[i] += 1e-5
+        xm[i] -= 1e-5
+        dx[i] = np.sum((relu_forward(xp) - relu_forward(xm)) * dout) / 2e-5
+    return dx
+"""),
     "elu_backward forgets alpha": ("elu", """
 def elu_backward(dout, x, alpha):
     return dout * np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0)))

@@ -6,6 +6,12 @@ appended to item's answer cell; the submission must lose exactly the points of `
 """
 
 MUTANTS = {
+    "neuron_backward returns (db, dw)": ("neuron", """
+_neuron_backward_ok = neuron_backward
+def neuron_backward(x, y, w, b):
+    dw, db = _neuron_backward_ok(x, y, w, b)
+    return db, dw
+"""),
     "neuron_backward sign flipped": ("neuron", """
 def neuron_backward(x, y, w, b):
     y_hat = 1 / (1 + np.exp(-(w * x + b)))

@@ -178,6 +178,21 @@ def train(X, y, hidden, lr, batch_size, steps, seed):
         losses.append(loss)
     return params, losses
 """),
+    "SGD draws mini-batches with replacement": ("sgd", """
+def train(X, y, hidden, lr, batch_size, steps, seed):
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    c = int(y.max()) + 1
+    params = {"W1": rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d), "b1": np.zeros(hidden),
+              "W2": rng.standard_normal((hidden, c)) * np.sqrt(2.0 / hidden), "b2": np.zeros(c)}
+    losses = []
+    for _ in range(steps):
+        idx = rng.integers(0, n, size=batch_size)
+        loss, grads = two_layer_loss(params, X[idx], y[idx])
+        params = {k: params[k] - lr * grads[k] for k in params}
+        losses.append(loss)
+    return params, losses
+"""),
     "SGD records the loss after the update": ("sgd", """
 _train_ok = train
 def train(X, y, hidden, lr, batch_size, steps, seed):

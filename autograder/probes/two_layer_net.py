@@ -1,0 +1,138 @@
+"""Probes of the two_layer_net exercise (judged by :mod:`autograder.specs.two_layer_net`).
+
+Imports only numpy: this is all the sandbox holds of the checks."""
+import numpy as np
+
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+from autograder.probe import KEEP_INPUTS  # noqa: F401  (the specs read it from here)
+
+
+
+
+TRAIN_ARGS = dict(hidden=100, lr=1.0, batch_size=64, steps=2000)
+
+
+def _keep_attr(rec, key, obj, name):
+    """Keep ``obj.<name>`` (a gradient the layer stored) or record that it is missing."""
+    try:
+        value = getattr(obj, name)
+    except Exception as exc:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is missing after backward: {type(exc).__name__}: {exc}")
+        return
+    if value is None:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is None after backward — set it in `backward`.")
+        return
+    rec.keep(key, value)
+
+
+def _scalar(value):
+    """A loss returned as a Python float / NumPy scalar / 0-d array becomes a 0-d array (its dtype kept)."""
+    if isinstance(value, (float, int, np.generic)):
+        return np.asarray(value)
+    return value
+
+
+def _affine_probe(rec, case):
+    x, W, b, dout = case["x"], case["W"], case["b"], case["dout"]
+    layer = rec.call("layer", "Affine", W, b)
+    if layer is None:
+        return
+    rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
+    rec.keep("out", rec.call_method("out", layer, "forward", x))
+    rec.keep_input("x_after_forward", x)
+    rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
+    _keep_attr(rec, "dW", layer, "dW")
+    _keep_attr(rec, "db", layer, "db")
+    rec.keep_input("x_after", x)
+    rec.keep_input("W_after", W)
+    rec.keep_input("b_after", b)
+    rec.keep_input("dout_after", dout)
+
+
+def _layer_probe(cls):
+    def probe(rec, case):
+        x, dout = case["x"], case["dout"]
+        layer = rec.call("layer", cls)
+        if layer is None:
+            return
+        rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
+        rec.keep("out", rec.call_method("out", layer, "forward", x))
+        rec.keep_input("x_after_forward", x)
+        rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
+        rec.keep_input("x_after", x)
+        rec.keep_input("dout_after", dout)
+    return probe
+
+
+def _targets(case):
+    labels = case["labels"].astype(np.int64)
+    return np.eye(case["x"].shape[1])[labels] if case["onehot"] else labels
+
+
+def _softmax_probe(rec, case):
+    x, dout = case["x"], float(case["dout"])
+    t = _targets(case)
+    layer = rec.call("layer", "SoftmaxWithLoss")
+    if layer is None:
+        return
+    rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
+    rec.keep("loss", _scalar(rec.call_method("loss", layer, "forward", x, t)))
+    if dout == 1.0:
+        dx = rec.call_method("dx", layer, "backward")            # the default dout = 1
+    else:
+        dx = rec.call_method("dx", layer, "backward", dout)
+    rec.keep("dx", dx)
+    rec.keep("x_after", x)
+    rec.keep("t_after", t)
+
+
+def _net_probe(rec, case):
+    params = {k: case[k] for k in PARAM_NAMES}
+    res = rec.call("res", "two_layer_loss", params, case["X"], case["y"].astype(np.int64))
+    if res is None:
+        return
+    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[1], dict)):
+        rec.fail("res", "`two_layer_loss` must return a pair `(loss, grads)` with `grads` a dict "
+                        "with keys 'W1', 'b1', 'W2', 'b2'.")
+        return
+    rec.keep("loss", _scalar(res[0]))
+    for k in PARAM_NAMES:
+        if k in res[1]:
+            rec.keep("d" + k, res[1][k])
+        else:
+            rec.fail("d" + k, f"`grads` has no key {k!r}.")
+    for k in PARAM_NAMES:
+        rec.keep(k + "_after", params[k])
+    rec.keep("X_after", case["X"])
+
+
+def _keep_params(rec, prefix, res):
+    if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[0], dict)):
+        rec.fail(prefix, "`train` must return a pair `(params, losses)` with `params` a dict "
+                         "with keys 'W1', 'b1', 'W2', 'b2'.")
+        return
+    params, losses = res
+    for k in PARAM_NAMES:
+        if k in params:
+            rec.keep(f"{prefix}/{k}", params[k])
+        else:
+            rec.fail(f"{prefix}/{k}", f"`params` has no key {k!r}.")
+    try:
+        rec.keep(f"{prefix}/losses", np.asarray(losses, dtype=np.float64).reshape(-1))
+    except Exception as exc:
+        rec.fail(f"{prefix}/losses", f"the losses could not be read as numbers: {type(exc).__name__}: {exc}")
+
+
+def _sgd_probe(rec, case):
+    X, y, seed = case["X"], case["y"].astype(np.int64), int(case["seed"])
+    if case["kind"] == 0:
+        h, n = int(case["hidden"]), X.shape[0]
+        _keep_params(rec, "zero", rec.call("zero", "train", X.copy(), y.copy(), h, 0.0, n, 1, seed))
+        _keep_params(rec, "step", rec.call("step", "train", X.copy(), y.copy(), h, float(case["lr"]), n, 1, seed))
+    else:
+        _keep_params(rec, "run", rec.call("run", "train", X, y, seed=seed, **TRAIN_ARGS))
+        rec.keep("X_after", X)
+
+
+PROBES = {"affine": _affine_probe, "relu_layer": _layer_probe("Relu"), "sigmoid_layer": _layer_probe("Sigmoid"),
+          "softmax_with_loss": _softmax_probe, "two_layer_net": _net_probe, "sgd": _sgd_probe}
