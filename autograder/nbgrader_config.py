@@ -6,6 +6,7 @@ to ``exercises/<assignment>/``, and an instructor's ``submitted/``, ``autograded
 and ``gradebook.db`` appear next to them (all git-ignored).
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -24,9 +25,19 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
-# Feedback must never show hidden tests' source (nbgrader's default keeps them).
+# Feedback must never show hidden tests' source (nbgrader's default keeps them). The class names
+# are nbgrader's own default list, with ClearHiddenTests added.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "nbgrader.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Inside a Jupyter server (formgrader's "Autograde" button) nbgrader would run student code with
+# the instructor's privileges; this course grades with the sandboxed batch grader instead, so
+# there the button explains what to run (and records nothing). The `nbgrader autograde` command
+# itself keeps nbgrader's behaviour.
+_prog = os.path.basename(sys.argv[0] if sys.argv else "")
+if _prog.startswith(("jupyter-lab", "jupyter-server", "jupyter-notebook", "jupyter-nbclassic")) \
+        or (_prog == "__main__.py" and any(m in sys.modules for m in ("jupyterlab.labapp", "notebook.app"))):
+    c.Autograde.autograde_preprocessors = ["autograder.grade.bridge.UseBatchGrader"]
