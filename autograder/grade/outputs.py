@@ -20,6 +20,7 @@ import io
 import json
 import re
 import unicodedata
+from urllib.parse import quote
 from pathlib import Path
 
 from autograder.grade.batch import STATUSES, Result, Verdict
@@ -217,7 +218,7 @@ def write_summary(path: Path, assignment, results, scores, meta, info=None, feed
     for r in results:
         score, maximum = totals(scores, r.student)
         cls = "s-graded" if r.status == "graded" else "s-other"
-        link = f"{feedback_dir}/{feedback_name(r.student)}"
+        link = f"{feedback_dir}/{quote(feedback_name(clean(r.student)))}"
         rows.append(f"<tr><td><a href='{html.escape(link, quote=True)}'>{_h(r.student)}</a></td>"
                     f"<td class='{cls}'>{_h(status_text(r))}</td><td class='num'>{score:g} / {maximum:g}</td>"
                     f"<td>{_h(info.get(r.student, {}).get('timestamp') or '')}</td>"
