@@ -43,13 +43,16 @@ test: setup-dev
 bench: setup-dev
 	$(BIN)/python benchmarks/bench_grading.py
 
+# Jupyter refuses to run as root (containers, CI) unless told
+JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 # Learners: no Formgrader / Create Assignment (autograder/jupyter_learner/ switches them off).
 lab: setup
-	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder/jupyter_learner $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR)/exercises
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder/jupyter_learner $(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=$(CURDIR)/exercises
 
 # Instructors: every nbgrader tool, starting on formgrader (the course folder is this repository).
 formgrader: setup
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/formgrader
+	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/formgrader
 
 exercises: setup
 	$(BIN)/python -m autograder.release

@@ -362,19 +362,23 @@ def record_submissions(course: Path, assignment, subs: dict, clean):
     """Keep a copy of each submission in the course's ``submitted/<student>/<assignment>/`` (as
     nbgrader's ``zip_collect`` does), with a ``timestamp.txt``, so formgrader lists them and
     nbgrader's ``generate_feedback``/``release_feedback`` find them. Submissions graded from
-    that very folder are left untouched. ``clean(text)`` is how notes are written."""
+    that very folder are left as they are, except that a missing ``timestamp.txt`` is written
+    (the notebook's modification time). ``clean(text)`` is how notes are written."""
     import datetime as dt
     root = (course / "submitted").resolve()
     for student, sub in subs.items():
         files = [p for p in sub.files.values() if p is not None]
-        if not files or all(Path(p).resolve().parent.parent.parent == root for p in files):
+        if not files:
             continue
         dst = root / student / assignment
-        shutil.rmtree(dst, ignore_errors=True)
-        dst.mkdir(parents=True)
-        for nb_name, p in sub.files.items():
-            if p is not None:
-                shutil.copyfile(p, dst / nb_name)
+        if not all(Path(p).resolve().parent == dst for p in files):
+            shutil.rmtree(dst, ignore_errors=True)
+            dst.mkdir(parents=True)
+            for nb_name, p in sub.files.items():
+                if p is not None:
+                    shutil.copyfile(p, dst / nb_name)
+        elif sub.timestamp:
+            continue                       # nbgrader's own folder with its timestamp: untouched
         ts = valid_timestamp(sub.timestamp)
         if sub.timestamp and not ts:
             sub.notes.append(f"timestamp.txt is not a date ({clean(sub.timestamp[:40])!r}); "
