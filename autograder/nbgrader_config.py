@@ -33,11 +33,16 @@ c.GenerateFeedback.preprocessors = [
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 
-# Inside a Jupyter server (formgrader's "Autograde" button) nbgrader would run student code with
-# the instructor's privileges; this course grades with the sandboxed batch grader instead, so
-# there the button explains what to run (and records nothing). The `nbgrader autograde` command
-# itself keeps nbgrader's behaviour.
+# Inside a Jupyter server, formgrader's "Autograde" button would run student code with the
+# instructor's privileges: there it runs the sandboxed batch grader for that student instead
+# (nbgrader's pre-convert hook), and nbgrader stores the notebook that grader produced. The
+# `nbgrader autograde` command itself keeps nbgrader's behaviour.
 _prog = os.path.basename(sys.argv[0] if sys.argv else "")
-if _prog.startswith(("jupyter-lab", "jupyter-server", "jupyter-notebook", "jupyter-nbclassic")) \
-        or (_prog == "__main__.py" and any(m in sys.modules for m in ("jupyterlab.labapp", "notebook.app"))):
+if _prog.startswith(("jupyter-lab", "jupyter-server", "jupyter-notebook", "jupyter-nbclassic")):
+    import functools
+
+    from autograder.grade.bridge import grade_in_sandbox
+
+    c.Autograde.pre_convert_hook = functools.partial(grade_in_sandbox, c.CourseDirectory.root)
     c.Autograde.autograde_preprocessors = ["autograder.grade.bridge.UseBatchGrader"]
+    c.UseBatchGrader.course_root = c.CourseDirectory.root

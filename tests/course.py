@@ -201,3 +201,51 @@ def stop(proc):
             os.killpg(proc.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+def wrong_relu():
+    """A plausible mistake appended to the ReLU answer: the gradient's sign flipped."""
+    return {"answer_relu": "_good_relu_backward = relu_backward\n"
+                           "def relu_backward(dout, x):\n    return -_good_relu_backward(dout, x)\n"}
+
+
+def a_class(course: Path, assignment="activations"):
+    """Submissions in ``course/submitted``: alice (the solution), bob (the blank release), carol
+    (ReLU gradient sign flipped), dave (the solution with the locked intro cell edited)."""
+    nb_name = f"{assignment}.ipynb"
+    rel = lambda: nbformat.read(course / "exercises" / assignment / nb_name, as_version=4)  # noqa: E731
+    answers = solution_sources(assignment, nb_name)
+    tampered = fill(rel(), answers)
+    tampered.cells[0].source += "\n\nI edited the instructions."
+    for student, nb in {"alice": fill(rel(), answers), "bob": rel(),
+                        "carol": fill(rel(), answers, wrong_relu()), "dave": tampered}.items():
+        submit(course, student, assignment, nb_name, nb)
+
+
+def graded_clone(tmp_path_factory) -> dict:
+    """Once per test session: a fresh ``git clone`` of the repository, the README's instructor
+    commands run verbatim with a plain user's PATH (``make setup``, then the grader on a class in
+    ``submitted/``). Returns the clone's path, the commands and the grader's exit code/output."""
+    from conftest import shared_once
+
+    def produce(folder: Path):
+        import time
+        clone = folder / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=300)
+        commands = readme_commands()
+        env = plain_env()
+        runs = []
+        for command in commands:
+            if command.startswith("make formgrader"):
+                continue                               # a server: the browser tests start it
+            if "autograder.grade" in command:
+                a_class(clone)
+            start = time.monotonic()
+            proc = subprocess.run(["bash", "-c", command], cwd=clone, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, timeout=3600)
+            runs.append({"command": command, "rc": proc.returncode, "output": proc.stdout[-6000:],
+                         "seconds": round(time.monotonic() - start, 1)})
+            if proc.returncode not in (0, 1):
+                break
+        return {"clone": str(clone), "commands": commands, "runs": runs}
+    return shared_once(tmp_path_factory, "instructor-clone", produce)
