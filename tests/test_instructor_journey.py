@@ -70,7 +70,7 @@ def test_class_view_in_a_browser(clone):
             page.goto((out / "summary.html").as_uri())
             names = page.eval_on_selector_all("table a", "els => els.map(e => e.textContent)")
             assert names == ["alice", "bob", "carol", "dave"]
-            assert page.eval_on_selector("img", "e => e.naturalWidth > 0 && e.alt.length > 20")
+            assert page.eval_on_selector_all("img", "es => es.length == 2 && es.every(e => e.naturalWidth > 0 && e.alt.length > 20)")
             page.screenshot(path=str(SHOTS / f"summary-{width}.png"), full_page=True)
             page.click("text=dave")
             text = page.inner_text("body")

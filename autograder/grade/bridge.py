@@ -165,7 +165,7 @@ class Writer:
             _name_student(self.api.gradebook, res.student)
             out = self.api.autograde(self.assignment, res.student, force=True, create=True)
             log = out.get("log", "")
-            if "[ERROR]" in log or "[WARNING]" in log or not out.get("success"):
+            if _noteworthy(log) or not out.get("success"):
                 self.logs.append(f"== {res.student}{' (recorded as 0)' if blank else ''}\n{log}")
             if not out.get("success"):
                 return _last_line(out.get("error") or log or "nbgrader autograde failed")
@@ -199,6 +199,16 @@ class Writer:
             if secret.is_file() and not secret.is_symlink() and secret.stat().st_size < 1024:
                 shutil.copyfile(secret, sdir / secret.name)
                 break
+
+
+#: nbgrader warnings that every re-grade prints: not worth an instructor's attention
+_ROUTINE = ("Removing existing assignment",)
+
+
+def _noteworthy(log):
+    """nbgrader's log for one student says something beyond routine progress."""
+    return any(("[ERROR]" in ln or "[WARNING]" in ln) and not any(r in ln for r in _ROUTINE)
+               for ln in log.splitlines())
 
 
 def _last_line(text):

@@ -3,7 +3,8 @@
 SUBMISSIONS is nbgrader's ``submitted/`` folder (or the course folder holding it), a flat folder
 of notebooks named by student, or a .zip of either. Results go to the course's nbgrader gradebook
 (or ``--db``), and to ``--out`` (default ``<course>/grading/<assignment>/``): ``grades.csv``,
-``feedback/<student>.html``, ``summary.html`` and ``log.txt``.
+``feedback/<student>.html``, ``summary.html``, ``results.json`` (the class's last results) and
+``log.txt`` (one section appended per run).
 
 Exit status: 0 when every submission was graded normally; 1 when something needs a human
 (missing, unparseable, tampered, timed out, crashed, out of memory, or a gradebook problem);
@@ -118,7 +119,9 @@ def main(argv=None):
         return stop(f"{src} is neither a folder nor a .zip")
     out = (args.out or course / "grading" / args.assignment).resolve()
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    log = open(out / "log.txt", "w", encoding="utf-8")
+    log = open(out / "log.txt", "a", encoding="utf-8")          # one section per run, newest last
+    log.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S %Z')}: grading {clean(args.assignment)}"
+              + (f" --student {' '.join(clean(s) for s in args.student)}" if args.student else "") + "\n")
     seed = args.seed if args.seed is not None else secrets.randbits(63)
     limits = Limits(wall=args.timeout, cell=args.cell_timeout, item=args.cell_timeout,
                     memory=args.memory << 20)

@@ -123,7 +123,9 @@ pre{background:#f6f8fa;padding:.75rem;border-radius:6px;white-space:pre-wrap;ove
 .pass{color:#1a7f37}.fail{color:#cf222e}table{border-collapse:collapse;width:100%}
 td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right}.meta{color:#555}.status{font-weight:600}
-.s-graded{color:#1a7f37}.s-other{color:#9a6700}img{max-width:100%;height:auto}"""
+.s-graded{color:#1a7f37}.s-other{color:#9a6700}img{max-width:100%;height:auto}
+.figs{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}.figs img{flex:1 1 22rem;min-width:0}
+td.num{white-space:nowrap}.scroll{overflow-x:auto}"""
 
 
 def _h(text):
@@ -148,7 +150,7 @@ def write_feedback(path: Path, assignment, res, scores, info=None):
              f"<title>{_h(assignment)} — feedback for {_h(res.student)}</title><style>{_CSS}</style>",
              f"<h1>{_h(assignment)}: {score:g} / {maximum:g}</h1>",
              f"<p class='meta'>Student <b>{_h(res.student)}</b> · assignment <b>{_h(assignment)}</b> · "
-             f"submitted {_h(when)} · graded {_h(info.get('graded_at', ''))}</p>",
+             f"submitted {_h(_when(when))} · graded {_h(info.get('graded_at', ''))}</p>",
              f"<p>Status: <span class='status'>{_h(status_text(res))}</span>"
              + (f" — {_h(res.reason)}" if res.reason else "") + "</p>"]
     for note in res.notes:
@@ -181,7 +183,8 @@ def pass_rates(results):
     return sorted(rates.items(), key=lambda kv: (kv[1], kv[0]))
 
 
-def _figure(results, scores):
+def _figures(results, scores):
+    """Two PNGs (base64): the score distribution and the pass rate per check."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -189,30 +192,41 @@ def _figure(results, scores):
 
     tot = [totals(scores, r.student)[0] for r in results]
     maximum = max((totals(scores, r.student)[1] for r in results), default=0)
-    rates = pass_rates(results)
-    fig, axes = plt.subplots(1, 2, figsize=(11, max(3.2, 0.35 * len(rates) + 1.2)))
+    fig, ax = plt.subplots(figsize=(5.4, 3.6))
     bins = [x - 0.5 for x in range(int(maximum) + 2)] if maximum <= 40 else 20
-    axes[0].hist(tot, bins=bins, color="#4c72b0", edgecolor="white")
-    axes[0].set(title="Score distribution", xlabel=f"total score (max {maximum:g})", ylabel="students")
-    axes[0].xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.hist(tot, bins=bins, color="#4c72b0", edgecolor="white")
+    ax.set(title="Score distribution", xlabel=f"total score (max {maximum:g})", ylabel="students",
+           xlim=(-0.5, maximum + 0.5))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    fig.tight_layout()
+    hist = _png(fig)
+    plt.close(fig)
+
+    rates = pass_rates(results)
+    fig, ax = plt.subplots(figsize=(5.4, max(3.6, 0.3 * len(rates) + 1.2)))
     names = [clean(g) for g, _ in rates]
     values = [100 * r for _, r in rates]
     colours = [plt.cm.RdYlGn(0.1 + 0.8 * r) for _, r in rates]     # red (hard) … green (easy)
-    axes[1].barh(names, values, color=colours, edgecolor="#555", linewidth=0.5)
-    axes[1].invert_yaxis()                                           # hardest check on top
+    ax.barh(names, values, color=colours, edgecolor="#555", linewidth=0.5)
+    ax.invert_yaxis()                                                # hardest check on top
     for y, v in enumerate(values):
-        axes[1].text(min(v + 1, 88), y, f"{v:.0f}%", va="center", fontsize=9)
-    axes[1].set(title="Pass rate per check (hardest first)", xlabel="% of students", xlim=(0, 100))
+        ax.text(min(v + 1, 88), y, f"{v:.0f}%", va="center", fontsize=9)
+    ax.set(title="Pass rate per check (hardest first)", xlabel="% of students", xlim=(0, 100))
     fig.tight_layout()
-    img = _png(fig)
+    bars = _png(fig)
     plt.close(fig)
-    return img
+    return hist, bars
+
+
+def _when(ts):
+    """A submission time for people: to the second."""
+    return re.sub(r"(\d\d:\d\d:\d\d)\.\d+", r"\1", ts or "")
 
 
 def write_summary(path: Path, assignment, results, scores, meta, info=None, feedback_dir="feedback"):
     info = info or {}
-    img = _figure(results, scores)
+    hist, bars = _figures(results, scores)
     counts = {s: sum(r.status == s for r in results) for s in STATUSES}
     rows = []
     for r in results:
@@ -221,19 +235,22 @@ def write_summary(path: Path, assignment, results, scores, meta, info=None, feed
         link = f"{feedback_dir}/{quote(feedback_name(clean(r.student)))}"
         rows.append(f"<tr><td><a href='{html.escape(link, quote=True)}'>{_h(r.student)}</a></td>"
                     f"<td class='{cls}'>{_h(status_text(r))}</td><td class='num'>{score:g} / {maximum:g}</td>"
-                    f"<td>{_h(info.get(r.student, {}).get('timestamp') or '')}</td>"
+                    f"<td>{_h(_when(info.get(r.student, {}).get('timestamp')))}</td>"
                     f"<td>{_h('; '.join(filter(None, [r.reason, *r.notes])))}</td></tr>")
     rates = pass_rates(results)
-    alt = ("Left: histogram of total scores. Right: pass rate of each check, hardest first: "
-           + "; ".join(f"{clean(g)} {100 * v:.0f}%" for g, v in rates) + ".")
+    tot = sorted(totals(scores, r.student)[0] for r in results)
+    alt_hist = "Histogram of total scores: " + ", ".join(f"{t:g}" for t in tot) + "."
+    alt_bars = ("Pass rate of each check, hardest first: "
+                + "; ".join(f"{clean(g)} {100 * v:.0f}%" for g, v in rates) + ".")
     doc = (f"<!doctype html><html lang='en'><meta charset='utf-8'>"
            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
            f"<title>{_h(assignment)} — class summary</title><style>{_CSS}</style>"
            f"<h1>{_h(assignment)}: class summary</h1>"
            f"<p>{len(results)} submissions; " + ", ".join(f"{k}: {v}" for k, v in counts.items() if v)
            + f". Sandbox: {_h(meta.get('sandbox', ''))}.</p>"
-           f"<img alt='{html.escape(alt, quote=True)}' src='data:image/png;base64,{img}'>"
-           f"<h2>Students</h2><table><tr><th>student (feedback)</th><th>status</th><th class='num'>score</th>"
-           f"<th>submitted</th><th>reason</th></tr>{''.join(rows)}</table>"
+           f"<div class='figs'><img alt='{html.escape(alt_hist, quote=True)}' src='data:image/png;base64,{hist}'>"
+           f"<img alt='{html.escape(alt_bars, quote=True)}' src='data:image/png;base64,{bars}'></div>"
+           f"<h2>Students</h2><div class='scroll'><table><tr><th>student (feedback)</th><th>status</th><th class='num'>score</th>"
+           f"<th>submitted</th><th>reason</th></tr>{''.join(rows)}</table></div>"
            f"<h2>Last run</h2><pre>{html.escape(clean(json.dumps(meta, indent=2), keep_newlines=True))}</pre>")
     path.write_text(doc, encoding="utf-8")
