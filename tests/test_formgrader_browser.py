@@ -132,14 +132,15 @@ def test_learners_lab_has_no_instructor_tools(clone):
                 browser({"Authorization": f"token {token}"}) as new_page:
             page = new_page(1366)
             page.goto(f"{base}/lab")
-            page.wait_for_selector(".jp-MenuBar", timeout=180_000)
+            page.wait_for_selector(".lm-MenuBar", timeout=180_000)
             page.wait_for_timeout(3000)
-            menus = page.inner_text(".jp-MenuBar")
-            seen[command] = (menus, _status(f"{base}/formgrader", token))
+            menus = page.inner_text(".lm-MenuBar")
+            sidebar = page.locator("text=Create Assignment").count()
+            seen[command] = (menus, _status(f"{base}/formgrader", token), sidebar)
             page.screenshot(path=str(SHOTS / f"lab-{command.split()[1]}-1366.png"))
     learner, instructor = seen["make lab"], seen[commands[-1]]
-    assert "Nbgrader" not in learner[0] and learner[1] == 404, learner
-    assert "Nbgrader" in instructor[0] and instructor[1] == 200, instructor
+    assert "Nbgrader" not in learner[0] and learner[1] == 404 and learner[2] == 0, learner
+    assert "Nbgrader" in instructor[0] and instructor[1] == 200 and instructor[2] > 0, instructor
 
 
 def _status(url, token):
