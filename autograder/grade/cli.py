@@ -200,9 +200,14 @@ def main(argv=None):
         all_scores = bridge.read_scores(db_url, args.assignment, [r.student for r in everyone])
         outputs.save_results(out / "results.json", everyone, info_all)
         outputs.write_csv(out / "grades.csv", args.assignment, everyone, all_scores, info_all)
-        for res in results:
-            outputs.write_feedback(out / "feedback" / outputs.feedback_name(res.student), args.assignment,
-                                   res, scores, info[res.student])
+        for res in results:                          # one page failing never stops the others
+            page = out / "feedback" / outputs.feedback_name(res.student)
+            try:
+                outputs.write_feedback(page, args.assignment, res, scores, info[res.student])
+            except Exception as exc:
+                page.write_text(f"<!doctype html><meta charset='utf-8'><p>Feedback could not be written "
+                                f"({type(exc).__name__}); score: {outputs.totals(scores, res.student)[0]:g}</p>")
+                problems.append(f"{clean(res.student)}: feedback page not written ({type(exc).__name__})")
         meta = {"assignment": args.assignment, "submissions": len(results), "sandbox": why,
                 "seed": seed, "workers": args.workers, "seconds_sandbox": round(t_sandbox, 2),
                 "seconds_total": round(time.monotonic() - started, 2), "gradebook": db_url,
