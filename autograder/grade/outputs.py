@@ -46,6 +46,14 @@ def _has_surrogate(text):
     return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
+def _write(path: Path, text):
+    """Replace ``path`` atomically: a reader (formgrader, a spreadsheet) never sees half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+    tmp.replace(path)
+
+
 def _csv_cell(text):
     """A text cell for spreadsheets/LMSs: cleaned, and never read as a formula."""
     text = clean(text)
@@ -58,7 +66,7 @@ def save_results(path: Path, results, info):
              "seconds": r.seconds, "isolation": r.isolation, **info.get(r.student, {}),
              "verdicts": {nb: {g: [v.passed, v.text] for g, v in vs.items()} for nb, vs in r.verdicts.items()}}
             for r in results]
-    path.write_text(json.dumps(rows, indent=1, ensure_ascii=True))
+    _write(path, json.dumps(rows, indent=1, ensure_ascii=True))
 
 
 def load_results(path: Path):
@@ -104,17 +112,18 @@ def write_csv(path: Path, assignment, results, scores, info=None):
     """One row per student; one column per graded cell (scores as in the gradebook)."""
     info = info or {}
     gids = grade_ids(results)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["student_id", "assignment", "status", "score", "max_score", "timestamp", "isolation",
-                    "seconds", "reason", *[clean(g) for g in gids]])
-        for r in results:
-            per = scores.get(r.student, {})
-            score, total = totals(scores, r.student)
-            w.writerow([_csv_cell(r.student), clean(assignment), r.status, f"{score:g}", f"{total:g}",
-                        clean(info.get(r.student, {}).get("timestamp") or ""), clean(r.isolation),
-                        f"{r.seconds:.2f}", _csv_cell("; ".join(filter(None, [r.reason, *r.notes]))),
-                        *[f"{(per.get(g, (0.0, 0.0))[0] or 0.0):g}" for g in gids]])
+    f = io.StringIO(newline="")
+    w = csv.writer(f)
+    w.writerow(["student_id", "assignment", "status", "score", "max_score", "timestamp", "isolation",
+                "seconds", "reason", *[clean(g) for g in gids]])
+    for r in results:
+        per = scores.get(r.student, {})
+        score, total = totals(scores, r.student)
+        w.writerow([_csv_cell(r.student), clean(assignment), r.status, f"{score:g}", f"{total:g}",
+                    clean(info.get(r.student, {}).get("timestamp") or ""), clean(r.isolation),
+                    f"{r.seconds:.2f}", _csv_cell("; ".join(filter(None, [r.reason, *r.notes]))),
+                    *[f"{(per.get(g, (0.0, 0.0))[0] or 0.0):g}" for g in gids]])
+    _write(path, f.getvalue())
 
 
 # ---------------------------------------------------------------------------- pages
@@ -253,4 +262,4 @@ def write_summary(path: Path, assignment, results, scores, meta, info=None, feed
            f"<h2>Students</h2><div class='scroll'><table><tr><th>student (feedback)</th><th>status</th><th class='num'>score</th>"
            f"<th>submitted</th><th>reason</th></tr>{''.join(rows)}</table></div>"
            f"<h2>Last run</h2><pre>{html.escape(clean(json.dumps(meta, indent=2), keep_newlines=True))}</pre>")
-    path.write_text(doc, encoding="utf-8")
+    _write(path, doc)
