@@ -3,12 +3,14 @@
 #   make test       set everything up, run the whole test suite
 #   make exercises  regenerate exercises/ from solutions/ with nbgrader
 #   make bench      time serial nbgrader autograde vs the sandboxed batch grader
+#   make lab        JupyterLab for learners (no instructor tools), opens exercises/
+#   make formgrader JupyterLab for instructors, on nbgrader's formgrader
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-dev book test exercises serve clean lock assets bench
+.PHONY: setup setup-dev book test exercises serve clean lock assets bench lab formgrader
 
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
@@ -40,6 +42,17 @@ test: setup-dev
 
 bench: setup-dev
 	$(BIN)/python benchmarks/bench_grading.py
+
+# Jupyter refuses to run as root (containers, CI) unless told
+JUPYTER_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
+# Learners: no Formgrader / Create Assignment (autograder/jupyter_learner/ switches them off).
+lab: setup
+	JUPYTER_CONFIG_PATH=$(CURDIR)/autograder/jupyter_learner $(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=$(CURDIR)/exercises
+
+# Instructors: every nbgrader tool, starting on formgrader (the course folder is this repository).
+formgrader: setup
+	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/formgrader
 
 exercises: setup
 	$(BIN)/python -m autograder.release

@@ -6,6 +6,7 @@ to ``exercises/<assignment>/``, and an instructor's ``submitted/``, ``autograded
 and ``gradebook.db`` appear next to them (all git-ignored).
 """
 import os
+import sys
 
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
@@ -24,9 +25,24 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
 
-# Feedback must never show hidden tests' source (nbgrader's default keeps them).
+# Feedback must never show hidden tests' source (nbgrader's default keeps them). The class names
+# are nbgrader's own default list, with ClearHiddenTests added.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
-    "nbgrader.preprocessors.CSSHTMLHeaderPreprocessor",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+
+# Inside a Jupyter server, formgrader's "Autograde" button would run student code with the
+# instructor's privileges: there it runs the sandboxed batch grader for that student instead
+# (nbgrader's pre-convert hook), and nbgrader stores the notebook that grader produced. The
+# `nbgrader autograde` command itself keeps nbgrader's behaviour.
+_prog = os.path.basename(sys.argv[0] if sys.argv else "")
+if _prog.startswith(("jupyter-lab", "jupyter-server", "jupyter-notebook", "jupyter-nbclassic")):
+    import functools
+
+    from autograder.grade.bridge import grade_in_sandbox
+
+    c.Autograde.pre_convert_hook = functools.partial(grade_in_sandbox, c.CourseDirectory.root)
+    c.Autograde.autograde_preprocessors = ["autograder.grade.bridge.UseBatchGrader"]
+    c.UseBatchGrader.course_root = c.CourseDirectory.root

@@ -138,3 +138,114 @@ def mutant_namespace(assignment, code):
     ns = solution_namespace(assignment)
     exec(compile(code, f"<{assignment} variant>", "exec"), ns)
     return ns
+
+
+# ---------------------------------------------------------------------------- a fresh clone
+def plain_env(**extra) -> dict:
+    """The environment of a plain user's shell: no virtualenv on PATH, none activated."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME") and not k.startswith("PYTEST")}
+    keep = [p for p in env.get("PATH", "").split(os.pathsep)
+            if p and not (Path(p).parent / "pyvenv.cfg").exists()]
+    env["PATH"] = os.pathsep.join(keep)
+    env.update(extra)
+    return env
+
+
+def readme_commands(section="For instructors") -> list[str]:
+    """The lines of the first ```sh block under the README heading ``## <section>``."""
+    text = (REPO / "README.md").read_text()
+    body = text.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+    block = body.split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
+def start_jupyter(command: str, cwd: Path, env: dict, timeout=240):
+    """Start a long-running Jupyter command (e.g. ``make formgrader``) in its own process group;
+    return ``(proc, base_url, token)`` once it prints its URL. Stop it with :func:`stop`."""
+    import select
+    import time
+    proc = subprocess.Popen(["bash", "-c", command], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    pattern = re.compile(r"(http://(?:localhost|127\.0\.0\.1):\d+)/\S*\?token=(\w+)")
+    seen, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            seen.append(line)
+            m = pattern.search(line)
+            if m:
+                threading_drain(proc)
+                return proc, m.group(1), m.group(2)
+    stop(proc)
+    raise AssertionError(f"{command!r} printed no URL:\n{''.join(seen)[-3000:]}")
+
+
+def threading_drain(proc):
+    """Keep reading a server's output so it never blocks on a full pipe."""
+    import threading
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+
+
+def stop(proc):
+    """End a process started by :func:`start_jupyter` and its children (its own group)."""
+    import signal
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def wrong_relu():
+    """A plausible mistake appended to the ReLU answer: the gradient's sign flipped."""
+    return {"answer_relu": "_good_relu_backward = relu_backward\n"
+                           "def relu_backward(dout, x):\n    return -_good_relu_backward(dout, x)\n"}
+
+
+def a_class(course: Path, assignment="activations"):
+    """Submissions in ``course/submitted``: alice (the solution), bob (the blank release), carol
+    (ReLU gradient sign flipped), dave (the solution with the locked intro cell edited)."""
+    nb_name = f"{assignment}.ipynb"
+    rel = lambda: nbformat.read(course / "exercises" / assignment / nb_name, as_version=4)  # noqa: E731
+    answers = solution_sources(assignment, nb_name)
+    tampered = fill(rel(), answers)
+    tampered.cells[0].source += "\n\nI edited the instructions."
+    for student, nb in {"alice": fill(rel(), answers), "bob": rel(),
+                        "carol": fill(rel(), answers, wrong_relu()), "dave": tampered}.items():
+        submit(course, student, assignment, nb_name, nb)
+
+
+def graded_clone(tmp_path_factory) -> dict:
+    """Once per test session: a fresh ``git clone`` of the repository, the README's instructor
+    commands run verbatim with a plain user's PATH (``make setup``, then the grader on a class in
+    ``submitted/``). Returns the clone's path, the commands and the grader's exit code/output."""
+    from conftest import shared_once
+
+    def produce(folder: Path):
+        import time
+        clone = folder / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True, timeout=300)
+        commands = readme_commands()
+        env = plain_env()
+        runs = []
+        for command in commands:
+            if command.startswith("make formgrader"):
+                continue                               # a server: the browser tests start it
+            if "autograder.grade" in command:
+                a_class(clone)
+            start = time.monotonic()
+            proc = subprocess.run(["bash", "-c", command], cwd=clone, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, timeout=3600)
+            runs.append({"command": command, "rc": proc.returncode, "output": proc.stdout[-6000:],
+                         "seconds": round(time.monotonic() - start, 1)})
+            if proc.returncode not in (0, 1):
+                break
+        return {"clone": str(clone), "commands": commands, "runs": runs}
+    return shared_once(tmp_path_factory, "instructor-clone", produce)

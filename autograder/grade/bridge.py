@@ -10,11 +10,14 @@ notebook is staged as the released blank and scores 0 — never an old score lef
 """
 from __future__ import annotations
 
+import copy
 import json
 import os
+import re
 import queue
 import shutil
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -58,6 +61,50 @@ class InjectVerdicts(Preprocessor):
         return nb, resources
 
 
+_HANDOFF: dict = {}          # (assignment, student) -> what the sandboxed grader said
+
+
+def grade_in_sandbox(course_root, assignment, student, notebooks=None):
+    """formgrader's *Autograde* button (nbgrader's ``pre_convert_hook`` in a Jupyter server): grade
+    that student with the sandboxed batch grader — gradebook, ``autograded/`` and the class view
+    — instead of running their code in the server's own kernel. :class:`UseBatchGrader` then
+    hands the notebook the grader stored to nbgrader unchanged."""
+    import subprocess
+    key = (assignment, student)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "autograder.grade", assignment, str(Path(course_root) / "submitted"),
+             "--course", str(course_root), "--student", student, "--no-progress"],
+            cwd=course_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=3600)
+        folder = Path(course_root) / "autograded" / student / assignment
+        for f in folder.glob("*"):               # nbgrader rewrites these files next
+            f.chmod(0o644)
+        _HANDOFF[key] = (proc.returncode in (0, 1), proc.stdout.strip())
+    except Exception as exc:                     # nbgrader only logs a failing hook: hand it over
+        _HANDOFF[key] = (False, f"{type(exc).__name__}: {exc}")
+
+
+class UseBatchGrader(Preprocessor):
+    """formgrader's Autograde, second half: the notebook the sandboxed grader stored, or an error
+    that says what happened and what to run."""
+
+    enabled = Bool(True)
+    course_root = Unicode("").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        a, s = info.get("assignment", "ASSIGNMENT"), info.get("student", "STUDENT")
+        ok, output = _HANDOFF.get((a, s), (False, "the sandboxed grader did not run"))
+        self.log.info("sandboxed grader for %s/%s:\n%s", a, s, output)
+        path = Path(self.course_root) / "autograded" / s / a / f"{info.get('notebook')}.ipynb"
+        if not ok or not path.exists():
+            raise RuntimeError(
+                f"This course grades in a sandbox with `.venv/bin/python -m autograder.grade {a} submitted "
+                f"--student {s}` (run it in the course folder); it did not finish here: "
+                + _last_line(output))
+        return nbformat.read(path, as_version=4), resources
+
+
 class Writer:
     """The single writer to the gradebook: a thread that stages each finished result and runs
     nbgrader's autograde for that student (through ``NbGraderAPI``, in this process), while the
@@ -84,7 +131,8 @@ class Writer:
         if db_url:
             cfg.CourseDirectory.db_url = db_url
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
-        self.failures: dict[str, str] = {}
+        self.failures: dict[str, str] = {}              # student -> why nbgrader could not grade them
+        self.fallbacks: set[str] = set()                 # ... and a fresh 0 was recorded instead
         self._ids: dict = {}                             # notebook -> released NotebookNode
         self.logs: list[str] = []
         self._queue: queue.Queue = queue.Queue()
@@ -100,33 +148,112 @@ class Writer:
 
     def _loop(self):
         while (res := self._queue.get()) is not None:
-            try:
-                self._stage(res)
-                out = self.api.autograde(self.assignment, res.student, force=True, create=True)
-                self.logs.append(f"== {res.student}\n{out.get('log', '')}")
-                if not out.get("success"):
-                    self.failures[res.student] = (out.get("error") or "nbgrader autograde failed")[-2000:]
-            except Exception as exc:                  # recorded; the integrity check reports it
-                self.failures[res.student] = f"{type(exc).__name__}: {exc}"
+            error = self._autograde(res, blank=False)
+            if error:
+                # nbgrader could not grade this submission: record a fresh 0 for every cell (the
+                # released blank, every verdict failed) so no older score survives; the caller
+                # gives the student a status saying why.
+                self.failures[res.student] = error
+                if not self._autograde(res, blank=True):
+                    self.fallbacks.add(res.student)
+
+    def _autograde(self, res, blank):
+        """Stage ``res`` and run nbgrader's autograde for it; return '' or the error."""
+        try:
+            shutil.rmtree(self.staging / "submitted" / res.student, ignore_errors=True)
+            self._stage(res, blank)
+            _name_student(self.api.gradebook, res.student)
+            out = self.api.autograde(self.assignment, res.student, force=True, create=True)
+            log = out.get("log", "")
+            if _noteworthy(log) or not out.get("success"):
+                self.logs.append(f"== {res.student}{' (recorded as 0)' if blank else ''}\n{log}")
+            if not out.get("success"):
+                return _last_line(out.get("error") or log or "nbgrader autograde failed")
+            return ""
+        except Exception as exc:                  # recorded; the integrity check reports it
+            return f"{type(exc).__name__}: {exc}"
 
     def _released(self, nb_name):
         if nb_name not in self._ids:
             self._ids[nb_name] = nbformat.read(self.released_paths[nb_name], as_version=4)
         return self._ids[nb_name]
 
-    def _stage(self, res):
+    def _stage(self, res, blank=False):
         sdir = self.staging / "submitted" / res.student / self.assignment
         vdir = self.staging / "verdicts" / res.student
         sdir.mkdir(parents=True, exist_ok=True)
         vdir.mkdir(parents=True, exist_ok=True)
         for nb_name, verdicts in res.verdicts.items():
             # an unreadable or missing notebook is graded as the released blank: every cell 0
-            src = res.stage.get(nb_name) or self.released_paths[nb_name]
-            _copy_for_nbgrader(src, sdir / nb_name, self._released(nb_name))
+            src = None if blank else res.stage.get(nb_name)
+            _copy_for_nbgrader(src or self.released_paths[nb_name], sdir / nb_name, self._released(nb_name))
             (vdir / f"{Path(nb_name).stem}.json").write_text(json.dumps(
-                {gid: {"passed": v.passed, "text": v.text} for gid, v in verdicts.items()}))
-        if self.timestamps.get(res.student):
-            (sdir / "timestamp.txt").write_text(self.timestamps[res.student])
+                {gid: {"passed": v.passed and not blank, "text": v.text} for gid, v in verdicts.items()}))
+        ts = valid_timestamp(self.timestamps.get(res.student))
+        if ts:
+            (sdir / "timestamp.txt").write_text(ts)
+        # nbgrader's exchange matches released feedback to the student's submission by this secret
+        # (submit writes it, collect keeps it, autograde/generate_feedback carry it along)
+        for p in filter(None, res.stage.values()):
+            secret = Path(p).parent / "submission_secret.txt"
+            if secret.is_file() and not secret.is_symlink() and secret.stat().st_size < 1024:
+                shutil.copyfile(secret, sdir / secret.name)
+                break
+
+
+#: nbgrader warnings that every re-grade prints: not worth an instructor's attention
+_ROUTINE = ("Removing existing assignment",)
+
+
+def _noteworthy(log):
+    """nbgrader's log for one student says something beyond routine progress."""
+    return any(("[ERROR]" in ln or "[WARNING]" in ln) and not any(r in ln for r in _ROUTINE)
+               for ln in log.splitlines())
+
+
+def _last_line(text):
+    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
+    return lines[-1][:300] if lines else "nbgrader autograde failed"
+
+
+def valid_timestamp(ts):
+    """``ts`` if nbgrader can read it as a submission time, else None."""
+    if not ts or not isinstance(ts, str) or len(ts) > 100:
+        return None
+    from nbgrader.utils import parse_utc
+    try:
+        parse_utc(ts)
+    except Exception:
+        return None
+    return ts
+
+
+def _name_student(gradebook, student):
+    """Give a student without a name in the gradebook their id as last name, so formgrader's
+    lists show "alice" rather than "None, None" (names an instructor entered are kept)."""
+    from nbgrader.api import MissingEntry
+    with gradebook as gb:
+        try:
+            st = gb.find_student(student)
+        except MissingEntry:
+            gb.add_student(student, last_name=student, first_name="")
+            return
+        if st.last_name is None and st.first_name is None:
+            gb.update_or_create_student(student, last_name=student, first_name="")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean_strings(obj):
+    """Lone surrogates (valid JSON escapes, but not writable as UTF-8) become U+FFFD."""
+    if isinstance(obj, str):
+        return _SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, list):
+        return [_clean_strings(x) for x in obj]
+    if isinstance(obj, dict):
+        return {_clean_strings(k): _clean_strings(v) for k, v in obj.items()}
+    return obj
 
 
 def _grade_id(cell):
@@ -145,19 +272,26 @@ def _copy_for_nbgrader(src, dst, released):
       metadata is kept only on cells with a released ``grade_id``, on the LAST copy of each (the
       one DeduplicateIds keeps);
     * it scores a deleted test cell 0 whatever the verdict: so released test cells missing from
-      the copy are re-inserted (after the cell that precedes them in the release)."""
-    nb = nbformat.read(src, as_version=4)
-    known = {_grade_id(c) for c in released.cells} - {None}
-    seen, changed = set(), False
+      the copy are re-inserted (after the cell that precedes them in the release);
+    * it fails on unexpected ``nbgrader`` metadata on a known cell (an answer cell marked as
+      graded, changed points): the kept copy gets the released cell's metadata back;
+    * it cannot write a lone surrogate character: those become U+FFFD. Outputs are dropped (the
+      verdicts replace them)."""
+    nb = nbformat.from_dict(_clean_strings(json.loads(Path(src).read_text(encoding="utf-8"))))
+    nb = nbformat.convert(nb, 4)
+    by_id = {_grade_id(c): c for c in released.cells if _grade_id(c)}
+    seen = set()
     for cell in reversed(nb.cells):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
         if "nbgrader" not in cell.get("metadata", {}):
             continue
         gid = _grade_id(cell)
-        if gid in known and gid not in seen:
+        if gid in by_id and gid not in seen:
             seen.add(gid)
+            cell.metadata["nbgrader"] = copy.deepcopy(by_id[gid].metadata["nbgrader"])
             continue
         del cell.metadata["nbgrader"]
-        changed = True
     previous = None
     for ref in released.cells:
         gid = _grade_id(ref)
@@ -165,14 +299,10 @@ def _copy_for_nbgrader(src, dst, released):
         if gid and meta.get("grade") and not meta.get("solution") and gid not in seen:
             at = next((i + 1 for i, c in enumerate(nb.cells) if previous and _grade_id(c) == previous),
                       len(nb.cells))
-            nb.cells.insert(at, nbformat.from_dict(ref))
+            nb.cells.insert(at, nbformat.from_dict(copy.deepcopy(ref)))
             seen.add(gid)
-            changed = True
         previous = gid or previous
-    if changed:
-        nbformat.write(nb, dst)
-    else:
-        shutil.copyfile(src, dst)
+    nbformat.write(nb, dst)
 
 
 def db_url_of(course: Path, db_url=None):
@@ -224,3 +354,78 @@ def integrity(db_url, assignment, results):
                 if score is None or abs(score - want) > 1e-9:
                     problems.append(f"{res.student}: {gid} is {score}, the verdict says {want}")
     return problems
+
+
+# ---------------------------------------------------------------------------- before grading
+def use_own_tools():
+    """nbgrader runs helpers such as ``alembic`` from PATH: put this interpreter's bin folder
+    first, so the grader works from a plain shell without an activated virtualenv. Returns a
+    one-line error when a helper is missing, else ''."""
+    bindir = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *[p for p in parts if p]])
+    if not shutil.which("alembic"):
+        return f"nbgrader's `alembic` is not installed next to {sys.executable}: run `make setup`"
+    return ""
+
+
+def sync_assignment(db_url, assignment, released_paths: dict):
+    """Make sure the gradebook knows the assignment and each notebook's graded cells as released
+    in ``exercises/`` (nbgrader's own ``SaveCells``, as ``generate_assignment`` would record
+    them). Entries that already match are left alone (they may hold the hidden tests' source that
+    ``make exercises`` recorded). Returns a one-line error, or ''."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.preprocessors import SaveCells
+    try:
+        with Gradebook(db_url) as gb:
+            try:
+                stored = {nb.name: {g.name: g.max_score for g in nb.grade_cells}
+                          for nb in gb.find_assignment(assignment).notebooks}
+            except MissingEntry:
+                gb.add_assignment(assignment)
+                stored = {}
+        for nb_name, path in released_paths.items():
+            nb = nbformat.read(path, as_version=4)
+            want = {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader.get("points", 0))
+                    for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+            if stored.get(Path(nb_name).stem) == want:
+                continue
+            SaveCells().preprocess(nb, {"nbgrader": {"notebook": Path(nb_name).stem,
+                                                     "assignment": assignment, "db_url": db_url}})
+    except Exception as exc:
+        return (f"the gradebook {db_url} could not be prepared for {assignment!r} from the released "
+                f"notebooks ({type(exc).__name__}: {_last_line(exc)})")
+    return ""
+
+
+def record_submissions(course: Path, assignment, subs: dict, clean):
+    """Keep a copy of each submission in the course's ``submitted/<student>/<assignment>/`` (as
+    nbgrader's ``zip_collect`` does), with a ``timestamp.txt``, so formgrader lists them and
+    nbgrader's ``generate_feedback``/``release_feedback`` find them. Submissions graded from
+    that very folder are left as they are, except that a missing ``timestamp.txt`` is written
+    (the notebook's modification time). ``clean(text)`` is how notes are written."""
+    import datetime as dt
+    root = (course / "submitted").resolve()
+    for student, sub in subs.items():
+        files = [p for p in sub.files.values() if p is not None]
+        if not files:
+            continue
+        dst = root / student / assignment
+        if not all(Path(p).resolve().parent == dst for p in files):
+            shutil.rmtree(dst, ignore_errors=True)
+            dst.mkdir(parents=True)
+            for nb_name, p in sub.files.items():
+                if p is not None:
+                    shutil.copyfile(p, dst / nb_name)
+        elif sub.timestamp:
+            continue                       # nbgrader's own folder with its timestamp: untouched
+        ts = valid_timestamp(sub.timestamp)
+        if sub.timestamp and not ts:
+            sub.notes.append(f"timestamp.txt is not a date ({clean(sub.timestamp[:40])!r}); "
+                             "the file's time was used")
+        if not ts:
+            mtime = max(Path(p).stat().st_mtime for p in files)
+            ts = dt.datetime.fromtimestamp(mtime, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+            sub.timestamp = ts
+        (dst / "timestamp.txt").write_text(ts)

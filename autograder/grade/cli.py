@@ -3,7 +3,8 @@
 SUBMISSIONS is nbgrader's ``submitted/`` folder (or the course folder holding it), a flat folder
 of notebooks named by student, or a .zip of either. Results go to the course's nbgrader gradebook
 (or ``--db``), and to ``--out`` (default ``<course>/grading/<assignment>/``): ``grades.csv``,
-``feedback/<student>.html``, ``summary.html`` and ``log.txt``.
+``feedback/<student>.html``, ``summary.html``, ``results.json`` (the class's last results) and
+``log.txt`` (one section appended per run).
 
 Exit status: 0 when every submission was graded normally; 1 when something needs a human
 (missing, unparseable, tampered, timed out, crashed, out of memory, or a gradebook problem);
@@ -43,7 +44,7 @@ class Progress:
         width = 24
         filled = int(width * self.done / max(1, self.total))
         line = (f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} "
-                f"{rate:.2f}/s ETA {eta:4.0f}s  {res.student}: {res.status}")
+                f"{rate:.2f}/s ETA {eta:4.0f}s  {_clean(res.student)}: {res.status}")
         if self.tty:
             self.stream.write("\r" + line[:120].ljust(120))
             if self.done == self.total:
@@ -52,6 +53,11 @@ class Progress:
             self.stream.write(line + "\n")
             self.last = time.monotonic()
         self.stream.flush()
+
+
+def _clean(text):
+    from autograder.grade.outputs import clean
+    return clean(text)
 
 
 def find_course(start: Path):
@@ -85,23 +91,37 @@ def main(argv=None):
     from autograder.grade import bridge, outputs
     from autograder.grade.batch import Batch, make_lib
     from autograder.grade.collect import find_submissions, safe_extract, valid_student_id
+    from autograder.grade.outputs import clean
     from autograder.grade.sandbox import Limits, Sandbox, detect
+
+    def stop(message):                   # the grader cannot run: one line, nobody graded
+        print(f"error: {clean(message)}", file=sys.stderr)
+        return 2
 
     course = (args.course or find_course(Path.cwd()) or find_course(Path(__file__).resolve())).resolve()
     release = course / "exercises" / args.assignment
     notebooks = sorted(p.name for p in release.glob("*.ipynb")) if release.is_dir() else []
     if not notebooks:
-        print(f"error: no released notebooks in {release} (run `make exercises`)", file=sys.stderr)
-        return 2
+        return stop(f"no released notebooks in {release} (run `make exercises`)")
     try:
         from autograder.checks import load_spec
         load_spec(args.assignment)
     except ImportError:
-        print(f"error: no checks for assignment {args.assignment!r}", file=sys.stderr)
-        return 2
+        return stop(f"no checks for assignment {args.assignment!r}")
+    problem = bridge.use_own_tools()
+    db_url = bridge.db_url_of(course, args.db)
+    released_paths = {nb: release / nb for nb in notebooks}
+    problem = problem or bridge.sync_assignment(db_url, args.assignment, released_paths)
+    if problem:
+        return stop(problem)
+    src = Path(args.submissions)
+    if not (src.is_dir() or (src.is_file() and src.suffix == ".zip")):
+        return stop(f"{src} is neither a folder nor a .zip")
     out = (args.out or course / "grading" / args.assignment).resolve()
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    log = open(out / "log.txt", "w")
+    log = open(out / "log.txt", "a", encoding="utf-8")          # one section per run, newest last
+    log.write(f"=== {time.strftime('%Y-%m-%d %H:%M:%S %Z')}: grading {clean(args.assignment)}"
+              + (f" --student {' '.join(clean(s) for s in args.student)}" if args.student else "") + "\n")
     seed = args.seed if args.seed is not None else secrets.randbits(63)
     limits = Limits(wall=args.timeout, cell=args.cell_timeout, item=args.cell_timeout,
                     memory=args.memory << 20)
@@ -109,34 +129,37 @@ def main(argv=None):
     work = Path(tempfile.mkdtemp(prefix="dnn-grade-"))
     os.chmod(work, 0o711)
     try:
-        src = Path(args.submissions)
-        if src.is_file() and src.suffix == ".zip":
+        if src.is_file():
             src = safe_extract(src, work / "unzipped")
-        elif not src.is_dir():
-            print(f"error: {src} is neither a folder nor a .zip", file=sys.stderr)
-            return 2
         subs = find_submissions(src, args.assignment, notebooks, args.name_pattern)
-        bad_ids = [s for s in subs if not valid_student_id(s)]
-        for s in bad_ids:
-            print(f"warning: skipping submission with an unusable student id {s!r}", file=sys.stderr)
+        warnings = []
+        for s in [s for s in subs if not valid_student_id(s)]:
+            warnings.append(f"skipping submission with an unusable student id {clean(s)!r}")
             del subs[s]
         if args.student:
             subs = {k: v for k, v in subs.items() if k in set(args.student)}
-            for s in set(args.student) - set(subs):
-                print(f"warning: no submission for student {s!r}", file=sys.stderr)
+            for s in sorted(set(args.student) - set(subs)):
+                warnings.append(f"no submission for student {clean(s)!r}")
+        for sub in subs.values():
+            if sub.timestamp and not bridge.valid_timestamp(sub.timestamp):
+                sub.notes.append(f"timestamp.txt is not a date ({clean(sub.timestamp[:40])!r}); ignored")
+                sub.timestamp = None
+        bridge.record_submissions(course, args.assignment, subs, clean)
+        for w in warnings:
+            print(f"warning: {w}", file=sys.stderr)
         lib = make_lib(work)
         try:
             mode, why = detect(args.sandbox, lib, limits)
         except RuntimeError as exc:          # --sandbox bwrap where it cannot work: say why
-            print(f"error: {exc}", file=sys.stderr)
+            print(f"error: {clean(str(exc))}", file=sys.stderr)
             return 2
-        print(f"sandbox: {why}", file=sys.stderr)
+        print(f"sandbox: {clean(why)}", file=sys.stderr)
         released = {nb: nbformat.read(release / nb, as_version=4) for nb in notebooks}
         batch = Batch(args.assignment, released, Sandbox(mode, lib, limits), seed, work, args.workers)
         staging = course / ".grader" / f"{args.assignment}-{os.getpid()}"
         started = time.monotonic()
         try:
-            writer = bridge.Writer(course, args.assignment, staging, {nb: release / nb for nb in notebooks},
+            writer = bridge.Writer(course, args.assignment, staging, released_paths,
                                    {s: sub.timestamp for s, sub in subs.items()}, args.db)
             progress = Progress(len(subs), not args.no_progress)
             results = batch.run(list(subs.values()), progress, on_result=writer.submit)
@@ -148,31 +171,68 @@ def main(argv=None):
                 (course / ".grader").rmdir()
             except OSError:
                 pass
-        log.write("\n".join(writer.logs) + "\n")
-        db_url = bridge.db_url_of(course, args.db)
-        problems = [f"{s}: nbgrader autograde failed: {e.strip().splitlines()[-1] if e.strip() else e}"
-                    for s, e in writer.failures.items()]
-        problems += bridge.integrity(db_url, args.assignment, results)
+        for entry in writer.logs:
+            log.write(clean(entry, keep_newlines=True) + "\n")
+        by_student = {r.student: r for r in results}
+        problems = []                                # not tied to one student
+        for s, error in writer.failures.items():
+            res = by_student[s]
+            if s in writer.fallbacks:
+                for verdicts in res.verdicts.values():
+                    for v in verdicts.values():
+                        v.passed, v.text = False, "not graded: nbgrader could not record this submission."
+                res.worsen("crashed", f"nbgrader could not record the grades ({error}); every cell recorded as 0")
+            else:
+                res.worsen("crashed", f"nbgrader could not record the grades, not even as 0 ({error})")
+        for p in bridge.integrity(db_url, args.assignment, results):
+            s, _, what = p.partition(": ")
+            if s in by_student:
+                by_student[s].worsen("crashed", f"gradebook: {what}")
+            else:
+                problems.append(p)
         scores = bridge.read_scores(db_url, args.assignment, [r.student for r in results])
-        outputs.write_csv(out / "grades.csv", args.assignment, results, scores)
-        for res in results:
-            outputs.write_feedback(out / "feedback" / f"{res.student}.html", args.assignment, res, scores)
+        for r in results:                            # "graded" with nothing recorded is impossible
+            if outputs.totals(scores, r.student)[1] <= 0:
+                r.worsen("crashed", "the gradebook holds no scores for this submission")
+        graded_at = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        info = {r.student: {"timestamp": subs[r.student].timestamp or "", "graded_at": graded_at, "seed": seed}
+                for r in results}
+        everyone, info_all = results, info
+        if args.student:                             # one student re-graded: keep the class
+            old, old_info = outputs.load_results(out / "results.json")
+            everyone, info_all = outputs.merge(old, old_info, results, info)
+        all_scores = bridge.read_scores(db_url, args.assignment, [r.student for r in everyone])
+        outputs.save_results(out / "results.json", everyone, info_all)
+        outputs.write_csv(out / "grades.csv", args.assignment, everyone, all_scores, info_all)
+        for res in results:                          # one page failing never stops the others
+            page = out / "feedback" / outputs.feedback_name(res.student)
+            try:
+                outputs.write_feedback(page, args.assignment, res, scores, info[res.student])
+            except Exception as exc:
+                page.write_text(f"<!doctype html><meta charset='utf-8'><p>Feedback could not be written "
+                                f"({type(exc).__name__}); score: {outputs.totals(scores, res.student)[0]:g}</p>")
+                problems.append(f"{clean(res.student)}: feedback page not written ({type(exc).__name__})")
         meta = {"assignment": args.assignment, "submissions": len(results), "sandbox": why,
                 "seed": seed, "workers": args.workers, "seconds_sandbox": round(t_sandbox, 2),
                 "seconds_total": round(time.monotonic() - started, 2), "gradebook": db_url,
-                "gradebook_problems": problems}
-        outputs.write_summary(out / "summary.html", args.assignment, results, scores, meta)
-        log.write(json.dumps(meta, indent=2) + "\n")
+                "gradebook_problems": problems, "students": sorted(subs) if args.student else "all"}
+        outputs.write_summary(out / "summary.html", args.assignment, everyone, all_scores, meta, info_all)
+        log.write(clean(json.dumps(meta, indent=2), keep_newlines=True) + "\n")
+        needs_look = [r for r in results if r.status != "graded"]
         for res in results:
-            log.write(f"{res.student}\t{res.status}\t{res.reason}\n")
-        needs_human = [r for r in results if r.status != "graded"]
+            score, maximum = outputs.totals(scores, res.student)
+            tag = "ok" if res.status == "graded" else "NEEDS A LOOK"
+            log.write(f"{tag}\t{clean(res.student)}\t{res.status}\t{score:g}/{maximum:g}\t{clean(res.reason)}\n")
+        for w in warnings:
+            log.write(f"warning\t{w}\n")
+        look = len(needs_look) + len(problems)
         print(f"graded {len(results)} submissions in {meta['seconds_total']:.1f} s "
-              f"({len(needs_human)} need a look); results in {out}", file=sys.stderr)
-        for r in needs_human:
-            print(f"  {r.student}: {r.status} — {r.reason}", file=sys.stderr)
+              f"({look} need{'s' if look == 1 else ''} a look); results in {out}", file=sys.stderr)
+        for r in needs_look:
+            print(f"  {clean(r.student)}: {r.status} — {clean(r.reason)}", file=sys.stderr)
         for p in problems:
-            print(f"  gradebook: {p}", file=sys.stderr)
-        return 1 if needs_human or problems else 0
+            print(f"  gradebook: {clean(p)}", file=sys.stderr)
+        return 1 if look else 0
     finally:
         log.close()
         shutil.rmtree(work, ignore_errors=True)
