@@ -10,7 +10,9 @@ What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
   only the files the site needs are extracted (atomically);
 * drops sphinx-thebe's page script, which would reference a CDN;
 * tells the widget manager where its icon fonts live (``_static/html-manager/``)
-  on pages that embed widgets.
+  on pages that embed widgets;
+* loads MathJax only on pages that have a formula of their own;
+* adds the course's CSS/JS (``book/_static/dnnbook.css``/``.js``) to every page.
 
 Fetch the assets explicitly with ``python book/_ext/course_assets.py``
 (or ``make assets``).  ``NPM_CONFIG_REGISTRY`` selects another npm registry
@@ -178,9 +180,22 @@ _WIDGETS_JS = (
 )
 
 
+def _drop_mathjax_without_math(app, pagename) -> None:
+    # sphinx.ext.mathjax loads MathJax (1.2 MB + fonts) on a page whose toctree merely
+    # *includes* pages with math (the root page lists every chapter); keep it only where the
+    # page itself has a formula.
+    if app.env.get_domain("math").data.get("has_equations", {}).get(pagename):
+        return
+    files = app.builder._js_files  # the list Sphinx hands to this page's template
+    files[:] = [js for js in files
+                if "mathjax" not in str(js.filename or "") and
+                "window.MathJax" not in (js.attributes.get("body") or "")]
+
+
 def _page_context(app, pagename, templatename, context, doctree) -> None:
     if app.builder.format != "html":
         return
+    _drop_mathjax_without_math(app, pagename)
     try:
         from myst_nb.sphinx_ext import NbMetadataCollector
 
@@ -224,6 +239,10 @@ def _prewarm_matplotlib() -> None:
 def setup(app):
     os.environ["DNNBOOK_WIDGETS"] = "static"  # inherited by the executing kernels
     _prewarm_matplotlib()
+    # The course's own CSS/JS (book/_static, on html_static_path): scroll cues for wide
+    # outputs and equations, responsive sliders whose handles announce their value.
+    app.add_css_file("dnnbook.css")
+    app.add_js_file("dnnbook.js", loading_method="defer")
     app.connect("config-inited", _config_inited, priority=100)
     app.connect("builder-inited", _builder_inited)
     app.connect("html-page-context", _page_context, priority=600)  # after myst-nb
