@@ -206,10 +206,33 @@ def _page_context(app, pagename, templatename, context, doctree) -> None:
         app.add_js_file(None, body=_WIDGETS_JS, priority=200)
 
 
+#: Jupyter Book's default ``repository.url``: buttons must never point there.
+JB_DEFAULT_REPOSITORY = "https://github.com/executablebooks/jupyter-book"
+
+
+def check_repository(theme_options: dict) -> str | None:
+    """An error message when repository or launch buttons are on but ``repository.url`` in
+    ``_config.yml`` is still Jupyter Book's default; else None."""
+    opts = theme_options or {}
+    launch = opts.get("launch_buttons") or {}
+    wants = [k for k in ("use_repository_button", "use_issues_button", "use_edit_page_button")
+             if opts.get(k)] + [k for k in ("binderhub_url", "jupyterhub_url", "colab_url")
+                                if launch.get(k)]
+    url = (opts.get("repository_url") or "").rstrip("/")
+    if wants and url in ("", JB_DEFAULT_REPOSITORY):
+        return (f"_config.yml turns on {', '.join(wants)} but repository.url is "
+                f"{url or 'empty'}: set it to the course's repository")
+    return None
+
+
 def _config_inited(app, config) -> None:
     # Runs before Sphinx checks that html_static_path entries exist.
     from sphinx.errors import ExtensionError
     from sphinx.util import logging
+
+    problem = check_repository(config.html_theme_options)
+    if problem:
+        raise ExtensionError(problem)
 
     try:
         ensure_assets(Path(app.confdir) / "book" / "_vendor", log=logging.getLogger(__name__).info)

@@ -11,12 +11,29 @@
   var WIDE = "article pre, article .cell_output .output, article mjx-container[display='true'], " +
              "article .pst-scrollable-table-container, article .table-wrapper";
 
+  function background(el) {
+    for (var a = el; a; a = a.parentElement) {
+      var c = getComputedStyle(a).backgroundColor;
+      if (c && c !== "transparent" && !/rgba\(.*,\s*0\)$/.test(c)) return c;
+    }
+    return "#fff";
+  }
+
   function markWide() {
     document.querySelectorAll(WIDE).forEach(function (el) {
+      var was = el.classList.contains("dnn-scrolls");
+      if (was) el.classList.remove("dnn-scrolls");          // measure without the cue's padding
       var wide = el.scrollWidth > el.clientWidth + 1;
-      if (wide && !el.classList.contains("dnn-scrolls")) {
+      if (wide) {
+        if (!was) el.style.setProperty("--dnn-cover", background(el));
         el.classList.add("dnn-scrolls");
-        if (!el.hasAttribute("tabindex")) el.setAttribute("tabindex", "0");  // keyboard scrolling
+        if (!el.hasAttribute("tabindex")) {                  // keyboard users can scroll it
+          el.setAttribute("tabindex", "0");
+          el.dataset.dnnTabindex = "1";
+        }
+      } else if (el.dataset.dnnTabindex) {
+        el.removeAttribute("tabindex");
+        delete el.dataset.dnnTabindex;
       }
     });
   }
