@@ -11,7 +11,8 @@ link at the top of the chapter. The zip holds one folder, ``dnn-exercise-<id>/``
   solution or a hidden test;
 * ``pyproject.toml`` — so ``pip install dnn-exercise-<id>.zip`` (or ``pip install .`` in the
   unzipped folder) installs that ``autograder`` and NumPy in any Python ≥ 3.11;
-* ``README.md`` — the three steps, and the chapter it belongs to.
+* ``README.md`` — the three steps, and the chapter it belongs to (with its address when
+  ``html_baseurl`` is set in ``_config.yml``).
 
 ``python book/_ext/exercise_bundles.py <id> <folder>`` writes one bundle (the tests use it).
 """
@@ -121,7 +122,8 @@ packages = {packages}
 
 README = """# Exercise: {title}
 
-The exercise of the chapter *{title}* of the open course *How Deep Neural Networks Learn*.
+The exercise of the chapter *{title}*{where} of the open course *How Deep Neural Networks
+Learn*: read the chapter first.
 
 1. Install its checks (NumPy comes with them), in the Python that runs your Jupyter:
    `pip install {zip}` (or, in this unzipped folder, `pip install .`).
@@ -134,8 +136,10 @@ When you hand the notebook in, your teacher's grader runs more cases of the same
 """
 
 
-def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | None = None) -> Path:
-    """Write ``dest/<id>-exercise.zip`` and return its path."""
+def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | None = None,
+                 chapter_url: str | None = None) -> Path:
+    """Write ``dest/<id>-exercise.zip`` and return its path (``chapter_url``: the chapter's
+    address, named in the README when the site's ``html_baseurl`` is set)."""
     notebook = repo / "exercises" / assignment / f"{assignment}.ipynb"
     if not notebook.is_file():
         raise FileNotFoundError(f"{notebook} missing: run `make exercises`")
@@ -153,6 +157,7 @@ def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | No
         id=assignment, deps=_toml_list(deps), packages=_toml_list(packages)).encode()
     entries["README.md"] = README.format(
         id=assignment, title=title or assignment.replace("_", " "),
+        where=f" ({chapter_url})" if chapter_url else "",
         zip=bundle_name(assignment)).encode()
     dest.mkdir(parents=True, exist_ok=True)
     out = dest / bundle_name(assignment)
@@ -189,13 +194,12 @@ def _doctree_resolved(app, doctree, docname) -> None:
     href = relative_uri(app.builder.get_target_uri(docname), f"{SITE_DIR}/{bundle_name(assignment)}")
     box = nodes.container(classes=["dnn-exercise", "admonition", "tip"])
     box += nodes.paragraph("", "", nodes.strong("", "Exercise. "), nodes.Text(
-        "Practise this chapter by implementing it yourself: "),
-        nodes.reference("", f"Get the exercise ({bundle_name(assignment)})", refuri=href,
-                        classes=["dnn-exercise-link"]),
-        nodes.Text(". It holds the notebook and its checks: "), nodes.literal(
-            "", f"pip install {bundle_name(assignment)}"),
+        "Implement this chapter yourself: "),
+        nodes.reference("", "Get the exercise", refuri=href, classes=["dnn-exercise-link"]),
+        nodes.Text(f" ({bundle_name(assignment)}: the notebook and its checks). Run "),
+        nodes.literal("", f"pip install {bundle_name(assignment)}"),
         nodes.Text(", then open the notebook in any Jupyter. (This page's own .ipynb download "
-                   "runs inside the course repository, where its plotting helpers live.)"))
+                   "needs the course repository, where its plotting helpers live.)"))
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return
@@ -212,8 +216,11 @@ def _build_finished(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     repo = Path(app.confdir)
+    base = (app.config.html_baseurl or "").rstrip("/")
     for assignment in sorted(app.env.dnn_exercises):
-        build_bundle(assignment, Path(app.outdir) / SITE_DIR, repo, _title(app, f"book/{assignment}"))
+        page = f"book/{assignment}"
+        url = f"{base}/{app.builder.get_target_uri(page)}" if base else None
+        build_bundle(assignment, Path(app.outdir) / SITE_DIR, repo, _title(app, page), url)
 
 
 def setup(app):
