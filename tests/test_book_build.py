@@ -97,3 +97,14 @@ def test_repository_buttons_need_a_real_repository():
     assert ca.check_repository({"use_repository_button": True,
                                 "launch_buttons": {"binderhub_url": "https://mybinder.org"},
                                 "repository_url": "https://github.com/someone/course"}) is None
+
+
+def test_pages_load_only_the_icons_they_use(built_book):
+    """No page loads Font Awesome's full 1.5 MB bundle; the icon subset covers every icon."""
+    subset = (built_book.html / "_static" / "dnnbook-icons.js").read_text(encoding="utf-8")
+    assert len(subset) < 60_000
+    for page in _pages(built_book):
+        text = page.read_text(encoding="utf-8")
+        assert "fontawesome.js" not in text, page
+        for name in set(re.findall(r'\bfa-solid fa-([a-z0-9-]+)', text)) - {"lg"}:
+            assert f'"{name}":[' in subset, f"{page.name}: icon {name} missing"
