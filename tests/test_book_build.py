@@ -53,3 +53,58 @@ def test_activations_embeds_widget_state(built_book):
     assert "_static/html-manager/embed-amd.js" in html
     assert "_static/requirejs/require.js" in html
     assert "_static/mathjax/tex-mml-chtml.js" in html
+
+
+def test_every_chapter_links_its_exercise_bundle(built_book, repo_root):
+    """Each chapter with an exercise has a "Get the exercise" link to a zip that exists."""
+    import zipfile
+
+    chapters = [p for p in toc_pages(repo_root)
+                if (repo_root / "exercises" / p.split("/")[-1]).is_dir()]
+    assert len(chapters) == 6, chapters
+    for page in chapters:
+        html = (built_book.html / f"{page}.html").read_text(encoding="utf-8")
+        hrefs = re.findall(r'<a class="[^"]*dnn-exercise-link[^"]*" href="([^"]+)"', html)
+        assert len(hrefs) == 1, f"{page}: {hrefs}"
+        target = (built_book.html / page).parent / hrefs[0]
+        assert target.is_file(), f"{page} links to missing {target}"
+        name = page.split("/")[-1]
+        with zipfile.ZipFile(target) as zf:
+            assert f"dnn-exercise-{name}/{name}.ipynb" in zf.namelist()
+
+
+def test_intro_loads_no_mathjax(built_book):
+    """MathJax only on pages with a formula of their own (the intro has none)."""
+    assert "mathjax" not in (built_book.html / "book" / "intro.html").read_text(encoding="utf-8")
+
+
+def test_repository_buttons_need_a_real_repository():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "book" / "_ext" / "course_assets.py"
+    spec = importlib.util.spec_from_file_location("course_assets", path)
+    ca = importlib.util.module_from_spec(spec)
+    import sys
+
+    sys.modules.setdefault("course_assets", ca)   # its dataclasses look their module up
+    spec.loader.exec_module(sys.modules["course_assets"])
+    ca = sys.modules["course_assets"]
+    assert ca.check_repository({"use_repository_button": False, "repository_url": ca.JB_DEFAULT_REPOSITORY}) is None
+    assert "repository.url" in ca.check_repository(
+        {"use_repository_button": True, "repository_url": ca.JB_DEFAULT_REPOSITORY})
+    assert ca.check_repository({"launch_buttons": {"binderhub_url": "https://mybinder.org"}})
+    assert ca.check_repository({"use_repository_button": True,
+                                "launch_buttons": {"binderhub_url": "https://mybinder.org"},
+                                "repository_url": "https://github.com/someone/course"}) is None
+
+
+def test_pages_load_only_the_icons_they_use(built_book):
+    """No page loads Font Awesome's full 1.5 MB bundle; the icon subset covers every icon."""
+    subset = (built_book.html / "_static" / "dnnbook-icons.js").read_text(encoding="utf-8")
+    assert len(subset) < 60_000
+    for page in _pages(built_book):
+        text = page.read_text(encoding="utf-8")
+        assert "fontawesome.js" not in text, page
+        for name in set(re.findall(r'\bfa-solid fa-([a-z0-9-]+)', text)) - {"lg"}:
+            assert f'"{name}":[' in subset, f"{page.name}: icon {name} missing"

@@ -97,10 +97,12 @@ def test_static_mode_builds_stack_and_jslink(monkeypatch):
     stacks = [w for w in box.children if isinstance(w, widgets.Stack)]
     assert len(sliders) == 1 and len(stacks) == 1
     slider, stack = sliders[0], stacks[0]
-    assert len(stack.children) == len(values)
-    assert all(isinstance(c, widgets.Image) for c in stack.children)
-    assert all(bytes(c.value).startswith(b"\x89PNG") for c in stack.children)
-    assert slider.index == stack.selected_index == 3  # nearest frame to 0.74
+    assert box.dnnbook_values == [0.0, 0.25, 0.5, 0.74, 0.75, 1.0]  # the default is a frame
+    assert len(stack.children) == 6
+    assert all('alt="test slider Shown for a = ' in c.value and "data:image/png;base64," in c.value
+               for c in stack.children)
+    assert slider.index == stack.selected_index == 3 and slider.label == "0.74"
+    assert slider.layout.width == "100%"  # no fixed pixel width: as wide as the column allows
     from ipywidgets.widgets.widget_link import Link
 
     link = box.dnnbook_link
@@ -113,12 +115,23 @@ def test_live_mode_redraws_on_change(monkeypatch):
 
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.delenv("DNNBOOK_WIDGETS", raising=False)
-    box = dw.param_slider(_draw, "a", [0.0, 0.5, 1.0])
-    slider = next(w for w in box.children if isinstance(w, widgets.FloatSlider))
-    image = next(w for w in box.children if isinstance(w, widgets.Image))
+    box = dw.param_slider(_draw, "a", [0.0, 0.5, 1.0], value=0.3)
+    slider = next(w for w in box.children if isinstance(w, widgets.SelectionSlider))
+    image = next(w for w in box.children if isinstance(w, widgets.HTML))
+    assert slider.label == "0.3"  # starts exactly at the stated value
     first = image.value
-    slider.value = 0.9
-    assert image.value != first and bytes(image.value).startswith(b"\x89PNG")
+    slider.index = len(box.dnnbook_values) - 1
+    assert image.value != first and "data:image/png;base64," in image.value
+
+
+def test_live_grid_keeps_named_values_and_goes_log_for_log_ranges():
+    grid = dw.live_grid([0.5, 2, 9, 20, 100, 150])
+    assert {0.5, 2, 9, 20, 100, 150} <= set(grid)
+    ratios = np.diff(np.log(grid))
+    assert ratios.max() < 2.5 * np.log(300) / dw.LIVE_STEPS  # evenly spaced in log
+    assert dw.live_grid([1, 2, 8, 100]) == [1, 2, 8, 100]     # integer values stay as they are
+    lin = np.diff(dw.live_grid([-1.0, 0.3, 2.0]))
+    assert lin.max() < 2.5 * 3.0 / dw.LIVE_STEPS
 
 
 @pytest.mark.parametrize("mode", ["static", "live"])

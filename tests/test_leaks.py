@@ -76,3 +76,58 @@ def test_built_book_contains_no_solution_or_hidden_test_line(built_book):
             texts[str(path.relative_to(built_book.html))] = _text_of_html(raw) if path.suffix == ".html" else raw
     assert texts
     assert not _find(secret_lines(), texts)
+
+
+# ------------------------------------------------------------------ exercise bundles
+#: Lines of an assignment's solution that its bundle's check modules share with it. They are
+#: the modules the released exercise imports inside the repository too (the forward
+#: definitions the checks compare against, the course's own central-difference gradient), so
+#: a bundle exposes nothing a learner with the repository does not already have. Removing
+#: them needs the checks to ship expected values instead of code (autograder, not the site).
+#: Any other shared line fails the test.
+SHARED_WITH_CHECKS = {
+    "activations": {"autograder/reference/activations.py"},
+    "chain_rule": {"autograder/gradcheck.py", "autograder/reference/activations.py",
+                   "autograder/specs/chain_rule.py"},
+    "computation_graphs": {"autograder/specs/computation_graphs.py"},
+    "learning_types": {"autograder/reference/learning_types.py", "autograder/specs/learning_types.py"},
+    "two_layer_net": {"autograder/specs/two_layer_net.py"},
+    "xor": {"autograder/reference/xor.py", "autograder/specs/xor.py"},
+}
+
+
+def _bundles_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "exercise_bundles", course.REPO / "book" / "_ext" / "exercise_bundles.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("assignment", sorted(SHARED_WITH_CHECKS))
+def test_bundle_contains_no_solution_or_hidden_test_line(assignment, tmp_path):
+    """The "Get the exercise" zip: its notebook, README and pyproject share no line with the
+    assignment's solutions or hidden tests; its check modules only the known ones above."""
+    import zipfile
+
+    bundles = _bundles_module()
+    zip_path = bundles.build_bundle(assignment, tmp_path)
+    texts = {}
+    with zipfile.ZipFile(zip_path) as zf:
+        for name in zf.namelist():
+            rel = name.split("/", 1)[1]
+            texts[rel] = zf.read(name).decode()
+            if rel.endswith(".ipynb"):
+                nb = nbformat.reads(texts[rel], as_version=4)
+                texts[rel + " (cells)"] = "\n".join(c.source for c in nb.cells)
+    assert f"{assignment}.ipynb" in texts and "pyproject.toml" in texts
+    assert not [n for n in texts if n.startswith("autograder/grade")], sorted(texts)
+    secrets = [x for x in secret_lines() if x[0] == assignment]
+    shared = SHARED_WITH_CHECKS[assignment]
+    leaks = _find(secrets, {n: t for n, t in texts.items() if n not in shared})
+    assert not leaks
+    # the shared modules are byte-identical to the ones the repository's exercise imports
+    for name in shared:
+        assert texts[name] == (course.REPO / name).read_text(), name

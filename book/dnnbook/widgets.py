@@ -4,23 +4,34 @@ A slider redraws a matplotlib figure for one parameter value. How it does so dep
 ``DNNBOOK_WIDGETS`` in the environment:
 
 ``"static"`` (set while the book is built)
-    Every frame is drawn now, in Python, and stored as PNG bytes in an ``Image`` widget; the
-    images sit in a ``Stack`` whose ``selected_index`` is ``jslink``-ed to the ``index`` of a
+    Every frame is drawn now, in Python, and stored as PNG in an ``HTML`` widget's ``<img>``; the
+    frames sit in a ``Stack`` whose ``selected_index`` is ``jslink``-ed to the ``index`` of a
     ``SelectionSlider``. The link runs in the browser, so in the static HTML page moving the
     slider swaps the figure with no kernel at all, and Python stays the only source of numbers.
 anything else (JupyterLab, Colab, …)
-    A continuous ``FloatSlider`` whose observer redraws the figure into an ``Image`` widget.
+    The same slider over the given values and ``LIVE_STEPS`` more (evenly spaced, or in log for
+    a log range), whose observer redraws the figure.
+
+In both, the figure is an ``<img>`` with alt text drawn at twice its CSS size, and the slider's
+readout shows the value (``fmt``); the page script ``book/_static/dnnbook.js`` gives its handle
+the name and the announced value.
 
 When ``NBGRADER_EXECUTION`` is set (a notebook being graded) nothing is built and ``None`` is
 returned.
 """
+import base64
+import html
 import os
 
 import numpy as np
 
-from .plots import fig_to_png
+from .plots import fig_to_png, png_size
 
 MODE_VARIABLE = "DNNBOOK_WIDGETS"
+#: The slider's width on a wide screen; on a narrow one it takes the column's width.
+MAX_WIDTH = "560px"
+#: Points of the live (kernel-backed) slider between the smallest and the largest value.
+LIVE_STEPS = 120
 
 
 def widget_mode():
@@ -34,7 +45,38 @@ def _fmt(v):
     return f"{v:.3g}"
 
 
-def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, step=None):
+def is_log_range(values):
+    """True for a positive range spanning a factor of 20 or more (a temperature, a learning
+    rate): its slider moves in equal ratios, not equal steps."""
+    lo, hi = min(values), max(values)
+    return lo > 0 and hi / lo >= 20
+
+
+def live_grid(values, log=None):
+    """The options of the live slider: every given value (so each value the text names and the
+    default are exactly on it) plus ``LIVE_STEPS`` points spaced evenly, or evenly in log for a
+    log range. Integer-valued ``values`` (a width, an epoch) are used as they are."""
+    values = sorted(set(values))
+    if all(float(v).is_integer() for v in values) or len(values) < 2:
+        return values
+    lo, hi = values[0], values[-1]
+    log = is_log_range(values) if log is None else log
+    dense = np.geomspace(lo, hi, LIVE_STEPS + 1) if log else np.linspace(lo, hi, LIVE_STEPS + 1)
+    step = (np.log(hi / lo) if log else hi - lo) / LIVE_STEPS
+    # drop grid points closer than half a step to a given value (no two readouts alike)
+    keep = [d for d in dense if min(abs((np.log(d / v) if log else d - v)) for v in values) > step / 2]
+    return sorted(values + [float(d) for d in keep])
+
+
+def frame_html(png, alt):
+    """An ``<img>`` for PNG bytes drawn at twice the CSS size (sharp on high-dpi screens) that
+    shrinks with the column, with alt text."""
+    w, h = png_size(png)
+    return (f'<img class="dnn-frame" src="data:image/png;base64,{base64.b64encode(png).decode()}" '
+            f'width="{w // 2}" height="{h // 2}" alt="{html.escape(alt, quote=True)}">')
+
+
+def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, alt=None, log=None):
     """A slider over one parameter that shows ``draw(v)`` for the selected value ``v``.
 
     Parameters
@@ -42,18 +84,22 @@ def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, ste
     draw : callable
         ``draw(v) -> matplotlib.figure.Figure``; the helper renders and closes the figure.
     name : str
-        The parameter's name, shown next to the slider (e.g. ``"a"``, ``"α"``, ``"T"``).
+        The parameter's name, shown next to the slider and read out by screen readers
+        (e.g. ``"a"``, ``"α"``, ``"T"``).
     values : sequence of float
-        The static frames (15–25 values keep the page small); in live mode the slider runs
-        continuously from ``min(values)`` to ``max(values)``.
+        The static frames (15–25 values keep the page small). Include every value the text
+        talks about. In live mode they are on the slider too, between more points.
     value : float, optional
-        Initial value (static mode: the nearest frame). Default: the middle of ``values``.
+        The value the slider starts at; added to ``values`` if missing. Default: the middle one.
     description : str, optional
-        A one-line text shown above the slider.
+        A one-line text shown above the slider (also the slider's accessible description).
     fmt : callable
-        Formats a value for the static slider's readout.
-    step : float, optional
-        Live slider step; default (max − min) / 200.
+        Formats a value for the readout (and the alt text).
+    alt : callable, optional
+        ``alt(v) -> str``, the alt text of the figure for ``v``; default: the description and
+        the value.
+    log : bool, optional
+        Live mode: points spaced evenly in log (default: for positive ranges spanning ×20).
 
     Returns
     -------
@@ -67,42 +113,41 @@ def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, ste
     values = [float(v) for v in values]
     if not values:
         raise ValueError("param_slider needs at least one value")
-    if value is None:
-        value = values[len(values) // 2]
-    start = int(np.argmin([abs(v - value) for v in values]))
-    header = [widgets.HTML(f"<p>{description}</p>")] if description else []
-    layout = widgets.Layout(width="520px")
+    value = values[len(values) // 2] if value is None else float(value)
+    values = sorted(set(values) | {value})
+    if alt is None:
+        def alt(v):
+            return f"{description or 'Figure'} Shown for {name} = {fmt(v)}."
+
+    def frame(v):
+        return frame_html(fig_to_png(draw(v)), alt(v))
+
+    header = [widgets.HTML(f"<p>{html.escape(description)}</p>")] if description else []
+    options = values if mode == "static" else live_grid(values, log)
+    slider = widgets.SelectionSlider(
+        options=[(fmt(v), i) for i, v in enumerate(options)],
+        index=options.index(value),
+        description=name,
+        continuous_update=True,
+        layout=widgets.Layout(width="100%", max_width=MAX_WIDTH),
+        style={"description_width": "initial"},
+    )
 
     if mode == "static":
-        frames = [widgets.Image(value=fig_to_png(draw(v)), format="png") for v in values]
-        stack = widgets.Stack(children=frames, selected_index=start)
-        slider = widgets.SelectionSlider(
-            options=[(fmt(v), i) for i, v in enumerate(values)],
-            index=start,
-            description=name,
-            continuous_update=True,
-            layout=layout,
-        )
+        # every frame drawn now; the jslink swaps them in the browser, no kernel needed
+        stack = widgets.Stack(children=[widgets.HTML(frame(v)) for v in values],
+                              selected_index=slider.index)
         link = widgets.jslink((slider, "index"), (stack, "selected_index"))
         box = widgets.VBox(header + [slider, stack])
         box.dnnbook_link = link  # keep a reference to the link (tests check it)
-        return box
+    else:
+        image = widgets.HTML(frame(value))
 
-    lo, hi = min(values), max(values)
-    slider = widgets.FloatSlider(
-        value=values[start],
-        min=lo,
-        max=hi,
-        step=step if step is not None else (hi - lo) / 200 or 1.0,
-        description=name,
-        continuous_update=True,
-        readout_format=".3g",
-        layout=layout,
-    )
-    image = widgets.Image(value=fig_to_png(draw(slider.value)), format="png")
+        def redraw(change):
+            image.value = frame(options[change["new"]])
 
-    def redraw(change):
-        image.value = fig_to_png(draw(change["new"]))
-
-    slider.observe(redraw, names="value")
-    return widgets.VBox(header + [slider, image])
+        slider.observe(redraw, names="value")
+        box = widgets.VBox(header + [slider, image])
+    box.add_class("dnn-slider")
+    box.dnnbook_values = options  # the value of each slider position (tests read it)
+    return box

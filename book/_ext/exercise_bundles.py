@@ -1,0 +1,236 @@
+"""Local Sphinx extension: a "Get the exercise" download on every chapter that has an exercise.
+
+For each chapter ``book/<id>`` with a student notebook ``exercises/<id>/<id>.ipynb`` the book
+build writes ``downloads/<id>-exercise.zip`` into the site and puts a box with the download
+link at the top of the chapter. The zip holds one folder, ``dnn-exercise-<id>/``, with
+
+* ``<id>.ipynb`` — the student notebook exactly as nbgrader released it;
+* ``autograder/`` — just what its visible checks import: the check framework (``checks``,
+  ``hints``, ``gradcheck``), the exercise's spec and the forward definitions that spec uses
+  (found by following the imports); never the batch grader, other exercises' specs, a
+  solution or a hidden test;
+* ``pyproject.toml`` — so ``pip install dnn-exercise-<id>.zip`` (or ``pip install .`` in the
+  unzipped folder) installs that ``autograder`` and NumPy in any Python ≥ 3.11;
+* ``README.md`` — the three steps, and the chapter it belongs to (with its address when
+  ``html_baseurl`` is set in ``_config.yml``).
+
+``python book/_ext/exercise_bundles.py <id> <folder>`` writes one bundle (the tests use it).
+"""
+from __future__ import annotations
+
+import ast
+import io
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+#: Where the bundles go in the built site, and their names.
+SITE_DIR = "downloads"
+#: The modules every bundle needs: the check framework (``autograder/__init__`` imports checks).
+CORE = ("autograder/__init__.py", "autograder/checks.py", "autograder/hints.py",
+        "autograder/gradcheck.py", "autograder/specs/__init__.py", "autograder/reference/__init__.py")
+#: Third-party imports allowed in the shipped modules, with their requirement.
+REQUIREMENTS = {"numpy": "numpy>=2.0", "matplotlib": "matplotlib>=3.8"}
+#: Fixed timestamp for zip members: the same sources give the same bytes.
+EPOCH = (2025, 1, 1, 0, 0, 0)
+
+
+def bundle_name(assignment: str) -> str:
+    return f"{assignment}-exercise.zip"
+
+
+def exercises(repo: Path = REPO) -> list[str]:
+    """Assignments that have both a chapter and a released student notebook."""
+    return sorted(p.parent.name for p in (repo / "exercises").glob("*/*.ipynb")
+                  if p.stem == p.parent.name and (repo / "book" / f"{p.stem}.ipynb").is_file())
+
+
+def _module_file(repo: Path, module: str) -> Path | None:
+    base = repo / Path(*module.split("."))
+    for cand in (base.with_suffix(".py"), base / "__init__.py"):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def _imports(tree):
+    """Top-level-qualified names imported anywhere in ``tree`` (absolute imports only)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module
+            yield from (f"{node.module}.{a.name}" for a in node.names)
+
+
+def notebook_imports(notebook: Path) -> set[str]:
+    """Top-level modules the code cells of ``notebook`` import (IPython magics skipped)."""
+    import json
+
+    cells = json.loads(notebook.read_text())["cells"]
+    names = set()
+    for cell in cells:
+        if cell["cell_type"] == "code":
+            src = "".join(cell["source"])
+            src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
+            names |= {n.split(".")[0] for n in _imports(ast.parse(src))}
+    return names
+
+
+def needed_files(assignment: str, repo: Path = REPO) -> tuple[list[str], set[str]]:
+    """The repository files (relative paths) the visible checks of ``assignment`` import, and
+    the third-party top-level modules they and the student notebook use."""
+    todo = [repo / f for f in CORE] + [repo / "autograder" / "specs" / f"{assignment}.py"]
+    seen = set()
+    third = notebook_imports(repo / "exercises" / assignment / f"{assignment}.ipynb") - _STDLIB - {"autograder"}
+    while todo:
+        path = todo.pop()
+        rel = path.relative_to(repo).as_posix()
+        if rel in seen:
+            continue
+        seen.add(rel)
+        for name in _imports(ast.parse(path.read_text(), rel)):
+            top = name.split(".")[0]
+            if top == "autograder":
+                found = _module_file(repo, name)
+                if found is not None:
+                    todo.append(found)
+            elif top not in _STDLIB:
+                third.add(top)
+    return sorted(seen), third
+
+
+_STDLIB = {"__future__", "ast", "base64", "collections", "contextlib", "copy", "dataclasses",
+           "functools", "hashlib", "importlib", "inspect", "io", "itertools", "json", "math",
+           "numbers", "os", "pathlib", "random", "re", "string", "sys", "textwrap", "traceback",
+           "time", "types", "typing", "warnings"}
+
+PYPROJECT = """[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "dnn-exercise-{id}"
+version = "1.0"
+description = "How Deep Neural Networks Learn: the checks of exercise '{id}'"
+requires-python = ">=3.11"
+dependencies = {deps}
+
+[tool.setuptools]
+packages = {packages}
+"""
+
+README = """# Exercise: {title}
+
+The exercise of the chapter *{title}*{where} of the open course *How Deep Neural Networks
+Learn*: read the chapter first.
+
+1. Install its checks (NumPy comes with them), in the Python that runs your Jupyter:
+   `pip install {zip}` (or, in this unzipped folder, `pip install .`).
+2. Open `{id}.ipynb` in JupyterLab, Jupyter Notebook, VS Code or Colab.
+3. Write your code where it says `# YOUR CODE HERE` and run the test cell under each answer: it
+   prints one line per check (✔ or ✘, the largest relative error against the tolerance, and a
+   hint for a known mistake).
+
+When you hand the notebook in, your teacher's grader runs more cases of the same kind.
+"""
+
+
+def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | None = None,
+                 chapter_url: str | None = None) -> Path:
+    """Write ``dest/<id>-exercise.zip`` and return its path (``chapter_url``: the chapter's
+    address, named in the README when the site's ``html_baseurl`` is set)."""
+    notebook = repo / "exercises" / assignment / f"{assignment}.ipynb"
+    if not notebook.is_file():
+        raise FileNotFoundError(f"{notebook} missing: run `make exercises`")
+    files, third = needed_files(assignment, repo)
+    unknown = third - set(REQUIREMENTS)
+    if unknown:
+        raise RuntimeError(f"exercise bundle {assignment}: the checks import {sorted(unknown)}; "
+                           "add them to REQUIREMENTS in book/_ext/exercise_bundles.py")
+    packages = sorted({str(Path(f).parent).replace("/", ".") for f in files})
+    deps = sorted(REQUIREMENTS[t] for t in third)
+    top = f"dnn-exercise-{assignment}"
+    entries = {f: (repo / f).read_bytes() for f in files}
+    entries[f"{assignment}.ipynb"] = notebook.read_bytes()
+    entries["pyproject.toml"] = PYPROJECT.format(
+        id=assignment, deps=_toml_list(deps), packages=_toml_list(packages)).encode()
+    entries["README.md"] = README.format(
+        id=assignment, title=title or assignment.replace("_", " "),
+        where=f" ({chapter_url})" if chapter_url else "",
+        zip=bundle_name(assignment)).encode()
+    dest.mkdir(parents=True, exist_ok=True)
+    out = dest / bundle_name(assignment)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(entries):
+            info = zipfile.ZipInfo(f"{top}/{name}", EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, entries[name])
+    out.write_bytes(buf.getvalue())
+    return out
+
+
+def _toml_list(items) -> str:
+    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+
+# ---------------------------------------------------------------- Sphinx hooks
+def _title(app, docname: str) -> str:
+    node = app.env.titles.get(docname)
+    return node.astext() if node is not None else docname
+
+
+def _doctree_resolved(app, doctree, docname) -> None:
+    from docutils import nodes
+    from sphinx.util.osutil import relative_uri
+
+    if app.builder.format != "html" or not docname.startswith("book/"):
+        return
+    assignment = docname.split("/", 1)[1]
+    if assignment not in app.env.dnn_exercises:
+        return
+    href = relative_uri(app.builder.get_target_uri(docname), f"{SITE_DIR}/{bundle_name(assignment)}")
+    box = nodes.container(classes=["dnn-exercise", "admonition", "tip"])
+    box += nodes.paragraph("", "", nodes.strong("", "Exercise. "), nodes.Text(
+        "Implement this chapter yourself: "),
+        nodes.reference("", "Get the exercise", refuri=href, classes=["dnn-exercise-link"]),
+        nodes.Text(f" ({bundle_name(assignment)}: the notebook and its checks). Run "),
+        nodes.literal("", f"pip install {bundle_name(assignment)}"),
+        nodes.Text(", then open the notebook in any Jupyter. (This page's own .ipynb download "
+                   "needs the course repository, where its plotting helpers live.)"))
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    # right after the chapter's title
+    index = next((i + 1 for i, c in enumerate(section.children) if isinstance(c, nodes.title)), 0)
+    section.insert(index, box)
+
+
+def _builder_inited(app) -> None:
+    app.env.dnn_exercises = set(exercises(Path(app.confdir)))
+
+
+def _build_finished(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    repo = Path(app.confdir)
+    base = (app.config.html_baseurl or "").rstrip("/")
+    for assignment in sorted(app.env.dnn_exercises):
+        page = f"book/{assignment}"
+        url = f"{base}/{app.builder.get_target_uri(page)}" if base else None
+        build_bundle(assignment, Path(app.outdir) / SITE_DIR, repo, _title(app, page), url)
+
+
+def setup(app):
+    app.connect("builder-inited", _builder_inited)
+    app.connect("doctree-resolved", _doctree_resolved)
+    app.connect("build-finished", _build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(build_bundle(sys.argv[1], Path(sys.argv[2])))

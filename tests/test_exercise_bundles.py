@@ -1,0 +1,127 @@
+"""The "Get the exercise" bundle works on its own: in a fresh virtualenv with nothing but
+``pip install <bundle>.zip``, the student notebook's visible checks pass on the solution and fail
+on a wrong answer with exactly the messages they print inside the repository.
+
+One bundle (XOR) and one venv keep it cheap: ~25 s with a warm pip cache (creating the venv
+and installing NumPy dominate). The notebook's cells are run as one plain Python script (no
+kernel needed): the answer cells hold the solution's code, or the solution's code followed by
+a wrong version of one function from ``tests/mutants/xor.py``.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENT = "xor"
+MUTANT = "backward delta_out missing the sigmoid derivative"
+
+
+def _load(path: Path, name: str):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+bundles = _load(REPO / "book" / "_ext" / "exercise_bundles.py", "exercise_bundles")
+
+
+def _cells(path: Path) -> list[dict]:
+    return json.loads(path.read_text())["cells"]
+
+
+def notebook_script(assignment: str, wrong: str | None = None) -> str:
+    """The student notebook as a script whose answer cells hold the solution (plus ``wrong``
+    appended to the cell that defines the same function); each cell's exception is printed."""
+    solution = {c["metadata"].get("nbgrader", {}).get("grade_id"): "".join(c["source"])
+                for c in _cells(REPO / "solutions" / assignment / f"{assignment}.ipynb")}
+    target = re.search(r"^def (\w+)\(", wrong, re.M).group(1) if wrong else None
+    sources = []
+    for cell in _cells(REPO / "exercises" / assignment / f"{assignment}.ipynb"):
+        if cell["cell_type"] != "code":
+            continue
+        meta = cell["metadata"].get("nbgrader", {})
+        src = "".join(cell["source"])
+        if meta.get("solution"):
+            src = re.sub(r"^\s*### (BEGIN|END) SOLUTION\s*$", "", solution[meta["grade_id"]], flags=re.M)
+            if target and re.search(rf"^def {target}\(", src, re.M):
+                src += "\n" + wrong
+        sources.append(src)
+    return ("import sys\nsources = " + repr(sources) + "\n"
+            "for i, src in enumerate(sources):\n"
+            "    try:\n"
+            "        exec(compile(src, f'<cell {i}>', 'exec'), globals())\n"
+            "    except Exception as exc:\n"
+            "        print(f'!! cell {i}: {type(exc).__name__}: {exc}')\n")
+
+
+def _run(python: str, script: Path, cwd: Path, env_extra=None) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NBGRADER_EXECUTION")}
+    env.update(env_extra or {}, PYTHONHASHSEED="0", MPLBACKEND="Agg")
+    proc = subprocess.run([python, str(script)], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def bundle_venv(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("bundle")
+    zip_path = bundles.build_bundle(ASSIGNMENT, tmp / "site")
+    env_dir = tmp / "venv"
+    venv.EnvBuilder(with_pip=True, clear=True).create(env_dir)
+    python = str(env_dir / "bin" / "python")
+    # the repository's NumPy, so that both runs print the same digits
+    import numpy
+    (tmp / "constraints.txt").write_text(f"numpy=={numpy.__version__}\n")
+    proc = subprocess.run([python, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                           "-c", str(tmp / "constraints.txt"), str(zip_path)],
+                          capture_output=True, text=True, timeout=900)
+    if proc.returncode and "Could not find a version" in proc.stderr + proc.stdout:
+        pytest.skip(f"no package index reachable: {proc.stderr[-500:]}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    work = tmp / "work"          # outside the repository: only the bundle can provide autograder
+    work.mkdir()
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(work)
+    where = subprocess.run([python, "-c", "import autograder; print(autograder.__file__)"],
+                           cwd=work, capture_output=True, text=True).stdout.strip()
+    assert where.startswith(str(env_dir)), where
+    return python, work
+
+
+def test_bundle_holds_the_notebook_and_only_what_it_needs():
+    files, third = bundles.needed_files(ASSIGNMENT)
+    assert f"autograder/specs/{ASSIGNMENT}.py" in files
+    assert not [f for f in files if f.startswith("autograder/grade") or f.endswith(
+        ("release.py", "nbgrader_config.py"))], files
+    other_specs = [f for f in files if f.startswith("autograder/specs/") and
+                   Path(f).stem not in (ASSIGNMENT, "__init__")]
+    assert not other_specs, other_specs
+    assert third == {"numpy"}
+
+
+@pytest.mark.parametrize("wrong", [None, MUTANT], ids=["solution", "wrong"])
+def test_visible_checks_run_the_same_outside_the_repository(bundle_venv, tmp_path, wrong):
+    python, work = bundle_venv
+    code = _load(REPO / "tests" / "mutants" / f"{ASSIGNMENT}.py", "mutants").MUTANTS[wrong][1] if wrong else None
+    script = tmp_path / "run.py"
+    script.write_text(notebook_script(ASSIGNMENT, code))
+    outside = _run(python, script, work)
+    inside = _run(sys.executable, script, tmp_path, {"PYTHONPATH": str(REPO)})
+    assert outside == inside
+    failures = [line for line in outside.splitlines() if line.startswith("!!")]
+    if wrong is None:
+        assert "✔" in outside and "✘" not in outside and not failures, outside
+    else:
+        assert "✘" in outside and failures and all("CheckFailed" in f for f in failures), outside

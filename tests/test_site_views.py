@@ -1,0 +1,225 @@
+"""What a learner sees: every page of the built book in headless Chromium at a laptop width
+(1366×900) and a phone width (390×844).
+
+On every page and width it checks that
+
+* no Markdown is left raw (no paragraph of ``| … |`` table pipes, no ``|---`` rows);
+* nothing that is wider than its column is cut off without a cue: code, outputs and display
+  equations either fit, or scroll horizontally (``overflow-x: auto``) and carry the
+  ``dnn-scrolls`` class that draws the visible scroll cue (``book/_static/dnnbook.css``);
+* every image has alt text, and no formula is a tab stop;
+* every slider's value readout is on screen, and its handle has an accessible name and
+  announces the value shown in the readout (``aria-valuetext``), not its frame index;
+
+and on the phone width that the ☰ button opens the chapter menu and a chapter link in it
+works, and that the page-contents button opens the page's contents.
+
+It saves a full-page screenshot of each page and width under
+``tests/_output/browser/<label>/`` and the bytes each page loads, raw and gzipped (``weights.json``).
+``DNNBOOK_SITE=<path to a built _build/html>`` reuses an existing build (``label`` from
+``DNNBOOK_SHOTS``, default ``after``) instead of building the book.  With a built book: 15 page
+loads, 65 s on an idle machine, 2 min on the shared 2-core one (17 s of CPU).
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from conftest import toc_pages
+from test_browser import ARGS, CHROMIUM, _require
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = Path(__file__).resolve().parent / "_output" / "browser" / os.environ.get("DNNBOOK_SHOTS", "after")
+WIDTHS = {"laptop": (1366, 900), "phone": (390, 844)}
+PAGES = toc_pages(REPO)
+
+# Elements that may be wider than the article column.
+WIDE = "article pre, article .cell_output .output, article mjx-container[display='true'], article table"
+
+AUDIT_JS = """(wide) => {
+  const vis = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+                     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
+  const art = document.querySelector('article') || document.body;
+  const text = e => (e.innerText || '').trim();
+  const raw = [...art.querySelectorAll('p, li')].filter(vis).map(text)
+      .filter(t => /^\\|.*\\|/.test(t) || /\\|\\s*(-{3}|—)/.test(t)).map(t => t.slice(0, 80));
+  const clipped = [];
+  for (const e of art.querySelectorAll(wide)) {
+    if (!vis(e) || e.scrollWidth <= e.clientWidth + 1) continue;
+    // an ancestor that scrolls (and shows the cue) is fine too
+    let ok = false;
+    for (let a = e; a && a !== art; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if ((ox === 'auto' || ox === 'scroll') && a.classList.contains('dnn-scrolls')) { ok = true; break; }
+    }
+    if (!ok) clipped.push(e.tagName.toLowerCase() + '.' + [...e.classList].join('.') + ': '
+                          + text(e).slice(0, 60).replace(/\\s+/g, ' '));
+  }
+  const noAlt = [...document.querySelectorAll('article img')].filter(vis)
+      .filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src.slice(0, 60));
+  // a formula that scrolls sideways stays focusable: the keyboard's way to scroll it
+  const mathTabStops = [...document.querySelectorAll('mjx-container:not(.dnn-scrolls)')]
+      .filter(m => m.tabIndex >= 0).length;
+  // horizontal page overflow: the page itself must not scroll sideways
+  const pageOverflow = document.documentElement.scrollWidth - window.innerWidth;
+  return {raw, clipped, noAlt, mathTabStops, pageOverflow};
+}"""
+
+SLIDERS_JS = """() => {
+  const out = [];
+  for (const s of document.querySelectorAll('article .widget-slider')) {
+    s.scrollIntoView({block: 'center'});
+    const ro = s.querySelector('.widget-readout');
+    const h = s.querySelector('.noUi-handle');
+    const r = ro ? ro.getBoundingClientRect() : null;
+    out.push({
+      readout: ro ? ro.innerText.trim() : null,
+      onScreen: !!r && r.width > 0 && r.left >= 0 && r.right <= window.innerWidth + 0.5,
+      name: h ? (h.getAttribute('aria-label') || '') : '',
+      valuetext: h ? (h.getAttribute('aria-valuetext') || '') : '',
+    });
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def html_root(request):
+    given = os.environ.get("DNNBOOK_SITE")
+    if given:
+        return Path(given)
+    return request.getfixturevalue("built_book").html
+
+
+@pytest.fixture(scope="module")
+def served(html_root):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(html_root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    _require(Path(CHROMIUM).exists(), f"{CHROMIUM} not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require(False, "playwright (Python) not installed")
+    OUT.mkdir(parents=True, exist_ok=True)
+    weights = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield SimpleNamespace(browser=browser, weights=weights)
+        browser.close()
+    old = json.loads((OUT / "weights.json").read_text()) if (OUT / "weights.json").exists() else {}
+    (OUT / "weights.json").write_text(json.dumps({**old, **weights}, indent=1, sort_keys=True))
+
+
+def _open(chromium, served, html_root, doc, size):
+    """A new page at ``size`` showing ``doc`` with math typeset and widgets drawn; also returns
+    the bytes of every distinct local file the page loaded."""
+    w, h = WIDTHS[size]
+    ctx = chromium.browser.new_context(viewport={"width": w, "height": h},
+                                       device_scale_factor=1, is_mobile=(size == "phone"),
+                                       has_touch=(size == "phone"))
+    page = ctx.new_page()
+    page.route(lambda url: urlsplit(url).hostname not in ("127.0.0.1", None), lambda r: r.abort())
+    files = set()
+    page.on("request", lambda r: urlsplit(r.url).hostname == "127.0.0.1" and files.add(
+        unquote(urlsplit(r.url).path).lstrip("/")))
+    page.goto(served + f"{doc}.html", wait_until="load")
+    html = (html_root / f"{doc}.html").read_text(encoding="utf-8")
+    if 'class="math' in html:
+        page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
+    if "application/vnd.jupyter.widget-state+json" in html:
+        page.wait_for_selector(".widget-slider .noUi-handle", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)  # MathJax's last typeset pass and our layout cues
+    paths = [html_root / f for f in sorted(files) if (html_root / f).is_file()]
+    weight = {"bytes": sum(p.stat().st_size for p in paths),
+              "gzip_bytes": sum(_gzip_size(p) for p in paths), "files": len(paths)}
+    return ctx, page, weight
+
+
+@functools.lru_cache(maxsize=None)
+def _gzip_size(path: Path) -> int:
+    """What the file costs over a connection with gzip (as most static hosts serve it)."""
+    import gzip
+
+    return len(gzip.compress(path.read_bytes(), compresslevel=6))
+
+
+@pytest.mark.parametrize("size", list(WIDTHS))
+@pytest.mark.parametrize("doc", PAGES)
+def test_page_reads_well(chromium, served, html_root, doc, size):
+    ctx, page, weight = _open(chromium, served, html_root, doc, size)
+    try:
+        if size == "laptop":
+            chromium.weights[doc] = weight
+        sliders = page.evaluate(SLIDERS_JS)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(OUT / f"{doc.replace('/', '_')}-{size}.png"), full_page=True)
+        audit = page.evaluate(AUDIT_JS, WIDE)
+    finally:
+        ctx.close()
+    problems = []
+    if audit["raw"]:
+        problems.append(f"raw Markdown: {audit['raw']}")
+    if audit["clipped"]:
+        problems.append(f"cut off without a scroll cue: {audit['clipped']}")
+    if audit["noAlt"]:
+        problems.append(f"images without alt text: {audit['noAlt']}")
+    if audit["mathTabStops"]:
+        problems.append(f"{audit['mathTabStops']} formulas are tab stops")
+    if audit["pageOverflow"] > 1:
+        problems.append(f"the page scrolls sideways by {audit['pageOverflow']} px")
+    for i, s in enumerate(sliders):
+        if not s["onScreen"]:
+            problems.append(f"slider {i}: value readout {s['readout']!r} not on screen")
+        if not s["name"]:
+            problems.append(f"slider {i}: handle has no accessible name")
+        if s["valuetext"] != s["readout"]:
+            problems.append(f"slider {i}: announces {s['valuetext']!r}, readout shows {s['readout']!r}")
+    assert not problems, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("doc", PAGES[1:2])
+def test_phone_navigation(chromium, served, html_root, doc):
+    """At 390 px the ☰ button opens the chapter menu, a chapter link in it opens that chapter,
+    and the page-contents button opens the page's contents."""
+    ctx, page, _ = _open(chromium, served, html_root, doc, "phone")
+    try:
+        toggle = page.locator(".primary-toggle:visible")
+        assert toggle.count() == 1, f"{toggle.count()} visible menu buttons"
+        toggle.click()
+        menu = page.locator("#pst-primary-sidebar-modal[open]")
+        menu.wait_for(state="visible", timeout=3_000)
+        target = PAGES[-1]
+        link = menu.locator(f"a[href$='{Path(target).name}.html']").first
+        assert link.is_visible(), "the menu shows no chapter link"
+        link.click()
+        page.wait_for_url(f"**/{target}.html", timeout=10_000)
+        page.wait_for_load_state("load")
+        page.screenshot(path=str(OUT / "phone-menu-followed.png"))
+        contents = page.locator(".secondary-toggle:visible")
+        assert contents.count() == 1, f"{contents.count()} visible page-contents buttons"
+        contents.click()
+        page.locator("#pst-secondary-sidebar-modal[open]").wait_for(state="visible", timeout=3_000)
+        page.screenshot(path=str(OUT / "phone-contents-open.png"))
+    finally:
+        ctx.close()
