@@ -17,7 +17,8 @@ PARAMS = ref.PARAM_NAMES
 
 
 def init_params(D, H, C, rng):
-    """He initialisation: W1 ~ N(0, 2/D) (D, H), W2 ~ N(0, 2/H) (H, C), zero biases."""
+    """He initialisation: W1 (D, H) with variance 2/D, W2 (H, C) with variance 2/H — i.e. standard
+    deviations sqrt(2/D) and sqrt(2/H) — and zero biases."""
     return {"W1": rng.standard_normal((D, H)) * np.sqrt(2.0 / D), "b1": np.zeros(H),
             "W2": rng.standard_normal((H, C)) * np.sqrt(2.0 / H), "b2": np.zeros(C)}
 
@@ -172,7 +173,9 @@ def cost_comparison(N=300, D=2, H=100, C=3, seed=0):
     t2 = time.perf_counter()
     diff = max(float(np.max(np.abs(g_rev[k] - g_fwd[k]))) for k in PARAMS)
     n_params = sum(v.size for v in params.values())
-    return dict(n_params=n_params, macs_reverse=rev.macs, macs_forward=fwd.macs, stored_reverse=stored,
+    one_pass = MacCounter()                                 # the forward pass alone: X W1, A1 W2
+    one_pass.mm(ref.relu(one_pass.mm(X, params["W1"]) + params["b1"]), params["W2"])
+    return dict(n_params=n_params, macs_forward_pass=one_pass.macs, macs_reverse=rev.macs, macs_forward=fwd.macs, stored_reverse=stored,
                 seconds_reverse=t1 - t0, seconds_forward=t2 - t1, max_difference=diff)
 
 
@@ -230,4 +233,39 @@ def width_frame(H, X, y, steps=1500, seed=0):
     lax.plot(np.arange(window, steps + 1), smooth, color="k")
     lax.set(yscale="log", ylim=(0.02, 2.0), xlabel="step", ylabel="loss (mean of 50 steps)",
             title="training loss")
+    return fig
+
+
+# ------------------------------------------------------------------ figures: the layer pipeline
+def draw_pipeline(N="N", D="D", H="H", C="C", figsize=(9.0, 2.9)):
+    """The two-layer network as a pipeline of layers, with the shape of every array passed
+    forward (top, black) and every gradient passed backward (bottom, red)."""
+    from matplotlib.patches import FancyBboxPatch
+    fig, (ax,) = new_figure(1, figsize)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.98)
+    layers = [("Affine\n" f"W1 ({D}, {H}), b1 ({H},)", 1.6), ("ReLU", 3.9), ("Affine\n" f"W2 ({H}, {C}), b2 ({C},)", 6.2),
+              ("SoftmaxWithLoss\n" f"targets T ({N}, {C})", 8.7)]
+    fwd = [f"X ({N}, {D})", f"Z1 ({N}, {H})", f"A1 ({N}, {H})", f"Z2 ({N}, {C})", "L ()"]
+    bwd = [f"dX ({N}, {D})", f"δ1 ({N}, {H})", f"dA1 ({N}, {H})", f"δ2 ({N}, {C})", "dout = 1"]
+    xs = [0.0, 2.75, 5.05, 7.45, 10.0]
+    for text, x in layers:
+        ax.add_patch(FancyBboxPatch((x - 0.8, -0.5), 1.6, 1.0, boxstyle="round,pad=0.05", fc="#fff4e0", ec="0.3"))
+        ax.text(x, 0, text, ha="center", va="center", fontsize=8.5)
+    for i in range(4):
+        a, b = layers[i - 1][1] + 0.9 if i else xs[0] + 0.35, layers[i][1] - 0.9
+        ax.annotate("", xy=(b, 0.3), xytext=(a, 0.3), arrowprops=dict(arrowstyle="-|>", color="k", lw=1.2))
+        ax.annotate("", xy=(a, -0.3), xytext=(b, -0.3), arrowprops=dict(arrowstyle="-|>", color="#c62828", lw=1.2))
+    a = layers[-1][1] + 0.9
+    ax.annotate("", xy=(xs[-1] - 0.1, 0.3), xytext=(a, 0.3), arrowprops=dict(arrowstyle="-|>", color="k", lw=1.2))
+    ax.annotate("", xy=(a, -0.3), xytext=(xs[-1] - 0.1, -0.3), arrowprops=dict(arrowstyle="-|>", color="#c62828", lw=1.2))
+    mids = ([(xs[0] + layers[0][1] - 0.9) / 2 + 0.2] + [(layers[i][1] + layers[i + 1][1]) / 2 for i in range(3)]
+            + [(layers[-1][1] + 0.9 + xs[-1]) / 2])
+    for m, f_txt, b_txt in zip(mids, fwd, bwd):
+        ax.text(m, 0.62, f_txt, ha="center", va="bottom", fontsize=8.5)
+        ax.text(m, -0.62, b_txt, ha="center", va="top", fontsize=8.5, color="#c62828")
+    ax.text(-0.3, 1.25, "forward: each layer stores what its backward needs", fontsize=8.5, ha="left")
+    ax.text(-0.3, -1.3, "backward: each layer returns ∂L/∂(its input)", fontsize=8.5, ha="left", color="#c62828")
+    ax.set(xlim=(-0.4, 10.6), ylim=(-1.45, 1.45))
+    ax.axis("off")
+    ax.grid(False)
     return fig
