@@ -208,3 +208,11 @@ def test_failing_starts_drift_on_saturation_plateaus_not_into_minima():
     for i, p in enumerate(runs["params"]):                                # not a stationary point:
         num = _numerical(ref.X_XOR, ref.Y_XOR, p)                         # the gradient is not 0
         assert np.sqrt(sum(np.sum(num[k] ** 2) for k in dx.PARAMS)) > 1e-6
+
+
+def test_page_tables_render_as_html_and_markdown():
+    """The book's output renderer does not parse Markdown tables: dx.table also gives HTML."""
+    t = dx.table(["a", "b"], [("x < y", 0.5)])
+    assert t._repr_markdown_() == dx.markdown_table(["a", "b"], [("x < y", 0.5)])
+    html = t._repr_html_()
+    assert html.count("<tr>") == 2 and "x &lt; y" in html and "+0.500000" in html

@@ -263,3 +263,30 @@ def draw_network(p=None, figsize=(6.4, 3.0)):
 def plt_circle(xy, r):
     from matplotlib.patches import Circle
     return Circle(xy, r, fc="#eef3fb", ec="0.2", lw=1.2, zorder=2)
+
+
+class Table:
+    """A table for the page: Jupyter shows it as Markdown, the book (whose output renderer does
+    not parse Markdown tables) as HTML. Same header, rows and number format as
+    :func:`markdown_table`."""
+
+    def __init__(self, header, rows, fmt="{:+.6f}"):
+        self.header, self.rows, self.fmt = list(header), [list(r) for r in rows], fmt
+
+    def _cell(self, v):
+        return v if isinstance(v, str) else self.fmt.format(float(v))
+
+    def _repr_markdown_(self):
+        return markdown_table(self.header, self.rows, self.fmt)
+
+    def _repr_html_(self):
+        import html
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(self._cell(v))}</td>" for v in r) + "</tr>"
+                       for r in self.rows)
+        return (f'<div class="table-wrapper" style="overflow-x:auto"><table class="table">'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def table(header, rows, fmt="{:+.6f}"):
+    return Table(header, rows, fmt)
