@@ -166,3 +166,17 @@ def test_he_variance_keeps_relu_preactivations_steady():
     # the init the chapter uses has variance 2/fan-in: its standard deviation is sqrt(2/fan-in)
     W = tln.init_params(400, 300, 3, np.random.default_rng(1))["W1"]
     assert abs(W.var() - 2 / 400) < 0.05 * 2 / 400
+
+
+def test_pipeline_figure_states_the_shapes_the_code_computes():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig = tln.draw_pipeline(N=5, D=2, H=4, C=3)
+    texts = {t.get_text() for t in fig.axes[0].texts}
+    plt.close(fig)
+    shapes = {name: shape for name, _, shape in tln.shape_table(N=5, D=2, H=4, C=3)}
+    for name in ("X", "Z1", "A1", "Z2"):
+        assert f"{name} {shapes[name]}" in texts
+    assert f"δ1 {shapes['δ1 = ∂L/∂Z1']}" in texts and f"δ2 {shapes['δ2 = ∂L/∂Z2']}" in texts
+    assert f"dA1 {shapes['∂L/∂A1']}" in texts and "L ()" in texts

@@ -237,35 +237,32 @@ def width_frame(H, X, y, steps=1500, seed=0):
 
 
 # ------------------------------------------------------------------ figures: the layer pipeline
-def draw_pipeline(N="N", D="D", H="H", C="C", figsize=(9.0, 2.9)):
+def draw_pipeline(N="N", D="D", H="H", C="C", figsize=(8.5, 2.9)):
     """The two-layer network as a pipeline of layers, with the shape of every array passed
     forward (top, black) and every gradient passed backward (bottom, red)."""
     from matplotlib.patches import FancyBboxPatch
     fig, (ax,) = new_figure(1, figsize)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.98)
-    layers = [("Affine\n" f"W1 ({D}, {H}), b1 ({H},)", 1.6), ("ReLU", 3.9), ("Affine\n" f"W2 ({H}, {C}), b2 ({C},)", 6.2),
-              ("SoftmaxWithLoss\n" f"targets T ({N}, {C})", 8.7)]
+    hw, fs = 1.05, 10
+    layers = [(f"Affine\nW1 ({D}, {H})\nb1 ({H},)", 1.9), ("ReLU", 4.55), (f"Affine\nW2 ({H}, {C})\nb2 ({C},)", 7.2),
+              (f"Softmax-\nWithLoss\nT ({N}, {C})", 9.85)]
     fwd = [f"X ({N}, {D})", f"Z1 ({N}, {H})", f"A1 ({N}, {H})", f"Z2 ({N}, {C})", "L ()"]
     bwd = [f"dX ({N}, {D})", f"δ1 ({N}, {H})", f"dA1 ({N}, {H})", f"δ2 ({N}, {C})", "dout = 1"]
-    xs = [0.0, 2.75, 5.05, 7.45, 10.0]
+    left, right = 0.0, 11.7
     for text, x in layers:
-        ax.add_patch(FancyBboxPatch((x - 0.8, -0.5), 1.6, 1.0, boxstyle="round,pad=0.05", fc="#fff4e0", ec="0.3"))
-        ax.text(x, 0, text, ha="center", va="center", fontsize=8.5)
-    for i in range(4):
-        a, b = layers[i - 1][1] + 0.9 if i else xs[0] + 0.35, layers[i][1] - 0.9
+        ax.add_patch(FancyBboxPatch((x - hw, -0.6), 2 * hw, 1.2, boxstyle="round,pad=0.05", fc="#fff4e0", ec="0.3"))
+        ax.text(x, 0, text, ha="center", va="center", fontsize=fs - 0.5)
+    ends = [left] + [x for _, x in layers] + [right]
+    for i in range(5):
+        a = ends[i] + (hw + 0.05 if i else 0.0)
+        b = ends[i + 1] - (hw + 0.05 if i < 4 else 0.0)
         ax.annotate("", xy=(b, 0.3), xytext=(a, 0.3), arrowprops=dict(arrowstyle="-|>", color="k", lw=1.2))
         ax.annotate("", xy=(a, -0.3), xytext=(b, -0.3), arrowprops=dict(arrowstyle="-|>", color="#c62828", lw=1.2))
-    a = layers[-1][1] + 0.9
-    ax.annotate("", xy=(xs[-1] - 0.1, 0.3), xytext=(a, 0.3), arrowprops=dict(arrowstyle="-|>", color="k", lw=1.2))
-    ax.annotate("", xy=(a, -0.3), xytext=(xs[-1] - 0.1, -0.3), arrowprops=dict(arrowstyle="-|>", color="#c62828", lw=1.2))
-    mids = ([(xs[0] + layers[0][1] - 0.9) / 2 + 0.2] + [(layers[i][1] + layers[i + 1][1]) / 2 for i in range(3)]
-            + [(layers[-1][1] + 0.9 + xs[-1]) / 2])
-    for m, f_txt, b_txt in zip(mids, fwd, bwd):
-        ax.text(m, 0.62, f_txt, ha="center", va="bottom", fontsize=8.5)
-        ax.text(m, -0.62, b_txt, ha="center", va="top", fontsize=8.5, color="#c62828")
-    ax.text(-0.3, 1.25, "forward: each layer stores what its backward needs", fontsize=8.5, ha="left")
-    ax.text(-0.3, -1.3, "backward: each layer returns ∂L/∂(its input)", fontsize=8.5, ha="left", color="#c62828")
-    ax.set(xlim=(-0.4, 10.6), ylim=(-1.45, 1.45))
+        ax.text((a + b) / 2, 0.7, fwd[i], ha="center", va="bottom", fontsize=fs)
+        ax.text((a + b) / 2, -0.7, bwd[i], ha="center", va="top", fontsize=fs, color="#c62828")
+    ax.text(left, 1.3, "forward: each layer stores what its backward needs", fontsize=fs, ha="left")
+    ax.text(left, -1.35, "backward: each layer returns ∂L/∂(its input)", fontsize=fs, ha="left", color="#c62828")
+    ax.set(xlim=(-0.3, 12.2), ylim=(-1.55, 1.6))
     ax.axis("off")
     ax.grid(False)
     return fig
