@@ -162,3 +162,14 @@ def test_max_at_a_tie_central_differences_split_evenly():
     the page's own Graph sends it to the first input."""
     num = numerical_gradient(lambda v: max(v[0], v[1]) * 2.0, np.array([3.0, 3.0]))
     assert _close(num[0], 1.0, 1e-9) and _close(num[1], 1.0, 1e-9)
+
+
+def test_page_graph_sends_a_tie_to_the_first_input():
+    g = cg.Graph()
+    g.input("a", 3.0)
+    g.input("b", 3.0)
+    g.input("g", 2.0)
+    g.op("o", "max", "a", "b")
+    g.op("out", "mul", "o", "g")
+    g.backward()
+    assert g.grads["a"] == 2.0 and g.grads["b"] == 0.0
