@@ -251,7 +251,7 @@ def draw_network(p=None, figsize=(6.4, 3.0)):
         ax.text(xa + f * (xb - xa), ya + f * (yb - ya), f"{v:+.1f}", ha="center", va="center", fontsize=10,
                 color="#c62828", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
     for n, (x, y) in NODE_XY.items():
-        ax.add_patch(plt_circle((x, y), r))
+        ax.add_patch(_circle((x, y), r))
         ax.text(x, y, n, ha="center", va="center", fontsize=11)
         if n in biases:
             ax.text(x, y - r - 0.18, f"bias {biases[n]:+.1f}", ha="center", va="top", fontsize=9, color="#1a4f8b")
@@ -260,7 +260,7 @@ def draw_network(p=None, figsize=(6.4, 3.0)):
     return fig
 
 
-def plt_circle(xy, r):
+def _circle(xy, r):
     from matplotlib.patches import Circle
     return Circle(xy, r, fc="#eef3fb", ec="0.2", lw=1.2, zorder=2)
 
