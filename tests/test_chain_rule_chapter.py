@@ -68,8 +68,12 @@ def test_error_curve_and_slope():
     # the page's claims: minimum (L = 0, slope 0) at w_best, negative slope left of it, plateau at w = 6
     assert loss_w(W_BEST) < 1e-25 and abs(C.slope_of_w([W_BEST], EX["x"], EX["y"], EX["b"])[0]) < 1e-12
     assert C.slope_of_w([EX["w"]], EX["x"], EX["y"], EX["b"])[0] < 0
-    g03, g6 = (abs(C.slope_of_w([w], EX["x"], EX["y"], EX["b"])[0]) for w in (EX["w"], 6.0))
-    assert g03 / g6 > 1000 and loss_w(6.0) > 0.01
+    # the plateau on the left: slope > 500x smaller than at w = 0.3, yet the largest error in the table
+    g03, gm6 = (abs(C.slope_of_w([w], EX["x"], EX["y"], EX["b"])[0]) for w in (EX["w"], -6.0))
+    table = [-6.0, -3.0, EX["w"], W_BEST, 2.5, 6.0]
+    assert g03 / gm6 > 500 and loss_w(-6.0) == max(loss_w(w) for w in table) and 0.31 < loss_w(-6.0) < 0.33
+    # the right-hand flat part lies low: L(6) < L(0.3), and tends to 1/2 (1 - y)^2 = 0.02
+    assert loss_w(6.0) < loss_w(EX["w"]) and abs(loss_w(60.0) - 0.5 * (1 - EX["y"]) ** 2) < 1e-12
 
 
 def test_one_update_step_lowers_the_loss():
@@ -105,6 +109,46 @@ def test_gd_learning_rate_regimes_described_on_page():
     assert np.any(path[1:] > W_BEST) and np.any(path[2:] < W_BEST)
     path, L = run(100.0)                                 # thrown onto the plateau
     assert path[1] > 5 and abs(path[-1] - path[1]) < 1.0 and L[-1] > 0.019
+    assert L[-1] < run(0.5)[1][-1]                       # lower than the crawl after 10 steps ...
+
+
+def test_learning_rates_after_1000_steps():
+    """... but after 1000 steps eta = 100 is still at 0.020, eta <= 20 reached the minimum,
+    eta = 45 still oscillates (the page's table of L_10, L_100, L_1000)."""
+    def L_after(eta, n):
+        return C.loss_of_w(C.gd_path(eta, -1.5, n, EX["x"], EX["y"], EX["b"]), EX["x"], EX["y"], EX["b"])[-1]
+    assert 0.0199 < L_after(100.0, 1000) < 0.0201 and 0.0199 < L_after(100.0, 100) < 0.0201
+    assert all(L_after(eta, 1000) < 1e-20 for eta in (0.5, 2.0, 9.0, 20.0))
+    assert L_after(0.5, 10) > 0.2 and L_after(0.5, 100) < 1e-4
+    assert L_after(45.0, 1000) > 1e-3
+
+
+def test_loss_scale_rescales_the_learning_rate():
+    rng = np.random.default_rng(0)                       # the page's batch
+    xb, yb = rng.normal(size=8), rng.uniform(size=8)
+    mean_loss = lambda p: ref.neuron_loss_params(p, xb, yb)
+    sum_loss = lambda p: 8 * ref.neuron_loss_params(p, xb, yb)
+    start = np.array([EX["w"], EX["b"]])
+    assert np.allclose(numerical_gradient(sum_loss, start) / numerical_gradient(mean_loss, start), 8.0, rtol=1e-8)
+    p_mean, p_sum = start.copy(), start.copy()
+    for _ in range(20):
+        p_mean = p_mean - 0.8 * numerical_gradient(mean_loss, p_mean)
+        p_sum = p_sum - 0.1 * numerical_gradient(sum_loss, p_sum)
+    assert np.allclose(p_mean, p_sum, rtol=1e-9, atol=1e-12)
+    assert mean_loss(p_mean) < mean_loss(start)
+
+
+def test_cross_entropy_removes_the_sigmoid_factor():
+    x1 = np.array([EX["x"]])
+    def ce(w):
+        y_w = ref.neuron_output(x1, w, EX["b"])[0]
+        return float(-(EX["y"] * np.log(y_w) + (1 - EX["y"]) * np.log(1 - y_w)))
+    for w in (-6.0, -3.0, EX["w"]):
+        y_w = ref.neuron_output(x1, w, EX["b"])[0]
+        d_ce = float(numerical_gradient(lambda v: ce(float(v[()])), np.array(w)))
+        assert abs(d_ce - (y_w - EX["y"]) * EX["x"]) < 1e-8
+    d_ce6 = float(numerical_gradient(lambda v: ce(float(v[()])), np.array(-6.0)))
+    assert abs(d_ce6) / abs(dloss_dw(-6.0)) > 9000                # "ten thousand times larger"
 
 
 def test_difference_errors_and_their_orders():

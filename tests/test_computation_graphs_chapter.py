@@ -155,3 +155,21 @@ def test_draw_graph_draws_every_number():
     draw_graph({"a": (0, 0), "b": (1, 0)}, [("a", "b")], values={"a": 1.5}, grads={("a", "b"): 2.0}, ax=ax)
     assert {"1.5", "2"} <= {t.get_text() for t in ax.texts}
     plt.close(fig)
+
+
+def test_max_at_a_tie_central_differences_split_evenly():
+    """The page: at a tie frameworks split the gradient evenly, as central differences measure;
+    the page's own Graph sends it to the first input."""
+    num = numerical_gradient(lambda v: max(v[0], v[1]) * 2.0, np.array([3.0, 3.0]))
+    assert _close(num[0], 1.0, 1e-9) and _close(num[1], 1.0, 1e-9)
+
+
+def test_page_graph_sends_a_tie_to_the_first_input():
+    g = cg.Graph()
+    g.input("a", 3.0)
+    g.input("b", 3.0)
+    g.input("g", 2.0)
+    g.op("o", "max", "a", "b")
+    g.op("out", "mul", "o", "g")
+    g.backward()
+    assert g.grads["a"] == 2.0 and g.grads["b"] == 0.0

@@ -207,3 +207,19 @@ def test_reinforce_curves_reproduced_and_claims(sol):
     assert late[1] > 0.95 and late[1] > late[2] > late[3]
     assert late[0] < late[1] and early[0] < early[1] < early[2]
     assert early[3] > early[0] and late[3] < late[0] + 0.05
+
+
+def test_reinforce_needs_gamma_t_to_be_the_policy_gradient():
+    """The page: the expected surrogate gradient equals -dJ/dW with gamma^t (to rounding error),
+    not without it (relative error 0.14 for the page's episode); J by central differences."""
+    for seed in range(4):
+        d = LT.discount_example(gamma=0.5, seed=seed)
+        minus_grad_J = numerical_gradient(lambda v: -d["J"](v), d["W"].copy())
+        assert max_relative_error(d["expected"]["with"], minus_grad_J) < 1e-8
+        assert max_relative_error(d["expected"]["without"], minus_grad_J) > 0.05
+    d = LT.discount_example(gamma=0.5)
+    err = max_relative_error(d["expected"]["without"], numerical_gradient(lambda v: -d["J"](v), d["W"].copy()))
+    assert round(err, 2) == 0.14
+    # with gamma = 1 the factor is 1 and both coincide
+    d1 = LT.discount_example(gamma=1.0)
+    assert np.allclose(d1["expected"]["with"], d1["expected"]["without"])

@@ -165,3 +165,54 @@ def test_committed_page_has_ids_and_no_outputs():
         assert cell.get("id")
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+def test_network_figure_shows_the_fixed_weights():
+    edges = dx.network_edges(dx.FIXED)
+    assert sorted(v for *_, v in edges) == sorted(dx.FIXED["W1"].ravel().tolist() + dx.FIXED["W2"].ravel().tolist())
+    assert ("x2", "h1", "W1[1,0]", -0.4) in edges and ("h2", "ŷ", "W2[1,0]", -0.5) in edges
+
+
+def test_long_runs_record_what_train_computes():
+    inits = [dx.random_init(seed=s) for s in (0, 5)]
+    runs = dx.long_runs(inits, [0, 7, 40])
+    for i, p in enumerate(inits):
+        history, losses = dx.train(p, lr=dx.LR, epochs=41)
+        for c, t in enumerate([0, 7, 40]):
+            r = dx.backward(ref.X_XOR, ref.Y_XOR, history[t])
+            num = _numerical(ref.X_XOR, ref.Y_XOR, history[t])
+            grad = np.sqrt(sum(np.sum(num[k] ** 2) for k in dx.PARAMS))
+            _close(runs["loss"][c, i], r["loss"], 1e-12)
+            _close(runs["grad_norm"][c, i], grad, 1e-7)
+            _close(runs["param_norm"][c, i], np.sqrt(sum(np.sum(history[t][k] ** 2) for k in dx.PARAMS)), 1e-12)
+        for k in dx.PARAMS:
+            _close(runs["params"][i][k], history[41][k], 1e-12)
+
+
+def test_failing_starts_drift_on_saturation_plateaus_not_into_minima():
+    """The page: 16 of 20 starts solve XOR in 2000 epochs; the others, run to t = 100 000, creep
+    towards 1/4 or 1/3, their gradient fades like 1/t and their weights keep growing."""
+    acc = dx.final_accuracies([dx.random_init(seed=s) for s in range(20)], lr=dx.LR, epochs=2000)
+    failing = [s for s in range(20) if acc[s] < 1.0]
+    assert failing == [5, 6, 13, 18] and int(np.sum(acc == 1.0)) == 16
+    cps = [1_000, 10_000, 100_000]
+    runs = dx.long_runs([dx.random_init(seed=s) for s in failing], cps)   # about 4 s
+    L, g, n = runs["loss"], runs["grad_norm"], runs["param_norm"]
+    assert np.all(np.diff(L, axis=0) < 0)                                # still falling ...
+    limits = np.array([1 / 3, 0.25, 0.25, 0.25])
+    assert np.all(L[-1] > limits) and np.all(L[-1] - limits < 1e-3)     # ... towards 1/3 or 1/4, not 0
+    tg = g * np.array(cps)[:, None]                                       # t * |grad| roughly constant
+    assert np.all(tg.max(axis=0) / tg.min(axis=0) < 2.0)
+    assert np.all(g[0] / g[-1] > 50)                                      # gradient shrinks ~100x
+    assert np.all(np.diff(n, axis=0) > 3)                                 # weights keep growing
+    for i, p in enumerate(runs["params"]):                                # not a stationary point:
+        num = _numerical(ref.X_XOR, ref.Y_XOR, p)                         # the gradient is not 0
+        assert np.sqrt(sum(np.sum(num[k] ** 2) for k in dx.PARAMS)) > 1e-6
+
+
+def test_page_tables_render_as_html_and_markdown():
+    """The book's output renderer does not parse Markdown tables: dx.table also gives HTML."""
+    t = dx.table(["a", "b"], [("x < y", 0.5)])
+    assert t._repr_markdown_() == dx.markdown_table(["a", "b"], [("x < y", 0.5)])
+    html = t._repr_html_()
+    assert html.count("<tr>") == 2 and "x &lt; y" in html and "+0.500000" in html

@@ -146,7 +146,8 @@ def draw_graph(nodes, edges, values=None, grads=None, ax=None, *, ops=(), labels
     ax.axis("off")
     if legend:
         ax.text(xs.min() - 0.55, ys.min() - (1.05 if node_grads else 0.8) - 0.2,
-                "blue: forward value    red: gradient flowing back (on an edge: its share; ∂: the total)",
+                "blue: forward value    red: gradient flowing back"
+                + (" (on an edge: its share; ∂: the total)" if node_grads else " along the edge"),
                 fontsize=fontsize - 2, color="0.3", ha="left", va="bottom")
     if title:
         ax.set_title(title, fontsize=fontsize + 1)

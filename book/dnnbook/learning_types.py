@@ -291,3 +291,35 @@ def reinforce_curves(etas, runs=8, episodes=300, seed=0):
     """Mean reward per episode, averaged over ``runs`` seeds, for each learning rate: (len(etas), episodes)."""
     return np.array([[train_reinforce(eta, episodes, seed=seed + k)[1] for k in range(runs)]
                      for eta in etas]).mean(axis=1)
+
+
+# ------------------------------------------------------------------ the gamma^t factor of REINFORCE
+def discount_example(gamma=0.5, seed=0):
+    """A two-step episode small enough to enumerate: fixed state features s (2, D) at t = 0, 1,
+    a linear-softmax policy softmax(s_t W) over 2 actions, reward R[t, a_t]. Returns a dict with
+    the expected discounted return J(W) = sum_t gamma^t E[r_t] as a function, and the exact
+    expectation over all four action sequences of the REINFORCE surrogate's gradient, with and
+    without the gamma^t factor (gradients of -sum_t w_t G_t log pi(a_t|s_t), w_t = gamma^t or 1)."""
+    rng = np.random.default_rng(seed)
+    s, W, R = rng.normal(size=(2, 3)), rng.normal(size=(3, 2)), rng.normal(size=(2, 2))
+
+    def probs(W_):
+        z = s @ W_
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)          # (2 steps, 2 actions)
+
+    def J(W_):
+        return float(sum(gamma ** t * probs(W_)[t] @ R[t] for t in range(2)))
+
+    pi = probs(W)
+    expected = {"with": np.zeros_like(W), "without": np.zeros_like(W)}
+    for a0 in range(2):
+        for a1 in range(2):
+            a = np.array([a0, a1])
+            p = pi[0, a0] * pi[1, a1]                      # probability of this episode
+            r = R[[0, 1], a]
+            G = discounted_returns(r, gamma)
+            expected["with"] += p * reinforce_grad(s, a, gamma ** np.arange(2) * G, W)
+            expected["without"] += p * reinforce_grad(s, a, G, W)
+    return {"s": s, "W": W, "R": R, "J": J, "expected": expected, "gamma": gamma}

@@ -17,7 +17,8 @@ PARAMS = ref.PARAM_NAMES
 
 
 def init_params(D, H, C, rng):
-    """He initialisation: W1 ~ N(0, 2/D) (D, H), W2 ~ N(0, 2/H) (H, C), zero biases."""
+    """He initialisation: W1 (D, H) with variance 2/D, W2 (H, C) with variance 2/H — i.e. standard
+    deviations sqrt(2/D) and sqrt(2/H) — and zero biases."""
     return {"W1": rng.standard_normal((D, H)) * np.sqrt(2.0 / D), "b1": np.zeros(H),
             "W2": rng.standard_normal((H, C)) * np.sqrt(2.0 / H), "b2": np.zeros(C)}
 
@@ -172,7 +173,9 @@ def cost_comparison(N=300, D=2, H=100, C=3, seed=0):
     t2 = time.perf_counter()
     diff = max(float(np.max(np.abs(g_rev[k] - g_fwd[k]))) for k in PARAMS)
     n_params = sum(v.size for v in params.values())
-    return dict(n_params=n_params, macs_reverse=rev.macs, macs_forward=fwd.macs, stored_reverse=stored,
+    one_pass = MacCounter()                                 # the forward pass alone: X W1, A1 W2
+    one_pass.mm(ref.relu(one_pass.mm(X, params["W1"]) + params["b1"]), params["W2"])
+    return dict(n_params=n_params, macs_forward_pass=one_pass.macs, macs_reverse=rev.macs, macs_forward=fwd.macs, stored_reverse=stored,
                 seconds_reverse=t1 - t0, seconds_forward=t2 - t1, max_difference=diff)
 
 
@@ -230,4 +233,36 @@ def width_frame(H, X, y, steps=1500, seed=0):
     lax.plot(np.arange(window, steps + 1), smooth, color="k")
     lax.set(yscale="log", ylim=(0.02, 2.0), xlabel="step", ylabel="loss (mean of 50 steps)",
             title="training loss")
+    return fig
+
+
+# ------------------------------------------------------------------ figures: the layer pipeline
+def draw_pipeline(N="N", D="D", H="H", C="C", figsize=(8.5, 2.9)):
+    """The two-layer network as a pipeline of layers, with the shape of every array passed
+    forward (top, black) and every gradient passed backward (bottom, red)."""
+    from matplotlib.patches import FancyBboxPatch
+    fig, (ax,) = new_figure(1, figsize)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.98)
+    hw, fs = 1.05, 10
+    layers = [(f"Affine\nW1 ({D}, {H})\nb1 ({H},)", 1.9), ("ReLU", 4.55), (f"Affine\nW2 ({H}, {C})\nb2 ({C},)", 7.2),
+              (f"Softmax-\nWithLoss\nT ({N}, {C})", 9.85)]
+    fwd = [f"X ({N}, {D})", f"Z1 ({N}, {H})", f"A1 ({N}, {H})", f"Z2 ({N}, {C})", "L ()"]
+    bwd = [f"dX ({N}, {D})", f"δ1 ({N}, {H})", f"dA1 ({N}, {H})", f"δ2 ({N}, {C})", "dout = 1"]
+    left, right = 0.0, 11.7
+    for text, x in layers:
+        ax.add_patch(FancyBboxPatch((x - hw, -0.6), 2 * hw, 1.2, boxstyle="round,pad=0.05", fc="#fff4e0", ec="0.3"))
+        ax.text(x, 0, text, ha="center", va="center", fontsize=fs - 0.5)
+    ends = [left] + [x for _, x in layers] + [right]
+    for i in range(5):
+        a = ends[i] + (hw + 0.05 if i else 0.0)
+        b = ends[i + 1] - (hw + 0.05 if i < 4 else 0.0)
+        ax.annotate("", xy=(b, 0.3), xytext=(a, 0.3), arrowprops=dict(arrowstyle="-|>", color="k", lw=1.2))
+        ax.annotate("", xy=(a, -0.3), xytext=(b, -0.3), arrowprops=dict(arrowstyle="-|>", color="#c62828", lw=1.2))
+        ax.text((a + b) / 2, 0.7, fwd[i], ha="center", va="bottom", fontsize=fs)
+        ax.text((a + b) / 2, -0.7, bwd[i], ha="center", va="top", fontsize=fs, color="#c62828")
+    ax.text(left, 1.3, "forward: each layer stores what its backward needs", fontsize=fs, ha="left")
+    ax.text(left, -1.35, "backward: each layer returns ∂L/∂(its input)", fontsize=fs, ha="left", color="#c62828")
+    ax.set(xlim=(-0.3, 12.2), ylim=(-1.55, 1.6))
+    ax.axis("off")
+    ax.grid(False)
     return fig

@@ -190,3 +190,103 @@ def training_frame(history, losses, t, figsize=(7.0, 2.8)):
 def _loss_at(history, t):
     p = history[t]
     return loss(X_XOR, Y_XOR, p["W1"], p["b1"], p["W2"], p["b2"])
+
+
+def long_runs(inits, checkpoints, lr=LR):
+    """Train several networks at once (the updates of :func:`train`, batched over a leading axis S)
+    and record, at each epoch count in ``checkpoints`` (increasing), every run's loss L, the norm
+    of its full gradient ‖∂L/∂θ‖ and the norm of all its parameters ‖θ‖ (θ = all nine numbers).
+    Returns a dict of arrays of shape (len(checkpoints), S) plus ``params`` (the final ones, a list)."""
+    W1 = np.stack([p["W1"] for p in inits])               # (S, 2, 2)
+    b1 = np.stack([p["b1"] for p in inits])[:, None, :]   # (S, 1, 2)
+    W2 = np.stack([p["W2"] for p in inits])               # (S, 2, 1)
+    b2 = np.stack([p["b2"] for p in inits])[:, None, :]   # (S, 1, 1)
+    out = {"loss": [], "grad_norm": [], "param_norm": []}
+    t, todo = 0, list(checkpoints)
+    while todo:
+        h = sigmoid(X_XOR @ W1 + b1)                      # (S, 4, 2)
+        y_hat = sigmoid(h @ W2 + b2)                      # (S, 4, 1)
+        d_out = (y_hat - Y_XOR) * y_hat * (1 - y_hat)
+        d_hid = (d_out @ W2.transpose(0, 2, 1)) * h * (1 - h)
+        g = [X_XOR.T @ d_hid, d_hid.sum(axis=1, keepdims=True), h.transpose(0, 2, 1) @ d_out,
+             d_out.sum(axis=1, keepdims=True)]
+        if t == todo[0]:
+            todo.pop(0)
+            flat = lambda arrs: np.sqrt(sum((a.reshape(len(a), -1) ** 2).sum(axis=1) for a in arrs))
+            out["loss"].append(0.5 * ((y_hat - Y_XOR) ** 2).sum(axis=(1, 2)))
+            out["grad_norm"].append(flat(g))
+            out["param_norm"].append(flat([W1, b1, W2, b2]))
+        W1, b1, W2, b2 = W1 - lr * g[0], b1 - lr * g[1], W2 - lr * g[2], b2 - lr * g[3]
+        t += 1
+    res = {k: np.array(v) for k, v in out.items()}
+    res["params"] = [{"W1": W1[s], "b1": b1[s, 0], "W2": W2[s], "b2": b2[s, 0]} for s in range(len(inits))]
+    return res
+
+
+#: Node positions of the network figure (input, hidden and output layer from left to right).
+NODE_XY = {"x1": (0.0, 1.6), "x2": (0.0, 0.0), "h1": (2.4, 1.6), "h2": (2.4, 0.0), "ŷ": (4.8, 0.8)}
+
+
+def network_edges(p):
+    """The figure's edges as (from, to, weight label, value): every weight of ``p``."""
+    return [("x1", "h1", "W1[0,0]", p["W1"][0, 0]), ("x2", "h1", "W1[1,0]", p["W1"][1, 0]),
+            ("x1", "h2", "W1[0,1]", p["W1"][0, 1]), ("x2", "h2", "W1[1,1]", p["W1"][1, 1]),
+            ("h1", "ŷ", "W2[0,0]", p["W2"][0, 0]), ("h2", "ŷ", "W2[1,0]", p["W2"][1, 0])]
+
+
+def draw_network(p=None, figsize=(6.4, 3.0)):
+    """The 2-2-1 network with every weight written on its edge and every bias under its unit."""
+    p = copy_params(p or FIXED)
+    fig, (ax,) = new_figure(1, figsize)
+    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9)
+    r = 0.32
+    biases = {"h1": p["b1"][0], "h2": p["b1"][1], "ŷ": p["b2"][0]}
+    # label positions along each edge, chosen so that the two crossing edges' labels do not meet
+    where = {("x1", "h2"): 0.25, ("x2", "h1"): 0.25, ("x1", "h1"): 0.5, ("x2", "h2"): 0.5}
+    for a, b, name, v in network_edges(p):
+        (xa, ya), (xb, yb) = NODE_XY[a], NODE_XY[b]
+        ax.annotate("", xy=(xb - r * (xb - xa) / np.hypot(xb - xa, yb - ya), yb - r * (yb - ya) / np.hypot(xb - xa, yb - ya)),
+                    xytext=(xa, ya), arrowprops=dict(arrowstyle="-|>", color="0.35", lw=1.3, shrinkA=r * 40))
+        f = where.get((a, b), 0.5)
+        ax.text(xa + f * (xb - xa), ya + f * (yb - ya), f"{v:+.1f}", ha="center", va="center", fontsize=10,
+                color="#c62828", bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
+    for n, (x, y) in NODE_XY.items():
+        ax.add_patch(_circle((x, y), r))
+        ax.text(x, y, n, ha="center", va="center", fontsize=11)
+        if n in biases:
+            ax.text(x, y - r - 0.18, f"bias {biases[n]:+.1f}", ha="center", va="top", fontsize=9, color="#1a4f8b")
+    ax.set(xlim=(-0.6, 5.4), ylim=(-0.75, 2.1), aspect="equal", title="The worked example's starting weights")
+    ax.axis("off")
+    return fig
+
+
+def _circle(xy, r):
+    from matplotlib.patches import Circle
+    return Circle(xy, r, fc="#eef3fb", ec="0.2", lw=1.2, zorder=2)
+
+
+class Table:
+    """A table for the page: Jupyter shows it as Markdown, the book (whose output renderer does
+    not parse Markdown tables) as HTML. Same header, rows and number format as
+    :func:`markdown_table`."""
+
+    def __init__(self, header, rows, fmt="{:+.6f}"):
+        self.header, self.rows, self.fmt = list(header), [list(r) for r in rows], fmt
+
+    def _cell(self, v):
+        return v if isinstance(v, str) else self.fmt.format(float(v))
+
+    def _repr_markdown_(self):
+        return markdown_table(self.header, self.rows, self.fmt)
+
+    def _repr_html_(self):
+        import html
+        head = "".join(f"<th>{html.escape(h)}</th>" for h in self.header)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(self._cell(v))}</td>" for v in r) + "</tr>"
+                       for r in self.rows)
+        return (f'<div class="table-wrapper" style="overflow-x:auto"><table class="table">'
+                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>")
+
+
+def table(header, rows, fmt="{:+.6f}"):
+    return Table(header, rows, fmt)

@@ -1,0 +1,161 @@
+"""The course's order is what the introduction promises (book/intro.md, "Learning path").
+
+* ``_toc.yml``, the introduction's chapter table and the README's chapter table list the chapters
+  in the same order;
+* no chapter — its page, the ``dnnbook`` module behind the page, or its exercise solution — uses a
+  course module that belongs to a later chapter (``autograder.reference.<id>`` and
+  ``dnnbook.<id>``, followed through their own imports);
+* chapter 1, the announced exception, says on its page that its gradients are given and checked
+  numerically;
+* every chapter ends with self-check questions whose answers can be revealed, and further reading;
+* the notation table's rule "η only for the learning rate, α only for activation parameters" holds
+  in the pages' prose.
+
+Static checks of files (no kernel, no build): well under a second.
+"""
+import ast
+import json
+import re
+
+import yaml
+
+import course
+
+REPO = course.REPO
+COURSE_PACKAGES = ("autograder.reference", "dnnbook")
+SHARED = {"plots", "widgets", "graphs"}        # dnnbook's drawing helpers belong to no chapter
+
+
+def toc_chapters():
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
+    return [entry["file"].split("/")[-1] for entry in toc["chapters"]]
+
+
+def cells(nb_path):
+    return json.loads(nb_path.read_text())["cells"]
+
+
+def imported_modules(source):
+    """Fully qualified course modules imported by Python source (module- or function-level)."""
+    out = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            mod = node.module if node.level == 0 else "dnnbook." + node.module
+            if node.level and node.module is None:
+                mod = "dnnbook"
+            out.add(mod)
+            out.update(f"{mod}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+    return {m for m in out if m.startswith(COURSE_PACKAGES)}
+
+
+def module_file(mod):
+    if mod.startswith("dnnbook."):
+        return REPO / "book" / "dnnbook" / (mod.split(".")[1] + ".py")
+    if mod.startswith("autograder.reference."):
+        return REPO / "autograder" / "reference" / (mod.split(".")[2] + ".py")
+    return None
+
+
+def chapter_of(mod):
+    parts = mod.split(".")
+    name = parts[1] if mod.startswith("dnnbook.") else parts[2] if mod.startswith("autograder.reference.") else None
+    return None if name in SHARED else name
+
+
+def closure(mods):
+    """The modules reached from ``mods`` by following course modules' own imports."""
+    seen, todo = set(), list(mods)
+    while todo:
+        m = todo.pop()
+        if m in seen:
+            continue
+        seen.add(m)
+        f = module_file(m)
+        if f is not None and f.exists():
+            todo.extend(imported_modules(f.read_text()))
+    return seen
+
+
+def code_of(nb_path):
+    src = []
+    for c in cells(nb_path):
+        if c["cell_type"] == "code":
+            lines = [l for l in "".join(c["source"]).splitlines() if not l.lstrip().startswith(("%", "!"))]
+            src.append("\n".join(lines))
+    return "\n".join(src)
+
+
+def test_the_three_chapter_lists_agree():
+    chapters = toc_chapters()
+    six = ["learning_types", "activations", "chain_rule", "computation_graphs", "xor", "two_layer_net"]
+    assert chapters[:6] == six                          # chain rule before computation graphs
+    intro = (REPO / "book" / "intro.md").read_text()
+    listed = re.findall(r"^\| (\d+) \| \[[^\]]+\]\((\w+)\.ipynb\)", intro, flags=re.M)
+    assert [name for _, name in listed] == chapters[:len(listed)] and len(listed) >= 6
+    assert [int(n) for n, _ in listed] == list(range(1, len(listed) + 1))
+    readme = (REPO / "README.md").read_text()
+    rows = re.findall(r"^\| (\d+) \| `book/(\w+)\.ipynb`", readme, flags=re.M)
+    assert [name for _, name in rows] == chapters[:len(rows)] and len(rows) >= 6
+    assert [int(n) for n, _ in rows] == list(range(1, len(rows) + 1))
+
+
+def test_no_chapter_uses_a_later_chapters_module():
+    chapters = toc_chapters()
+    rank = {name: i for i, name in enumerate(chapters)}
+    problems = []
+    for i, name in enumerate(chapters):
+        sources = [REPO / "book" / f"{name}.ipynb", REPO / "solutions" / name / f"{name}.ipynb"]
+        mods = set()
+        for path in sources:
+            if path.exists():
+                mods |= imported_modules(code_of(path))
+        for m in closure(mods):
+            owner = chapter_of(m)
+            if owner in rank and rank[owner] > i:
+                problems.append(f"chapter {i + 1} ({name}) uses {m}, which belongs to chapter "
+                                f"{rank[owner] + 1} ({owner})")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_checker_sees_a_late_import():
+    """The check above is not vacuous: a reference to a later chapter's module is found."""
+    mods = closure(imported_modules("from dnnbook import xor as dx\nimport numpy as np"))
+    assert "autograder.reference.xor" in mods and chapter_of("dnnbook.xor") == "xor"
+    assert chapter_of("dnnbook.plots") is None
+
+
+def markdown_of(name):
+    return "\n".join("".join(c["source"]) for c in cells(REPO / "book" / f"{name}.ipynb")
+                     if c["cell_type"] == "markdown")
+
+
+def test_chapter_one_says_its_gradients_are_given_and_checked():
+    md = markdown_of(toc_chapters()[0])
+    assert "given and checked numerically" in md
+
+
+def test_every_chapter_ends_with_self_check_and_further_reading():
+    for name in toc_chapters()[:6]:
+        md = markdown_of(name)
+        assert "## Self-check" in md and "## Further reading" in md, name
+        block = md[md.index("## Self-check"):md.index("## Further reading")]
+        questions = re.findall(r"^\d+\. ", block, flags=re.M)
+        answers = re.findall(r"```\{admonition\} Answer\n:class: dropdown\n", block)
+        assert len(questions) >= 4 and len(answers) == len(questions), name
+        reading = md[md.index("## Further reading"):]
+        assert len(re.findall(r"^\* ", reading, flags=re.M)) >= 3, name
+        assert md.index("## Self-check") < md.index("## Exercises"), name
+
+
+def test_eta_is_the_learning_rate_and_alpha_an_activation_parameter():
+    for name in toc_chapters()[:6]:
+        md = markdown_of(name)
+        for m in re.finditer(r"(learning rate|step size)[^.]{0,30}\\alpha", md):
+            raise AssertionError(f"{name}: α used as a learning rate: {m.group(0)!r}")
+        for m in re.finditer(r"\\eta\s*=\s*[^$]*\$[^.]{0,30}(slope|alpha|activation)", md):
+            raise AssertionError(f"{name}: η used for something else: {m.group(0)!r}")
+    intro = (REPO / "book" / "intro.md").read_text()
+    assert "the learning rate (step size) — and nothing else" in intro
+    assert "**of an activation function**" in intro
