@@ -1,0 +1,119 @@
+"""Probes of the deep-networks exercise: the untrusted half of every check.
+
+Each probe calls the learner's classes and functions through the recorder (``rec.call``,
+``rec.call_method``) on one case and keeps what comes back as plain data (``rec.keep``). Only
+NumPy is imported here: the verdicts are computed in ``autograder/specs/deep_networks.py``.
+"""
+import numpy as np
+
+#: Activation classes by the code stored in a case's ``acts`` array.
+ACTIVATIONS = ("Relu", "Sigmoid", "Tanh")
+SCHEMES = ("he", "xavier")
+
+
+def _scalar(value):
+    """A loss returned as a Python float / NumPy scalar / 0-d array becomes a 0-d array."""
+    if isinstance(value, (float, int, np.generic)):
+        return np.asarray(value)
+    return value
+
+
+def _keep_attr(rec, key, obj, name):
+    """Keep ``obj.<name>`` (a gradient the layer stored) or record that it is missing."""
+    try:
+        value = getattr(obj, name)
+    except Exception as exc:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is missing after backward: {type(exc).__name__}: {exc}")
+        return
+    if value is None:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is None after backward — set it in `backward`.")
+        return
+    rec.keep(key, value)
+
+
+def targets(case):
+    """The labels of a network case: integer (N,) or one-hot (N, C), as the case says."""
+    labels = case["y"].astype(np.int64)
+    if case["onehot"]:
+        return np.eye(case[f"W{int(case['depth']) - 1}"].shape[1])[labels]
+    return labels
+
+
+# ------------------------------------------------------------------ one activation layer
+def tanh_probe(rec, case):
+    x, dout = case["x"], case["dout"]
+    layer = rec.call("layer", "Tanh")
+    if layer is None:
+        return
+    rec.keep("layer", np.float64(1.0))
+    rec.keep("out", rec.call_method("out", layer, "forward", x))
+    rec.keep("x_after_forward", x)
+    rec.keep("dx", rec.call_method("dx", layer, "backward", dout))
+    rec.keep("x_after", x)
+    rec.keep("dout_after", dout)
+
+
+# ------------------------------------------------------------------ the network
+def network_probe(rec, case):
+    """Build Affine → act → … → Affine → SoftmaxWithLoss from the learner's classes, wrap it in
+    their ``Network``, and keep the logits, the loss, ∂L/∂X and every affine layer's dW, db."""
+    depth = int(case["depth"])
+    X, t = case["X"], targets(case)
+    layers, affines = [], []
+    for l in range(depth):
+        fc = rec.call("build", "Affine", case[f"W{l}"], case[f"b{l}"])
+        if fc is None:
+            return
+        layers.append(fc)
+        affines.append(fc)
+        if l < depth - 1:
+            act = rec.call("build", ACTIVATIONS[int(case["acts"][l])])
+            if act is None:
+                return
+            layers.append(act)
+    head = rec.call("build", "SoftmaxWithLoss")
+    if head is None:
+        return
+    layers.append(head)
+    net = rec.call("net", "Network", layers)
+    if net is None:
+        return
+    rec.keep("net", np.float64(1.0))
+    rec.keep("scores", rec.call_method("scores", net, "predict", X))
+    rec.keep("loss", _scalar(rec.call_method("loss", net, "loss", X, t)))
+    rec.keep("dX", rec.call_method("dX", net, "backward"))
+    for l, fc in enumerate(affines):
+        _keep_attr(rec, f"dW{l}", fc, "dW")
+        _keep_attr(rec, f"db{l}", fc, "db")
+    rec.keep("X_after", X)
+    for l in range(depth):
+        rec.keep(f"W{l}_after", case[f"W{l}"])
+        rec.keep(f"b{l}_after", case[f"b{l}"])
+
+
+# ------------------------------------------------------------------ initialisation
+def init_probe(rec, case):
+    """``init_weights(sizes, scheme, rng)`` twice with the same seed: the weights and biases of
+    every layer, and how many pairs came back."""
+    sizes = [int(s) for s in case["sizes"]]
+    scheme = SCHEMES[int(case["scheme"])]
+    res = rec.call("res", "init_weights", list(sizes), scheme, np.random.default_rng(int(case["seed"])))
+    if res is None:
+        return
+    try:
+        pairs = list(res)
+    except Exception as exc:
+        rec.fail("res", f"`init_weights` must return a list of (W, b) pairs: {type(exc).__name__}: {exc}")
+        return
+    rec.keep("count", np.float64(len(pairs)))
+    for l, pair in enumerate(pairs[:len(sizes) - 1]):
+        try:
+            W, b = pair
+        except Exception as exc:
+            rec.fail(f"W{l}", f"entry {l} of the result is not a pair (W, b): {type(exc).__name__}: {exc}")
+            continue
+        rec.keep(f"W{l}", W)
+        rec.keep(f"b{l}", b)
+
+
+PROBES = {"tanh_layer": tanh_probe, "network": network_probe, "init": init_probe}

@@ -1,0 +1,192 @@
+"""The deep-networks chapter's numbers and claims, recomputed; and its exercise through the batch grader.
+
+The page (book/deep_networks.ipynb) prints its numbers through ``dnnbook.deep_networks``; here they
+are recomputed another way (central differences of the reference forward, the exercise solution's
+layers and ``Network``, closed-form counts), and every claim the page's prose makes about its
+tables is asserted. The last test grades the solution, the blank notebook and a "backward" that
+differentiates the forward numerically with the sandboxed batch grader.
+
+Runtime on the shared 2-core machine: about 1 min in total, most of it the deep-vs-wide runs
+(12 short trainings) and the batch grader (3 submissions).
+"""
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import course
+from autograder.gradcheck import max_relative_error, numerical_gradient
+from autograder.reference import deep_networks as ref
+from dnnbook import deep_networks as dn
+
+A = "deep_networks"
+
+
+@pytest.fixture(scope="module")
+def sol():
+    return course.solution_namespace(A)
+
+
+def _solution_net(sol, Ws, bs, acts):
+    layers = []
+    for l, (W, b) in enumerate(zip(Ws, bs)):
+        layers.append(sol["Affine"](W.copy(), b.copy()))
+        if l < len(acts):
+            layers.append(sol[acts[l]]())
+    return sol["Network"](layers + [sol["SoftmaxWithLoss"]()]), layers[::2]
+
+
+@pytest.mark.parametrize("sizes,acts", [([3, 4], []), ([2, 5, 3], ["Relu"]),
+                                        ([3, 6, 5, 4, 3], ["Relu", "Sigmoid", "Tanh"]),
+                                        ([1, 4, 4, 4, 4, 2], ["Tanh", "Tanh", "Sigmoid", "Relu"])])
+def test_delta_recursion_matches_numerical_gradients_and_the_solution(sizes, acts, sol):
+    rng = np.random.default_rng(len(sizes))
+    Ws, _ = dn.he_weights(sizes, rng)
+    bs = [rng.normal(scale=0.3, size=n) for n in sizes[1:]]
+    X, y = rng.normal(size=(5, sizes[0])), rng.integers(0, sizes[-1], size=5)
+    loss, dWs, dbs, cache = dn.forward_backward(Ws, bs, acts, X, y)
+    assert loss == pytest.approx(ref.loss(Ws, bs, acts, X, y), rel=1e-12)
+    net, affines = _solution_net(sol, Ws, bs, acts)
+    assert net.loss(X, y) == pytest.approx(loss, rel=1e-12)
+    dX = net.backward()
+    np.testing.assert_allclose(dX, cache["delta"][0] @ Ws[0].T, rtol=1e-10, atol=1e-14)
+    for l in range(len(Ws)):
+        num = numerical_gradient(lambda v: ref.loss(Ws[:l] + [v] + Ws[l + 1:], bs, acts, X, y), Ws[l].copy())
+        assert max_relative_error(dWs[l], num) < 1e-6
+        np.testing.assert_allclose(dWs[l], affines[l].dW, rtol=1e-10, atol=1e-14)
+        np.testing.assert_allclose(dbs[l], affines[l].db, rtol=1e-10, atol=1e-14)
+        assert dWs[l].shape == Ws[l].shape and cache["delta"][l].shape == (5, sizes[l + 1])
+
+
+def test_layer_counts_and_shapes():
+    sizes = [784, 256, 128, 10]
+    rows = dn.layer_table(sizes)
+    assert [r[3] for r in rows] == [784 * 256 + 256, 256 * 128 + 128, 128 * 10 + 10]
+    assert dn.n_params(sizes) == 235_146
+    shapes = dict(dn.shape_rows(sizes=(2, 4, 5, 3), N=6))
+    assert shapes["W2"] == shapes["∂L/∂W2"] == (4, 5)
+    assert shapes["Z2"] == shapes["δ2"] == shapes["A2"] == (6, 5)
+    assert shapes["δ3"] == (6, 3) and shapes["∂L/∂b1"] == (4,)
+
+
+def test_deep_vs_wide_table_supports_the_page():
+    """The page's prose: equal budgets; 2 or 4 layers beat 1; 8 layers failed at least once; small gaps."""
+    rows = {r["depth"]: r for r in dn.deep_vs_wide(depths=(1, 2, 4, 8), budget=1200, seeds=(0, 1, 2),
+                                                   lr=0.3, batch_size=64, steps=2000)}
+    for r in rows.values():
+        assert abs(r["params"] - 1200) <= 0.05 * 1200
+        assert r["params"] == dn.n_params([2] + [r["width"]] * r["depth"] + [3])
+        assert abs(r["train"].mean() - r["test"].mean()) < 0.02
+    assert max(rows[2]["test"].mean(), rows[4]["test"].mean()) > rows[1]["test"].mean()
+    assert max(rows[2]["train"].mean(), rows[4]["train"].mean()) > rows[1]["train"].mean()
+    assert (rows[8]["train"] < 0.5).any()
+
+
+def test_initialisation_statistics_support_the_page(sol):
+    pick = [0, 9, 19, 29]
+    relu1, relu_he, relu2 = (dn.depth_statistics("Relu", g) for g in (1.0, np.sqrt(2.0), 2.0))
+    # He keeps both directions within a factor of 3 of 1; gain 1 vanishes and gain 2 explodes
+    assert np.all((relu_he[0] > 1 / 3) & (relu_he[0] < 3)) and np.all((relu_he[1] > 1 / 3) & (relu_he[1] < 3))
+    assert relu1[0][29] < 1e-3 * relu1[0][0] and relu1[1][0] < 1e-3 * relu1[1][29]
+    assert relu2[0][29] > 1e3 * relu2[0][0] and relu2[1][0] > 1e3 * relu2[1][29]
+    # ReLU with gain 1 loses about half the variance per layer (std × 1/√2)
+    per_layer = (relu1[0][29] / relu1[0][0]) ** (1 / 29)
+    assert per_layer == pytest.approx(1 / np.sqrt(2), rel=0.1)
+    tanh1, tanh2 = dn.depth_statistics("Tanh", 1.0), dn.depth_statistics("Tanh", 2.0)
+    assert tanh1[0][29] < tanh1[0][0] and tanh2[1][0] > 10 * tanh2[1][29]
+    assert np.all(np.isfinite(relu2[0][pick]))
+    # the same experiment with the exercise solution's layers gives the same statistics
+    rng = np.random.default_rng(0)
+    A0 = rng.standard_normal((100, 100))
+    Ws = [rng.standard_normal((100, 100)) / np.sqrt(100) for _ in range(30)]
+    layers = []
+    for W in Ws:
+        layers += [sol["Affine"](W, np.zeros(100)), sol["Tanh"]()]
+    out = A0
+    stds = []
+    for layer in layers:
+        out = layer.forward(out)
+        stds.append(out.std())
+    g = rng.standard_normal((100, 100))
+    deltas = []
+    for layer in reversed(layers):
+        g = layer.backward(g)
+        if isinstance(layer, sol["Tanh"]):
+            deltas.append(g.std())
+    np.testing.assert_allclose(stds[1::2], tanh1[0], rtol=1e-10)
+    np.testing.assert_allclose(deltas[::-1], tanh1[1], rtol=1e-10)
+
+
+def test_symmetric_initialisation_stays_symmetric():
+    distinct, acc = dn.symmetric_run(0.3)
+    assert distinct == [1, 1, 1] and acc < 0.6
+    distinct, acc = dn.symmetric_run(None)
+    assert distinct == [16, 16, 16] and acc > 0.9
+
+
+NUMERICAL_BACKWARD = '''
+class Network(Network):
+    """A 'backward' by central differences of the forward: two forward passes per parameter."""
+    def loss(self, X, t):
+        self.X, self.t = X, t
+        return super().loss(X, t)
+
+    def backward(self, dout=1.0):
+        def f():
+            return float(self.layers[-1].forward(self.predict(self.X), self.t))
+        h = 1e-5
+        for layer in self.layers:
+            if hasattr(layer, "W"):
+                for name in ("W", "b"):
+                    p = getattr(layer, name)
+                    g = np.zeros_like(p)
+                    for i in np.ndindex(p.shape):
+                        old = p[i]
+                        p[i] = old + h
+                        fp = f()
+                        p[i] = old - h
+                        fm = f()
+                        p[i] = old
+                        g[i] = dout * (fp - fm) / (2 * h)
+                    setattr(layer, "d" + name, g)
+        X = np.array(self.X, dtype=float)
+        dX = np.zeros_like(X)
+        for i in np.ndindex(X.shape):
+            old = X[i]
+            X[i] = old + h
+            fp = float(self.layers[-1].forward(self.predict(X), self.t))
+            X[i] = old - h
+            fm = float(self.layers[-1].forward(self.predict(X), self.t))
+            X[i] = old
+            dX[i] = dout * (fp - fm) / (2 * h)
+        return dX
+'''
+
+
+def test_batch_grader_solution_blank_and_numerical_backward(tmp_path):
+    """Sandboxed batch grader: the solution scores full marks, the blank notebook 0, and a backward
+    that differentiates the forward numerically runs out of time on the large network (0 for the
+    network item only)."""
+    course_dir = course.make_course(tmp_path, [A])
+    nb_name = course.notebooks(A)[0]
+    answers = course.solution_sources(A, nb_name)
+    course.submit(course_dir, "solution", A, nb_name, course.fill(course.released(course_dir, A, nb_name), answers))
+    course.submit(course_dir, "blank", A, nb_name, course.released(course_dir, A, nb_name))
+    course.submit(course_dir, "numerical", A, nb_name,
+                  course.fill(course.released(course_dir, A, nb_name), answers, {"answer_network": NUMERICAL_BACKWARD}))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograder.grade", A, str(course_dir / "submitted"),
+                           "--course", str(course_dir), "--seed", "7", "--workers", "2", "--timeout", "90",
+                           "--cell-timeout", "10", "--no-progress", "--out", str(out)],
+                          cwd=course_dir, env=course.nbgrader_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(out / "grades.csv") as f:
+        status = {r["student_id"]: r for r in csv.DictReader(f)}
+    points = course.max_points(A)
+    scores = course.scores(course_dir, A)
+    assert status["solution"]["status"] == "graded", status["solution"]
+    assert scores["solution"] == points
+    assert scores["blank"] == {g: 0.0 for g in points}
+    assert scores["numerical"] == {**points, "test_network": 0.0}, (scores["numerical"], status["numerical"])
