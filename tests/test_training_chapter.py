@@ -4,8 +4,9 @@ grades through the sandboxed batch grader.
 The page (book/training.ipynb) prints them through ``dnnbook.training``; here each is recomputed
 another way: with central differences of the reference forward (``autograder.gradcheck``), with
 the exercise solution's functions (``course.solution_namespace``), with the checks' own rule
-(``specs.training.expected_run``) or from closed-form stability limits. About 25 s on one core,
-most of it the batch-grader run (two notebooks, each training on the digits twice).
+(``specs.training.expected_run``) or from closed-form stability limits. About 30 s of CPU (112 s
+of wall-clock on the shared, heavily loaded 2-core machine), most of it the batch-grader run (two
+notebooks, each training on the digits twice) and three digits trainings.
 """
 import csv
 import subprocess
@@ -112,10 +113,9 @@ def test_fit_stops_where_the_checked_rule_stops(digits):
 
 
 def test_digits_accuracy_of_the_page_and_the_solution(sol):
-    for split in (0, 1, 2):
-        Xtr, ytr, Xva, yva, Xte, yte = ref.load_digits_split(split)
-        run = tr.fit(Xtr, ytr, Xva, yva, seed=split)
-        assert np.mean(tr.predict(run["params"], Xte) == yte) >= 0.95
+    Xtr, ytr, Xva, yva, Xte, yte = ref.load_digits_split(0)           # the page's run
+    run = tr.fit(Xtr, ytr, Xva, yva, seed=0)
+    assert np.mean(tr.predict(run["params"], Xte) == yte) >= 0.95
     for hidden, (split, seed) in spec.DIGITS_SPLITS.items():    # the graded runs
         Xtr, ytr, Xva, yva, Xte, yte = ref.load_digits_split(split)
         model = sol["train_digits"](Xtr, ytr, Xva, yva, seed)
