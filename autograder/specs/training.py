@@ -58,7 +58,7 @@ def _returned(j, label):
 # ------------------------------------------------------------------ momentum
 def _momentum_cases(rng, hidden):
     # (shape, lr, mu, first step: v = 0?)
-    layout = [((3,), 0.1, 0.9, True), ((4, 3), 0.05, 0.9, False)]
+    layout = [((3,), 0.1, 0.9, True), ((4, 3), 0.05, 0.5, False)]
     if hidden:
         layout = [((1,), 0.3, 0.9, True), ((5, 2), 0.01, 0.99, False), ((2, 6), 0.2, 0.5, False),
                   ((7,), 0.1, 0.0, False)]
@@ -108,7 +108,7 @@ def _match(got, candidates):
 def _adam_cases(rng, hidden):
     # (shape, t, gradient scale, lr, beta1, beta2): t = 1 is the first step (m = v = 0); a
     # gradient scale of 1e-9 makes √v̂ smaller than ε, where ε's place in the formula shows.
-    layout = [((3,), 1, 1.0, 1e-3, 0.9, 0.999), ((2, 3), 5, 1.0, 1e-2, 0.9, 0.999),
+    layout = [((3,), 1, 1.0, 1e-3, 0.9, 0.999), ((2, 3), 5, 1.0, 1e-2, 0.8, 0.99),
               ((4,), 3, 1e-9, 1e-2, 0.9, 0.999)]
     if hidden:
         layout = [((2, 2), 1, 1.0, 1e-2, 0.9, 0.999), ((5,), 1, 1e-9, 1e-3, 0.8, 0.99),
@@ -144,7 +144,8 @@ def _adam_verify(j, case):
         return
     w_new, m_new, v_new, mh, vh = _adam_update(w, dw, m, v, t, lr, b1, b2, eps)
     tiny = float(np.abs(dw).max()) < 1e-6
-    where = f"(t = {t}{', m = v = 0' if t == 1 else ''}{', gradients ~1e-9 so √v̂ < ε' if tiny else ''})"
+    betas = "" if (b1, b2) == (0.9, 0.999) else f", β1 = {b1:g}, β2 = {b2:g}"
+    where = f"(t = {t}{', m = v = 0' if t == 1 else ''}{betas}{', gradients ~1e-9 so √v̂ < ε' if tiny else ''})"
     got_m = j.array("res/m", "adam_step: the new m is a float64 array shaped like w", w.shape, "m")
     if got_m is not None:
         j.close(f"adam_step: m = β1·m + (1 − β1)·dw {where}", got_m, m_new, TOL_STEP, hint_fn=lambda bad: _match(

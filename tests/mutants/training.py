@@ -32,7 +32,18 @@ def momentum_step(w, dw, v, lr, mu):
     v -= lr * dw
     return w + v, v.copy()
 """),
+    "momentum: μ hard-coded to 0.9": ("momentum", """
+def momentum_step(w, dw, v, lr, mu):
+    v_new = 0.9 * v - lr * dw
+    return w + v_new, v_new
+"""),
     # ---------------------------------------------------------------- Adam
+    "adam: β1, β2 arguments ignored (defaults hard-coded)": ("adam", """
+def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = 0.9 * m + 0.1 * dw
+    v = 0.999 * v + 0.001 * dw ** 2
+    return w - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + eps), m, v
+"""),
     "adam: no bias correction": ("adam", """
 def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     m = beta1 * m + (1 - beta1) * dw
