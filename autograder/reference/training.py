@@ -1,0 +1,43 @@
+"""The chapter "Training in practice" (forward definitions only).
+
+Row-vector batches, as everywhere in the course: X (N, D), a layer computes X @ W + b with W of
+shape (D, H) and b of shape (H,). Nothing here computes a gradient or an update: the checks
+differentiate :func:`l2_penalty` numerically, and the data helpers only load and split.
+"""
+import numpy as np
+
+#: How the bundled digits are split: 60% training, 20% validation, 20% test (of 1797 images).
+SPLIT = (0.6, 0.2, 0.2)
+
+
+def is_weight(name):
+    """Weight decay applies to weight matrices only: the parameters whose name starts with "W"."""
+    return str(name).startswith("W")
+
+
+def l2_penalty(params, lam):
+    """(λ/2) Σ over the weight matrices of Σ W², a float; biases are not penalised."""
+    return float(0.5 * lam * sum(np.sum(np.asarray(v, dtype=np.float64) ** 2)
+                                 for k, v in params.items() if is_weight(k)))
+
+
+def load_digits_split(seed=0):
+    """scikit-learn's bundled 8×8 digits (no download), pixels scaled from 0..16 to [0, 1].
+
+    Returns ``X_train, y_train, X_val, y_val, X_test, y_test``: rows are images flattened to 64
+    features (float64), labels are integers 0..9 (int64); a random 60/20/20 split from ``seed``.
+    """
+    from sklearn.datasets import load_digits           # imported here: only the digits need it
+    data = load_digits()
+    X = data.data.astype(np.float64) / 16.0
+    y = data.target.astype(np.int64)
+    order = np.random.default_rng(seed).permutation(len(y))
+    a = int(SPLIT[0] * len(y))
+    b = int((SPLIT[0] + SPLIT[1]) * len(y))
+    tr, va, te = order[:a], order[a:b], order[b:]
+    return X[tr], y[tr], X[va], y[va], X[te], y[te]
+
+
+def accuracy(pred, y):
+    """Fraction of predictions equal to the integer labels."""
+    return float(np.mean(np.asarray(pred).reshape(-1) == np.asarray(y).reshape(-1)))

@@ -1,0 +1,154 @@
+"""The numbers the training chapter shows equal what independent code computes, and the exercise
+grades through the sandboxed batch grader.
+
+The page (book/training.ipynb) prints them through ``dnnbook.training``; here each is recomputed
+another way: with central differences of the reference forward (``autograder.gradcheck``), with
+the exercise solution's functions (``course.solution_namespace``), with the checks' own rule
+(``specs.training.expected_run``) or from closed-form stability limits. About 30 s of CPU (112 s
+of wall-clock on the shared, heavily loaded 2-core machine), most of it the batch-grader run (two
+notebooks, each training on the digits twice) and three digits trainings.
+"""
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import course
+from autograder.gradcheck import numerical_gradient, max_relative_error
+from autograder.reference import training as ref
+from autograder.specs import training as spec
+from dnnbook import training as tr
+
+
+@pytest.fixture(scope="module")
+def sol():
+    return course.solution_namespace("training")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return ref.load_digits_split(0)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_network_gradients_match_central_differences(reduction):
+    rng = np.random.default_rng(3)
+    params = tr.init_mlp([5, 7, 6, 4], rng)
+    X, y = rng.normal(size=(9, 5)), rng.integers(0, 4, size=9)
+    value, grads = tr.loss_and_grads(params, X, y, lam=0.3, reduction=reduction)
+    assert value == pytest.approx(tr.loss(params, X, y, 0.3, reduction), rel=1e-12)
+    for k in params:
+        num = numerical_gradient(lambda v: tr.loss({**params, k: v}, X, y, 0.3, reduction), params[k].copy())
+        assert max_relative_error(grads[k], num) < 1e-6, k
+
+
+def test_sum_gradient_is_batch_size_times_mean(digits):
+    params = tr.init_mlp([64, 16, 10], np.random.default_rng(0))
+    X, y = digits[0][:32], digits[1][:32]
+    g_mean = tr.loss_and_grads(params, X, y)[1]
+    g_sum = tr.loss_and_grads(params, X, y, reduction="sum")[1]
+    for k in params:
+        np.testing.assert_allclose(g_sum[k], 32 * g_mean[k], rtol=1e-10, atol=1e-14)
+
+
+def test_full_batch_has_no_sampling_error(digits):
+    params = tr.init_mlp([64, 16, 10], np.random.default_rng(0))
+    n = digits[0].shape[0]
+    spread = tr.batch_gradient_spread(params, digits[0], digits[1], [4, n], draws=3, rng=np.random.default_rng(1))
+    assert spread[1] < 1e-12 < spread[0]
+
+
+def test_book_optimisers_take_the_exercise_steps(sol):
+    rng = np.random.default_rng(5)
+    w0 = {"w": rng.normal(size=(3, 2))}
+    grads = [rng.normal(size=(3, 2)) for _ in range(6)]
+    mom, adam = tr.Momentum(0.1, 0.9), tr.Adam(0.01)
+    pm, pa = dict(w0), dict(w0)
+    w_m, v = w0["w"], np.zeros((3, 2))
+    w_a, m1, m2 = w0["w"], np.zeros((3, 2)), np.zeros((3, 2))
+    for t, g in enumerate(grads, start=1):
+        pm, pa = mom.update(pm, {"w": g}), adam.update(pa, {"w": g})
+        w_m, v = sol["momentum_step"](w_m, g, v, 0.1, 0.9)
+        w_a, m1, m2 = sol["adam_step"](w_a, g, m1, m2, t, 0.01)
+        np.testing.assert_allclose(pm["w"], w_m, rtol=1e-13)
+        np.testing.assert_allclose(pa["w"], w_a, rtol=1e-13)
+
+
+def test_first_adam_step_moves_every_coordinate_by_eta():
+    g = np.array([1e-3, -2.0, 50.0])
+    step = tr.Adam(0.01).update({"w": np.zeros(3)}, {"w": g})["w"]
+    np.testing.assert_allclose(step, -0.01 * np.sign(g), rtol=1e-4)
+
+
+def test_bowl_stability_limits():
+    # SGD along w2 multiplies by (1 − 25η): stable iff η < 2/25. Momentum: iff η < 2(1 + μ)/25.
+    assert tr.steps_to_reach(tr.bowl_path("sgd", 0.079, 2000)) is not None
+    assert tr.steps_to_reach(tr.bowl_path("sgd", 0.081, 2000)) is None
+    assert tr.steps_to_reach(tr.bowl_path("momentum", 0.15, 2000)) is not None
+    assert tr.steps_to_reach(tr.bowl_path("momentum", 0.155, 2000)) is None
+    # SGD in closed form: w_k = (1 − η·curvature)^k · w_0, coordinate by coordinate
+    for lr in (0.005, 0.05):
+        k = np.arange(2001)[:, None]
+        f = 0.5 * np.sum(tr.CURV * (tr.START * (1 - lr * tr.CURV) ** k) ** 2, axis=1)
+        assert tr.steps_to_reach(tr.bowl_path("sgd", lr, 2000)) == int(np.argmax(f < 1e-3))
+
+
+def test_l2_penalty_of_the_page_is_the_reference_and_the_solution(sol):
+    params = tr.init_mlp([4, 3, 2], np.random.default_rng(2))
+    params["b1"] += 1.0
+    penalty, grads = sol["l2_penalty"](params, 0.2)
+    assert penalty == pytest.approx(ref.l2_penalty(params, 0.2), rel=1e-12)
+    assert tr.loss(params, np.zeros((1, 4)), [0], 0.2) - tr.loss(params, np.zeros((1, 4)), [0]) == \
+        pytest.approx(penalty, rel=1e-10)
+    np.testing.assert_array_equal(grads["b1"], 0.0)
+
+
+def test_fit_stops_where_the_checked_rule_stops(digits):
+    run = tr.fit(*digits[:4], max_epochs=40, patience=8, seed=0)
+    losses, best = spec.expected_run(np.append(run["val"], np.inf), 40, 8)
+    assert run["best_epoch"] == best
+    assert len(run["val"]) == min(len(losses), 41)
+
+
+def test_digits_accuracy_of_the_page_and_the_solution(sol):
+    Xtr, ytr, Xva, yva, Xte, yte = ref.load_digits_split(0)           # the page's run
+    run = tr.fit(Xtr, ytr, Xva, yva, seed=0)
+    assert np.mean(tr.predict(run["params"], Xte) == yte) >= 0.95
+    for hidden, (split, seed) in spec.DIGITS_SPLITS.items():    # the graded runs
+        Xtr, ytr, Xva, yva, Xte, yte = ref.load_digits_split(split)
+        model = sol["train_digits"](Xtr, ytr, Xva, yva, seed)
+        assert ref.accuracy(sol["predict_digits"](model, Xte), yte) >= 0.96
+
+
+def test_confusion_matrix_counts(digits):
+    pred = np.array([0, 1, 1, 9, 3])
+    y = np.array([0, 1, 2, 9, 4])
+    C = tr.confusion(pred, y)
+    assert C.sum() == 5 and np.trace(C) == 3 and C[2, 1] == 1 and C[4, 3] == 1
+
+
+def test_batch_grader_solution_full_marks_blank_zero(tmp_path):
+    """The sandboxed batch grader (as an instructor runs it) on the solution and the blank notebook."""
+    A, NB = "training", "training.ipynb"
+    course_dir = course.make_course(tmp_path, [A])
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    blank = course.released(course_dir, A, NB)
+    import nbformat
+    nbformat.write(blank, subs / "blank_training.ipynb")
+    nbformat.write(course.fill(course.released(course_dir, A, NB), course.solution_sources(A, NB)),
+                   subs / "solution_training.ipynb")
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograder.grade", A, str(subs), "--course", str(course_dir),
+                           "--seed", "7", "--workers", "2", "--timeout", "300", "--no-progress", "--out", str(out)],
+                          cwd=course_dir, env=course.nbgrader_env(), capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(out / "grades.csv") as f:
+        rows = {r["student_id"]: r for r in csv.DictReader(f)}
+    points = course.max_points(A)
+    assert rows["solution"]["status"] == rows["blank"]["status"] == "graded"
+    got = course.scores(course_dir, A)
+    assert got["solution"] == points
+    assert got["blank"] == {g: 0.0 for g in points}
