@@ -34,13 +34,21 @@ def _require(ok: bool, reason: str):
 
 
 @pytest.fixture(scope="module")
-def site(built_book):
+def html_dir(request) -> Path:
+    """The built site: ``DNNBOOK_SITE`` (a built ``_build/html``) if set, else the book built
+    for this test session."""
+    given = os.environ.get("DNNBOOK_SITE")
+    return Path(given) if given else request.getfixturevalue("built_book").html
+
+
+@pytest.fixture(scope="module")
+def site(html_dir):
     """Serve the built HTML on an ephemeral 127.0.0.1 port; yield the base URL."""
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
-    handler = functools.partial(Quiet, directory=str(built_book.html))
+    handler = functools.partial(Quiet, directory=str(html_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -84,6 +92,26 @@ def browser_page():
         browser.close()
 
 
+#: Generous backstop for a page to finish typesetting and drawing widgets on a loaded machine
+#: (a limit that only a broken page reaches, never a speed assertion).
+SETTLE_MS = 180_000
+
+
+def settle(page, html: str) -> None:
+    """Wait until a loaded page is complete, by events rather than by network silence: MathJax's
+    typesetting promise resolved, every embedded widget view drawn, the web fonts loaded."""
+    if 'class="math' in html:
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise",
+                               timeout=SETTLE_MS)
+        page.evaluate("() => MathJax.startup.promise.then(() => true)")
+    views = html.count("application/vnd.jupyter.widget-view+json")
+    if views:
+        page.wait_for_function(
+            "n => document.querySelectorAll('.widget-slider .noUi-handle').length >= n",
+            arg=views, timeout=SETTLE_MS)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+
+
 def _load(page, url):
     page.remote.clear()
     page.failed.clear()
@@ -93,18 +121,17 @@ def _load(page, url):
 
 
 @pytest.mark.parametrize("doc", toc_pages(Path(__file__).resolve().parents[1]))
-def test_page_renders_offline(browser_page, site, built_book, doc):
+def test_page_renders_offline(browser_page, site, html_dir, doc):
     page = browser_page
-    html = (built_book.html / f"{doc}.html").read_text(encoding="utf-8")
+    html = (html_dir / f"{doc}.html").read_text(encoding="utf-8")
     _load(page, site + f"{doc}.html")
+    settle(page, html)
     if 'class="math' in html:
         # MathJax replaces every formula by an <mjx-container> (some may sit in hidden parts of
-        # the page, such as a collapsed input, so wait for them to exist, not to be visible)
-        page.wait_for_selector("mjx-container", state="attached", timeout=20_000)
+        # the page, such as a collapsed input, so they need to exist, not to be visible)
         assert page.locator("mjx-container").count() > 0
     if "application/vnd.jupyter.widget-state+json" in html:
-        page.wait_for_selector(".widget-slider, .jupyter-widgets", timeout=20_000)
-    page.wait_for_load_state("networkidle")
+        assert page.locator(".widget-slider").count() > 0
     page.screenshot(path=str(SHOTS / f"{doc.replace('/', '_')}.png"), full_page=True)
     assert not page.remote, f"requests left localhost: {page.remote}"
     assert not page.failed, f"failed local requests: {page.failed}"
@@ -113,7 +140,7 @@ def test_page_renders_offline(browser_page, site, built_book, doc):
 def test_activations_slider_changes_figure(browser_page, site):
     page = browser_page
     _load(page, site + "book/activations.html")
-    page.wait_for_selector(".widget-slider .noUi-handle", timeout=20_000)
+    page.wait_for_selector(".widget-slider .noUi-handle", timeout=SETTLE_MS)
     handles = page.locator(".widget-slider .noUi-handle")
     changed = 0
     for i in range(handles.count()):

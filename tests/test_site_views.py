@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from conftest import toc_pages
-from test_browser import ARGS, CHROMIUM, _require
+from test_browser import ARGS, CHROMIUM, _require, html_dir, settle  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "_output" / "browser" / os.environ.get("DNNBOOK_SHOTS", "after")
@@ -92,11 +92,8 @@ SLIDERS_JS = """() => {
 
 
 @pytest.fixture(scope="module")
-def html_root(request):
-    given = os.environ.get("DNNBOOK_SITE")
-    if given:
-        return Path(given)
-    return request.getfixturevalue("built_book").html
+def html_root(html_dir):
+    return html_dir
 
 
 @pytest.fixture(scope="module")
@@ -144,12 +141,9 @@ def _open(chromium, served, html_root, doc, size):
         unquote(urlsplit(r.url).path).lstrip("/")))
     page.goto(served + f"{doc}.html", wait_until="load")
     html = (html_root / f"{doc}.html").read_text(encoding="utf-8")
-    if 'class="math' in html:
-        page.wait_for_selector("mjx-container", state="attached", timeout=30_000)
-    if "application/vnd.jupyter.widget-state+json" in html:
-        page.wait_for_selector(".widget-slider .noUi-handle", timeout=30_000)
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(300)  # MathJax's last typeset pass and our layout cues
+    settle(page, html)
+    # dnnbook.js marks wide elements in the next animation frame after a layout change
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     paths = [html_root / f for f in sorted(files) if (html_root / f).is_file()]
     weight = {"bytes": sum(p.stat().st_size for p in paths),
               "gzip_bytes": sum(_gzip_size(p) for p in paths), "files": len(paths)}
