@@ -159,3 +159,19 @@ def test_eta_is_the_learning_rate_and_alpha_an_activation_parameter():
     intro = (REPO / "book" / "intro.md").read_text()
     assert "the learning rate (step size) — and nothing else" in intro
     assert "**of an activation function**" in intro
+
+
+def test_exercise_docstrings_state_contracts_and_formulas_sit_behind_hints():
+    """Derived, not transcribed: no answer cell's docstring hands out a derivative, and every
+    exercise has collapsed hints (<details>) for the learner to open on purpose."""
+    formula = re.compile(r"dout\s*[*·]|[*·]\s*dout|\(1\s*[-−]\s*\w+\)|Ŷ\s*[-−]\s*T|exp\(x\)\s*$|x \*\* \(p")
+    for name in toc_chapters()[:6]:
+        nb = cells(REPO / "solutions" / name / f"{name}.ipynb")
+        answers = [c for c in nb if c["cell_type"] == "code" and "BEGIN SOLUTION" in "".join(c["source"])]
+        assert answers, name
+        for c in answers:
+            for doc in re.findall(r'"""(.*?)"""', "".join(c["source"]), flags=re.S):
+                assert not formula.search(doc), f"{name}: docstring gives a formula: {doc!r}"
+        md = "\n".join("".join(c["source"]) for c in nb if c["cell_type"] == "markdown")
+        assert md.count("<details>") == md.count("</details>") >= 1, name
+        assert md.count("<summary>Hint") == md.count("<details>"), name
