@@ -6,8 +6,8 @@ layers and ``Network``, closed-form counts), and every claim the page's prose ma
 tables is asserted. The last test grades the solution, the blank notebook and a "backward" that
 differentiates the forward numerically with the sandboxed batch grader.
 
-Runtime on the shared 2-core machine: about 1 min in total, most of it the deep-vs-wide runs
-(12 short trainings) and the batch grader (3 submissions).
+Runtime: 23 s on the shared 2-core machine (17 s of it the batch grader with 3 submissions,
+3.5 s the deep-vs-wide runs).
 """
 import csv
 import subprocess

@@ -29,9 +29,14 @@ from autograder.gradcheck import H, numerical_gradient, numerical_gradient_array
 from autograder.probes.deep_networks import ACTIVATIONS, PROBES, SCHEMES, targets
 from autograder.reference import deep_networks as ref
 
-#: Forward values and losses: correct code differs from the reference by rounding only.
+#: Forward values and losses: correct code differs from the reference by rounding only (worst
+#: over 30 hidden seeds: 0.0); the smallest mutant error on a value check is 8.6e-2.
 TOL_FORWARD = 1e-9
-#: Gradients vs central differences (h = 1e-5); see benchmarks/margins.py for the margins.
+#: Gradients vs central differences (h = 1e-5). Worst correct error over 30 hidden seeds: 4.8e-9
+#: (Tanh), 3.3e-8 (networks of depth 1–5, every entry), 5.3e-8 (large network, sampled entries),
+#: 9.1e-8 (large network, unit-length random directions). The smallest error of a wrong gradient
+#: among the mutants: 0.71 at an entry, 9.5e-3 along a direction (db averaged over the batch: the
+#: biases are a small part of a random direction).
 TOL_GRAD = 1e-5
 KINK_GAP = 1e-3
 #: Entries per parameter array compared in the large network, and random directions.
@@ -42,6 +47,8 @@ DIRECTIONS = 2
 #: mean within SIGMAS·σ/√n of 0. At 8 standard errors a correct implementation fails with
 #: probability < 1e-14 per layer; only layers with at least MIN_ENTRIES weights are tested (there
 #: the bound on the std is ≤ 12.6%, and every wrong variance among the mutants is ≥ 25% off).
+#: Over 30 hidden seeds the solution used at most 46% of the std bound and 34% of the mean bound;
+#: the closest wrong std (He without the factor 2) is 26 bounds away.
 SIGMAS = 8.0
 MIN_ENTRIES = 2000
 
@@ -232,7 +239,10 @@ def _network_verify(j, case):
     if large and len(got) == len(arrays):
         # directional derivatives: every entry of every gradient at once
         for d in range(DIRECTIONS):
+            # a random direction of unit length: the step h·V stays h long, as for one entry
             V = {key: pick.standard_normal(value.shape) for key, (_, value, _) in got.items()}
+            norm = np.sqrt(sum(float(np.sum(v ** 2)) for v in V.values()))
+            V = {key: v / norm for key, v in V.items()}
 
             def along(s):
                 W2 = [Ws[l] + s * V[f"dW{l}"] for l in range(depth)]
