@@ -224,15 +224,17 @@ class Batch:
         cell_problem = ""
         for c in cells:
             if c.get("status") == "timeout":
-                res.worsen("timed out", f"a cell ran longer than {self.sandbox.limits.cell} s")
+                L = self.sandbox.limits
+                res.worsen("timed out", f"a cell went over its limit ({L.cell} s of CPU time, "
+                                        f"{self.sandbox.cell_backstop(L.cell)} s of wall clock)")
                 cell_problem = "a cell of your notebook timed out"
             elif c.get("status") == "memory":
                 res.worsen("out of memory", "a cell ran out of memory")
                 cell_problem = "a cell of your notebook ran out of memory"
         if run.killed == "timeout":
-            res.worsen("timed out", f"the notebook ran longer than {self.sandbox.limits.wall:g} s and was stopped")
+            res.worsen("timed out", f"the notebook ran longer than {self.sandbox.backstop:g} s (wall clock) and was stopped")
         elif run.killed == "cpu":
-            res.worsen("timed out", f"the notebook used more than {self.sandbox.limits.cpu:g} s of CPU time and was stopped")
+            res.worsen("timed out", f"the notebook used more than {self.sandbox.cpu_budget:g} s of CPU time and was stopped")
         elif run.killed == "memory":
             res.worsen("out of memory", f"the notebook's processes used more than "
                                         f"{self.sandbox.limits.memory >> 20} MiB together and were stopped")

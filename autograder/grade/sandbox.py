@@ -435,12 +435,12 @@ class Sandbox:
                                     cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                     preexec_fn=lambda: self._preexec(dirs), start_new_session=True)
             try:
-                while True:
+                for poll in itertools.count():
                     pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
                     if pid:
                         proc.returncode = os.waitstatus_to_exitcode(status)
                         break
-                    time.sleep(0.1)
+                    time.sleep(min(0.1, 0.005 * 1.5 ** poll))      # short runs end promptly
                     if dirs:
                         cpu = self.cgroups.cpu(dirs)
                     if time.monotonic() - start > self.backstop:
