@@ -295,14 +295,21 @@ def safe_error(message, allowed_names=()):
     return f"{label} failed (details are not shown for hidden tests)."
 
 
+_KINDS = ("none", "bool", "int", "float", "array", "tuple", "list", "dict", "other")
+
+
 def sanitize_hidden(cap, allowed_names):
     """Strip student-controlled text from a Captured judged on hidden cases (in place)."""
     cap.errors = {k: safe_error(v, allowed_names) for k, v in cap.errors.items()}
     for info in cap.meta.values():
-        t = info.get("type")
-        if isinstance(t, str) and not (t.startswith(("builtins.", "numpy.")) and
-                                       re.fullmatch(r"[\w.]{1,80}", t)):
-            info["type"] = "a value of your own type"
+        # the typed tree's kind is one of a fixed set; "class" is the returned value's class
+        # name, which the student chooses unless it is a builtin or numpy type
+        if info.get("type") not in _KINDS:
+            info["type"] = "other"
+        c = info.get("class")
+        if isinstance(c, str) and not (c.startswith(("builtins.", "numpy.")) and
+                                       re.fullmatch(r"[\w.]{1,80}", c)):
+            info["class"] = "a value of your own type"
         if "unreadable" in info:
             info["unreadable"] = "a value that could not be read"
     return cap

@@ -30,7 +30,7 @@ SITE_DIR = "downloads"
 CORE = ("autograder/__init__.py", "autograder/checks.py", "autograder/hints.py",
         "autograder/gradcheck.py", "autograder/specs/__init__.py", "autograder/reference/__init__.py")
 #: Third-party imports allowed in the shipped modules, with their requirement.
-REQUIREMENTS = {"numpy": "numpy>=2.0", "matplotlib": "matplotlib>=3.8"}
+REQUIREMENTS = {"numpy": "numpy>=2.0", "matplotlib": "matplotlib>=3.8", "sklearn": "scikit-learn>=1.3"}
 #: Fixed timestamp for zip members: the same sources give the same bytes.
 EPOCH = (2025, 1, 1, 0, 0, 0)
 
