@@ -91,12 +91,16 @@ class _Node:
     ``backward`` are written against: ``data``, ``grad``, ``_prev`` (tuple of parents) and
     ``_backward`` (adds this node's grad times the local derivatives to its parents' grads)."""
 
-    def __init__(self, data, prev=(), op=""):
+    def __init__(self, data, prev=(), op="", local=()):
         self.data = float(data)
         self.grad = 0.0
         self._prev = tuple(prev)
         self._op = op
-        self._backward = lambda: None
+        self._local = tuple(local)          # d(this node)/d(parent), one per parent
+
+    def _backward(self):
+        for parent, derivative in zip(self._prev, self._local):
+            parent.grad += derivative * self.grad
 
     def __repr__(self):
         return f"Node({self._op or 'leaf'}, data={self.data:.4g}, grad={self.grad:.4g})"
@@ -111,15 +115,8 @@ def _build_nodes(case):
     for k, (op, i, j, p) in enumerate(prog):
         a, b = nodes[int(i)], nodes[int(j)]
         prev = (a, b) if int(op) in BINARY else (a,)
-        out = _Node(values[n_in + k], prev, OPS[int(op)])
-        da, db = float(local[k, 0]), float(local[k, 1])
-
-        def _backward(out=out, a=a, b=b, da=da, db=db, binary=len(prev) == 2):
-            a.grad += da * out.grad
-            if binary:
-                b.grad += db * out.grad
-        out._backward = _backward
-        nodes.append(out)
+        nodes.append(_Node(values[n_in + k], prev, OPS[int(op)],
+                           (float(local[k, 0]), float(local[k, 1]))[:len(prev)]))
     return nodes
 
 
