@@ -1019,7 +1019,8 @@ def test_status_and_scores(run, student):
     for gid, points in scores.items():
         assert float(row[gid]) == points, gid
     html = (Path(run["tmp"]) / "out1" / "feedback" / f"{safe_id(student)}.html").read_text()
-    assert status in html
+    # the feedback words a tampered notebook as what happened to it (issue 8)
+    assert ("locked cells were restored" if status == "tampered" else status) in html
 
 
 def test_honest_scores_unaffected_by_adversaries(run):

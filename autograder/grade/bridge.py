@@ -412,6 +412,10 @@ def record_submissions(course: Path, assignment, subs: dict, clean):
         if not files:
             continue
         dst = root / student / assignment
+        if any(Path(p).resolve().is_relative_to(root) for p in files) and \
+                not all(Path(p).resolve().parent == dst for p in files):
+            continue                       # already in submitted/ under another (unsafe) name:
+            #                                a copy under the safe id would be a second submission
         if not all(Path(p).resolve().parent == dst for p in files):
             shutil.rmtree(dst, ignore_errors=True)
             dst.mkdir(parents=True)
