@@ -184,6 +184,20 @@ class Recorder:
         self.cap.fail(key, message)
 
 
+def keep_attr(rec, key, obj, name):
+    """Keep ``obj.<name>`` (e.g. a gradient a layer stored in ``backward``) or record that it is
+    missing."""
+    try:
+        value = getattr(obj, name)
+    except Exception as exc:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is missing after backward: {type(exc).__name__}: {exc}")
+        return
+    if value is None:
+        rec.fail(key, f"`{type(obj).__name__}.{name}` is None after backward — set it in `backward`.")
+        return
+    rec.keep(key, value)
+
+
 def describe_exception(name, exc):
     if isinstance(exc, NotImplementedError):
         return f"`{name}` raised NotImplementedError — replace the `raise NotImplementedError()` with your code."

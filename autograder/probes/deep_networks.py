@@ -2,9 +2,12 @@
 
 Each probe calls the learner's classes and functions through the recorder (``rec.call``,
 ``rec.call_method``) on one case and keeps what comes back as plain data (``rec.keep``). Only
-NumPy is imported here: the verdicts are computed in ``autograder/specs/deep_networks.py``.
+NumPy and ``autograder.probe`` are imported here: the verdicts are computed in
+``autograder/specs/deep_networks.py``.
 """
 import numpy as np
+
+from autograder.probe import keep_attr
 
 #: Activation classes by the code stored in a case's ``acts`` array.
 ACTIVATIONS = ("Relu", "Sigmoid", "Tanh")
@@ -16,19 +19,6 @@ def _scalar(value):
     if isinstance(value, (float, int, np.generic)):
         return np.asarray(value)
     return value
-
-
-def _keep_attr(rec, key, obj, name):
-    """Keep ``obj.<name>`` (a gradient the layer stored) or record that it is missing."""
-    try:
-        value = getattr(obj, name)
-    except Exception as exc:
-        rec.fail(key, f"`{type(obj).__name__}.{name}` is missing after backward: {type(exc).__name__}: {exc}")
-        return
-    if value is None:
-        rec.fail(key, f"`{type(obj).__name__}.{name}` is None after backward — set it in `backward`.")
-        return
-    rec.keep(key, value)
 
 
 def targets(case):
@@ -83,8 +73,8 @@ def network_probe(rec, case):
     rec.keep("loss", _scalar(rec.call_method("loss", net, "loss", X, t)))
     rec.keep("dX", rec.call_method("dX", net, "backward"))
     for l, fc in enumerate(affines):
-        _keep_attr(rec, f"dW{l}", fc, "dW")
-        _keep_attr(rec, f"db{l}", fc, "db")
+        keep_attr(rec, f"dW{l}", fc, "dW")
+        keep_attr(rec, f"db{l}", fc, "db")
     rec.keep("X_after", X)
     for l in range(depth):
         rec.keep(f"W{l}_after", case[f"W{l}"])
