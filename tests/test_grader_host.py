@@ -336,3 +336,15 @@ def test_without_cgroups_the_fallback_bounds_processes_times_memory(tmp_path):
         assert "processes × memory NOT bounded" in line, line
     scores = course.scores(c, A)
     assert sum(scores["honest"].values()) == 20.0 and sum(scores["blank"].values()) == 0.0
+
+
+def test_grader_process_uses_one_blas_thread():
+    """A multi-threaded OpenBLAS deadlocks a fork made while another thread is in a BLAS call
+    (the grader forks sandboxes from worker threads while others draw cases with NumPy): the
+    grader's own process must run NumPy's BLAS single-threaded."""
+    code = ("import autograder.grade.cli, numpy, threadpoolctl; "
+            "print(max(i['num_threads'] for i in threadpoolctl.threadpool_info()))")
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "1"

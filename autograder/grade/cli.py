@@ -22,6 +22,15 @@ import tempfile
 import time
 from pathlib import Path
 
+# One BLAS thread in the grader's own process. Worker threads fork sandboxes (subprocess) while
+# other threads draw cases and verify with NumPy; a multi-threaded OpenBLAS shuts its thread pool
+# down in a fork handler, and a fork while another thread is inside a BLAS call deadlocked whole
+# runs (a thread stuck drawing a large case, another stuck starting its sandbox). The workers
+# already use the cores. Set before NumPy is first imported; `_single_blas_thread` covers a
+# NumPy that was imported earlier (the grader called in-process).
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
 import nbformat
 
 
@@ -86,8 +95,17 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+def _single_blas_thread():
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:            # then only the environment variables above apply
+        return
+    threadpool_limits(limits=1)
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    _single_blas_thread()
     from autograder.grade import bridge, outputs
     from autograder.grade.batch import Batch, make_lib
     from autograder.grade.collect import find_submissions, safe_extract, valid_student_id
