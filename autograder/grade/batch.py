@@ -51,6 +51,7 @@ class Result:
     seconds: float = 0.0
     isolation: str = ""
     stage: dict[str, Path | None] = field(default_factory=dict)           # notebook -> file for nbgrader
+    profile: dict[str, float] = field(default_factory=dict)              # phase -> seconds (see PHASES)
 
     def worsen(self, status, reason):
         reason = sandbox_output.printable(reason, 1000)
@@ -81,6 +82,28 @@ def hidden_text(text):
     """A hidden verdict's text as shown to the learner: precise numbers redacted, and the
     shape the student's code returned (integers the code chose) replaced by words."""
     return redact_numbers(_SHAPE.sub("has the wrong shape", text))
+
+
+#: Where a submission's grading time goes (CPU seconds; ``make bench`` prints the totals). The
+#: sandbox's own figures come from the runner's ``done.json`` — written by the student's process,
+#: so they are checked for sense and only ever used for this profile, never for a score.
+PHASES = ("prepare inputs", "sandbox start", "interpreter start", "imports", "cells", "probe",
+          "host verify", "gradebook write")
+
+
+def _sandbox_phases(run, done):
+    """CPU seconds per sandbox phase from the runner's marks, or {} when they make no sense."""
+    try:
+        marks = [done["marks"][k] for k in ("start", "ready", "cells", "probe")]
+        clock = [float(m[0]) for m in marks]
+        cpu = [float(m[1]) for m in marks]
+    except (KeyError, TypeError, ValueError, IndexError):
+        return {}
+    if not (all(np.isfinite(clock + cpu)) and run.started <= clock[0]
+            and clock == sorted(clock) and cpu == sorted(cpu) and 0 <= cpu[0] and cpu[-1] <= run.cpu + 0.05):
+        return {}
+    return {"sandbox start": max(0.0, run.cpu - cpu[-1]), "interpreter start": cpu[0],
+            "imports": cpu[1] - cpu[0], "cells": cpu[2] - cpu[1], "probe": cpu[3] - cpu[2]}
 
 
 def student_seed(batch_seed, student):
@@ -179,6 +202,7 @@ class Batch:
         items = {gid: self._item(gid) for gid in gids}
         job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work))
         cases = {}
+        cpu = time.thread_time()
         try:
             (job / "in" / "cases").mkdir(parents=True)
             seed = student_seed(self.seed, student)
@@ -195,6 +219,7 @@ class Batch:
                 "cell_timeout": L.cell, "item_timeout": L.item,          # CPU seconds
                 "cell_wall": self.sandbox.cell_backstop(L.cell),          # wall-clock backstops
                 "item_wall": self.sandbox.cell_backstop(L.item)}))
+            _add(res.profile, "prepare inputs", time.thread_time() - cpu)
             with self._lock:
                 slot = self._slots.pop()
             try:
@@ -205,7 +230,9 @@ class Batch:
                     res.worsen("crashed", "internal: the job's input folder could not be removed")
                 with self._lock:
                     self._slots.append(slot)
+            cpu = time.thread_time()
             self._judge(res, nb_name, job, run, items, cases)
+            _add(res.profile, "host verify", time.thread_time() - cpu)
         finally:
             if not remove_tree(job):
                 with self._lock:
@@ -221,6 +248,8 @@ class Batch:
         R = sandbox_output
         cells = R.read_cells(out)
         done = R.exists(out, "done.json")
+        for phase, seconds in _sandbox_phases(run, R.read_json(out, "done.json", None, limit=4096)).items():
+            _add(res.profile, phase, seconds)
         cell_problem = ""
         for c in cells:
             if c.get("status") == "timeout":
@@ -309,6 +338,10 @@ class Batch:
             print(f"warning: {len(left)} job folder(s) could not be removed: {', '.join(left[:3])}",
                   file=sys.stderr)
         return sorted(results, key=lambda r: r.student)
+
+
+def _add(profile, phase, seconds):
+    profile[phase] = profile.get(phase, 0.0) + seconds
 
 
 def _spec_names(spec):

@@ -18,7 +18,7 @@ import queue
 import shutil
 import sqlite3
 import sys
-import threading
+import time
 from pathlib import Path
 
 import nbformat
@@ -106,9 +106,73 @@ class UseBatchGrader(Preprocessor):
 
 
 class Writer:
-    """The single writer to the gradebook: a thread that stages each finished result and runs
-    nbgrader's autograde for that student (through ``NbGraderAPI``, in this process), while the
-    sandboxes keep working on the next submissions."""
+    """The single writer to the gradebook, in a process of its own: it stages each finished
+    result and runs nbgrader's autograde for that student (``_GradebookWriter``) while the
+    sandboxes and the judging threads keep working on the next submissions. A process, not a
+    thread: nbgrader's pipeline is pure Python and, sharing the grader's interpreter lock, made
+    every other thread wait (``make bench`` prints what each phase costs). It is forked before
+    any grading thread exists. What nbgrader said comes back at :meth:`close`."""
+
+    def __init__(self, course: Path, assignment, staging: Path, released_paths: dict,
+                 timestamps: dict, db_url=None):
+        import multiprocessing
+        ctx = multiprocessing.get_context("fork")
+        self._inbox, self._outbox = ctx.Queue(), ctx.Queue()
+        self._proc = ctx.Process(target=_writer_process, name="gradebook-writer", daemon=True,
+                                 args=((course, assignment, staging, released_paths, timestamps, db_url),
+                                       self._inbox, self._outbox))
+        self._proc.start()
+        self.students: list[str] = []
+        self.failures: dict[str, str] = {}              # student -> why nbgrader could not grade them
+        self.fallbacks: set[str] = set()                 # ... and a fresh 0 was recorded instead
+        self.logs: list[str] = []
+        self.cpu: dict[str, float] = {}                  # student -> CPU seconds nbgrader took
+        started = self._receive()
+        if "error" in started:
+            self._proc.join(5)
+            raise RuntimeError(f"nbgrader could not start: {started['error']}")
+
+    def submit(self, res):
+        self.students.append(res.student)
+        self._inbox.put(res)
+
+    def _receive(self):
+        while True:
+            try:
+                return self._outbox.get(timeout=1)
+            except queue.Empty:
+                if not self._proc.is_alive():
+                    return {"error": f"the gradebook writer ended early (exit code {self._proc.exitcode})"}
+
+    def close(self):
+        """Wait for every submitted result to be written; then ``failures``, ``fallbacks``,
+        ``logs`` and ``cpu`` hold what happened."""
+        self._inbox.put(None)
+        report = self._receive()
+        self._proc.join(30)
+        if "error" in report:          # the writer died: nobody may count as recorded
+            self.failures = {s: report["error"] for s in self.students}
+            return
+        self.failures, self.fallbacks = report["failures"], report["fallbacks"]
+        self.logs, self.cpu = report["logs"], report["cpu"]
+
+
+def _writer_process(args, inbox, outbox):
+    try:
+        writer = _GradebookWriter(*args)
+    except Exception as exc:
+        outbox.put({"error": f"{type(exc).__name__}: {exc}"})
+        return
+    outbox.put({"ready": True})
+    while (res := inbox.get()) is not None:
+        writer.write(res)
+    outbox.put({"failures": writer.failures, "fallbacks": writer.fallbacks, "logs": writer.logs,
+                "cpu": writer.cpu})
+
+
+class _GradebookWriter:
+    """Stages a finished result and runs nbgrader's autograde for that student (through
+    ``NbGraderAPI``), one student at a time."""
 
     def __init__(self, course: Path, assignment, staging: Path, released_paths: dict,
                  timestamps: dict, db_url=None):
@@ -128,34 +192,30 @@ class Writer:
         cfg.CourseDirectory.submitted_directory = os.path.relpath(staging / "submitted", course)
         cfg.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
         cfg.InjectVerdicts.verdicts_dir = str(staging / "verdicts")
+        # nbconvert's documented switch: validate the notebook once after the preprocessors, not
+        # after each one (the write validates it again); ~30 full validations per student before
+        cfg.Exporter.optimistic_validation = True
         if db_url:
             cfg.CourseDirectory.db_url = db_url
+        _faster_nbgrader()
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
-        self.failures: dict[str, str] = {}              # student -> why nbgrader could not grade them
-        self.fallbacks: set[str] = set()                 # ... and a fresh 0 was recorded instead
+        self.failures: dict[str, str] = {}
+        self.fallbacks: set[str] = set()
+        self.cpu: dict[str, float] = {}
         self._ids: dict = {}                             # notebook -> released NotebookNode
         self.logs: list[str] = []
-        self._queue: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._loop, name="gradebook-writer", daemon=True)
-        self._thread.start()
 
-    def submit(self, res):
-        self._queue.put(res)
-
-    def close(self):
-        self._queue.put(None)
-        self._thread.join()
-
-    def _loop(self):
-        while (res := self._queue.get()) is not None:
-            error = self._autograde(res, blank=False)
-            if error:
-                # nbgrader could not grade this submission: record a fresh 0 for every cell (the
-                # released blank, every verdict failed) so no older score survives; the caller
-                # gives the student a status saying why.
-                self.failures[res.student] = error
-                if not self._autograde(res, blank=True):
-                    self.fallbacks.add(res.student)
+    def write(self, res):
+        cpu = time.process_time()
+        error = self._autograde(res, blank=False)
+        if error:
+            # nbgrader could not grade this submission: record a fresh 0 for every cell (the
+            # released blank, every verdict failed) so no older score survives; the caller
+            # gives the student a status saying why.
+            self.failures[res.student] = error
+            if not self._autograde(res, blank=True):
+                self.fallbacks.add(res.student)
+        self.cpu[res.student] = self.cpu.get(res.student, 0.0) + time.process_time() - cpu
 
     def _autograde(self, res, blank):
         """Stage ``res`` and run nbgrader's autograde for it; return '' or the error."""
@@ -199,6 +259,61 @@ class Writer:
             if secret.is_file() and not secret.is_symlink() and secret.stat().st_size < 1024:
                 shutil.copyfile(secret, sdir / secret.name)
                 break
+
+
+def _faster_nbgrader():
+    """Two costs nbgrader pays again for every student, removed in the grader's process only
+    (same results; measured in ``benchmarks/bench_grading.py``: the writer's CPU per student
+    0.21 s -> see the closing note):
+
+    * its metadata check calls ``jsonschema.validate(cell_metadata, schema)`` for every cell,
+      which checks the schema itself and builds a validator each time: one validator per schema;
+    * every ``Gradebook(...)`` (about ten per student) makes a new SQLAlchemy engine — so every
+      query is compiled afresh — then runs ``create_all``, one query per table: one engine per
+      database URL for the process (``Gradebook.close`` still disposes of its pool of idle
+      connections, which a shared engine survives), and ``create_all`` only when a table is
+      missing."""
+    import nbgrader.api as api
+    import nbgrader.nbgraderformat.common as common
+    if getattr(api, "_dnn_faster", False):
+        return
+    import jsonschema
+    from jsonschema.validators import validator_for
+
+    validators = {}
+
+    class _CachedJsonschema:
+        ValidationError = jsonschema.ValidationError
+
+        @staticmethod
+        def validate(instance, schema, *args, **kwargs):
+            if id(schema) not in validators:           # the schema is kept: its id stays unique
+                cls = validator_for(schema)
+                cls.check_schema(schema)
+                validators[id(schema)] = (schema, cls(schema))
+            validators[id(schema)][1].validate(instance)
+
+        def __getattr__(self, name):
+            return getattr(jsonschema, name)
+
+    common.jsonschema = _CachedJsonschema()
+
+    engines = {}
+    make_engine, create_all = api.create_engine, api.Base.metadata.create_all
+
+    def shared_engine(url, **kwargs):
+        if url not in engines:
+            engines[url] = make_engine(url, **kwargs)
+        return engines[url]
+
+    def create_missing_tables(bind=None, **kwargs):
+        # one query for the table names instead of one per table (a new database still gets all)
+        if not set(api.Base.metadata.tables) <= set(api.inspect(bind).get_table_names()):
+            create_all(bind=bind, **kwargs)
+
+    api.create_engine = shared_engine
+    api.Base.metadata.create_all = create_missing_tables
+    api._dnn_faster = True
 
 
 #: nbgrader warnings that every re-grade prints: not worth an instructor's attention

@@ -103,6 +103,19 @@ def _single_blas_thread():
     threadpool_limits(limits=1)
 
 
+def profile(results):
+    """CPU seconds per grading phase, summed over the submissions that report them
+    (``batch.PHASES``), with how many did."""
+    from autograder.grade.batch import PHASES
+    totals = {phase: 0.0 for phase in PHASES}
+    for r in results:
+        for phase, seconds in r.profile.items():
+            totals[phase] = totals.get(phase, 0.0) + seconds
+    return {"cpu_seconds": {k: round(v, 3) for k, v in totals.items()},
+            "submissions": len(results),
+            "sandbox_profiled": sum("imports" in r.profile for r in results)}
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     _single_blas_thread()
@@ -183,6 +196,9 @@ def main(argv=None):
             results = batch.run(list(subs.values()), progress, on_result=writer.submit)
             t_sandbox = time.monotonic() - started
             writer.close()
+            for r in results:
+                if r.student in writer.cpu:
+                    r.profile["gradebook write"] = writer.cpu[r.student]
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             try:
@@ -233,9 +249,11 @@ def main(argv=None):
         meta = {"assignment": args.assignment, "submissions": len(results), "sandbox": why,
                 "seed": seed, "workers": args.workers, "seconds_sandbox": round(t_sandbox, 2),
                 "seconds_total": round(time.monotonic() - started, 2), "gradebook": db_url,
-                "gradebook_problems": problems, "students": sorted(subs) if args.student else "all"}
+                "gradebook_problems": problems, "students": sorted(subs) if args.student else "all",
+                "profile": profile(results)}
         outputs.write_summary(out / "summary.html", args.assignment, everyone, all_scores, meta, info_all)
         log.write(clean(json.dumps(meta, indent=2), keep_newlines=True) + "\n")
+        (out / "last_run.json").write_text(json.dumps(meta, indent=2))
         needs_look = [r for r in results if r.status != "graded"]
         for res in results:
             score, maximum = outputs.totals(scores, res.student)

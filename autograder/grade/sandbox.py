@@ -98,6 +98,7 @@ class RunResult:
     stderr_tail: str = ""
     cpu: float = 0.0               # CPU seconds of the whole submission
     peak_memory: int = 0           # bytes (cgroup mode), 0 when unknown
+    started: float = 0.0           # time.monotonic() just before the sandbox was started
 
 
 # --------------------------------------------------------------------------- control groups
@@ -482,7 +483,7 @@ class Sandbox:
         except OSError:
             pass
         return RunResult(proc.returncode, time.monotonic() - start, killed,
-                         tail.decode("utf-8", "replace"), round(cpu, 2), peak)
+                         tail.decode("utf-8", "replace"), round(cpu, 3), peak, start)
 
     def kill(self, proc, slot, dirs=None):
         try:
