@@ -444,8 +444,9 @@ def read_scores(db_url, assignment, students=None):
     return out
 
 
-def integrity(db_url, assignment, results):
-    """Problems found in the gradebook after the batch (empty list = consistent)."""
+def integrity(db_url, assignment, results, scores=None):
+    """Problems found in the gradebook after the batch (empty list = consistent); ``scores``:
+    what :func:`read_scores` returns for these students, when the caller has read it already."""
     problems = []
     if db_url.startswith("sqlite:///"):
         path = db_url[len("sqlite:///"):]
@@ -453,7 +454,8 @@ def integrity(db_url, assignment, results):
             check = con.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
             problems.append(f"sqlite integrity_check: {check}")
-    scores = read_scores(db_url, assignment, [r.student for r in results])
+    if scores is None:
+        scores = read_scores(db_url, assignment, [r.student for r in results])
     for res in results:
         per = scores.get(res.student)
         if per is None:

@@ -218,13 +218,13 @@ def main(argv=None):
                 res.worsen("crashed", f"nbgrader could not record the grades ({error}); every cell recorded as 0")
             else:
                 res.worsen("crashed", f"nbgrader could not record the grades, not even as 0 ({error})")
-        for p in bridge.integrity(db_url, args.assignment, results):
+        scores = bridge.read_scores(db_url, args.assignment, [r.student for r in results])
+        for p in bridge.integrity(db_url, args.assignment, results, scores):
             s, _, what = p.partition(": ")
             if s in by_student:
                 by_student[s].worsen("crashed", f"gradebook: {what}")
             else:
                 problems.append(p)
-        scores = bridge.read_scores(db_url, args.assignment, [r.student for r in results])
         for r in results:                            # "graded" with nothing recorded is impossible
             if outputs.totals(scores, r.student)[1] <= 0:
                 r.worsen("crashed", "the gradebook holds no scores for this submission")
@@ -235,7 +235,8 @@ def main(argv=None):
         if args.student:                             # one student re-graded: keep the class
             old, old_info = outputs.load_results(out / "results.json")
             everyone, info_all = outputs.merge(old, old_info, results, info)
-        all_scores = bridge.read_scores(db_url, args.assignment, [r.student for r in everyone])
+        all_scores = bridge.read_scores(db_url, args.assignment, [r.student for r in everyone]) \
+            if args.student else scores
         outputs.save_results(out / "results.json", everyone, info_all)
         outputs.write_csv(out / "grades.csv", args.assignment, everyone, all_scores, info_all)
         for res in results:                          # one page failing never stops the others
