@@ -127,10 +127,8 @@ class Writer:
         self.fallbacks: set[str] = set()                 # ... and a fresh 0 was recorded instead
         self.logs: list[str] = []
         self.cpu: dict[str, float] = {}                  # student -> CPU seconds nbgrader took
-        started = self._receive()
-        if "error" in started:
-            self._proc.join(5)
-            raise RuntimeError(f"nbgrader could not start: {started['error']}")
+        # not waited for: nbgrader starts (imports, configuration) while the first sandboxes run;
+        # if it cannot, close() says so for every student
 
     def submit(self, res):
         self.students.append(res.student)
@@ -149,6 +147,8 @@ class Writer:
         ``logs`` and ``cpu`` hold what happened."""
         self._inbox.put(None)
         report = self._receive()
+        if report.get("ready"):
+            report = self._receive()
         self._proc.join(30)
         if "error" in report:          # the writer died: nobody may count as recorded
             self.failures = {s: report["error"] for s in self.students}
@@ -161,7 +161,7 @@ def _writer_process(args, inbox, outbox):
     try:
         writer = _GradebookWriter(*args)
     except Exception as exc:
-        outbox.put({"error": f"{type(exc).__name__}: {exc}"})
+        outbox.put({"error": f"nbgrader could not start: {type(exc).__name__}: {exc}"})
         return
     outbox.put({"ready": True})
     while (res := inbox.get()) is not None:
