@@ -2,7 +2,7 @@
 #   make book       set everything up, build the book into _build/html
 #   make test       set everything up, run the whole test suite
 #   make exercises  regenerate exercises/ from solutions/ with nbgrader
-#   make bench      time serial nbgrader autograde vs the sandboxed batch grader
+#   make bench      grader vs serial nbgrader (ratio), CPU per phase, scaling to 640 submissions
 #   make lab        JupyterLab for learners (no instructor tools), opens exercises/
 #   make formgrader JupyterLab for instructors, on nbgrader's formgrader
 PYTHON ?= python3

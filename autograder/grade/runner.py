@@ -13,9 +13,11 @@ a generous backstop (a cell that sleeps). One JSON line per cell is appended to
 
 Nothing here decides a score: the host reads ``OUT`` and judges it (``autograder.grade.host``).
 """
+import __future__
 import io
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -72,6 +74,58 @@ def _load_cases(path):
     return [cases[i] for i in sorted(cases)]
 
 
+#: Names that only mean something under IPython: a notebook that uses one runs in IPython.
+_IPYTHON_NAMES = re.compile(r"\b(get_ipython|display|IPython|In|Out|exit|quit|__IPYTHON__|_ih|_oh|_dh"
+                            r"|_i{1,3}|_i?\d+|__|___)\b")
+_FUTURE = 0
+for _feature in __future__.all_feature_names:
+    _FUTURE |= getattr(__future__, _feature).compiler_flag
+
+
+def plain_python(cells):
+    """The cells compiled as plain Python (a list of code objects), or None when a cell needs
+    IPython: it is not valid Python (magics, ``!shell``, ``?`` help, prompts, indented code,
+    top-level ``await`` — IPython's transformers handle those) or it names something IPython
+    provides. Plain Python runs the same code without importing IPython, ~70 ms of CPU per
+    submission; a ``from __future__`` import carries over to later cells, as in IPython."""
+    flags, code = 0, []
+    for index, source in enumerate(cells):
+        if _IPYTHON_NAMES.search(source):
+            return None
+        try:
+            compiled = compile(source, f"<cell {index}>", "exec", flags, dont_inherit=True)
+        except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
+            return None
+        flags |= compiled.co_flags & _FUTURE
+        code.append(compiled)
+    return code
+
+
+class _Outcome:
+    def __init__(self, error=None):
+        self.error_before_exec, self.error_in_exec = None, error
+
+
+class PlainShell:
+    """What the runner needs of IPython's ``InteractiveShell`` (``run_cell`` and ``user_ns``)
+    for cells that :func:`plain_python` compiled."""
+
+    def __init__(self, code):
+        import builtins
+        self.user_ns = {"__name__": "__main__", "__builtins__": builtins}
+        self._code = iter(code)
+
+    def run_cell(self, source, store_history=False, silent=False):
+        code = next(self._code)
+        try:
+            exec(code, self.user_ns)
+        except _Timeout:
+            raise
+        except BaseException as exc:          # as IPython: SystemExit and the like end the cell
+            return _Outcome(exc)
+        return _Outcome()
+
+
 def main(in_dir, out_dir):
     in_dir, out_dir = Path(in_dir), Path(out_dir)
     job = json.loads((in_dir / "job.json").read_text())
@@ -80,9 +134,13 @@ def main(in_dir, out_dir):
     signal.signal(signal.SIGPROF, _alarm)
     cell_cpu, cell_wall = job["cell_timeout"], job.get("cell_wall", 4 * job["cell_timeout"])
 
-    from IPython.core.interactiveshell import InteractiveShell
-    shell = InteractiveShell.instance()
-    shell.display_pub.publish = lambda *a, **k: None          # no frontend to display to
+    code = plain_python(job["cells"])
+    if code is not None:
+        shell = PlainShell(code)
+    else:
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        shell.display_pub.publish = lambda *a, **k: None      # no frontend to display to
     import numpy  # noqa: F401  (every notebook imports it; done here it counts as start-up)
     marks = {"start": _STARTED, "ready": [time.monotonic(), time.process_time()]}
 
