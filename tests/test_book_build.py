@@ -116,3 +116,18 @@ def test_pages_load_only_the_icons_they_use(built_book):
         assert "fontawesome.js" not in text, page
         for name in set(re.findall(r'\bfa-solid fa-([a-z0-9-]+)', text)) - {"lg"}:
             assert f'"{name}":[' in subset, f"{page.name}: icon {name} missing"
+
+
+def test_every_extension_allows_a_parallel_build(repo_root):
+    """`make book` runs Sphinx in parallel (book/_ext/jb_parallel.py); an extension that does
+    not declare itself parallel safe would make Sphinx fall back to one process with a warning,
+    a failed build under --warningiserror. Sets Sphinx up without building (~5 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'book/_ext'); import jb_parallel; "
+            "print(jb_parallel.serial_extensions('.'))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout

@@ -3,7 +3,8 @@
 What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
 
 * sets ``DNNBOOK_WIDGETS=static`` so the kernels that execute the chapters
-  precompute every slider frame (kernel-free widgets on the static site);
+  precompute every slider frame (kernel-free widgets on the static site), and
+  gives each kernel one BLAS thread;
 * makes sure the vendored JavaScript (MathJax 3, require.js and the ipywidgets
   HTML manager) exists in ``book/_vendor/`` (gitignored).  Missing pieces are
   downloaded once from the npm registry as exact, sha512-verified tarballs and
@@ -13,7 +14,9 @@ What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
   on pages that embed widgets;
 * loads MathJax only on pages that have a formula of their own;
 * adds the course's CSS/JS (``book/_static/dnnbook.css``/``.js``) to every page;
-* replaces the theme's 1.5 MB Font Awesome bundle by the few icons the site uses.
+* replaces the theme's 1.5 MB Font Awesome bundle by the few icons the site uses;
+* declares the two extensions JB1 loads without saying whether they are parallel-read
+  safe (they are: ``PARALLEL_READ_SAFE``).
 
 Fetch the assets explicitly with ``python book/_ext/course_assets.py``
 (or ``make assets``).  ``NPM_CONFIG_REGISTRY`` selects another npm registry
@@ -325,8 +328,36 @@ def _prewarm_matplotlib() -> None:
         pass
 
 
+#: Extensions Jupyter Book 1 loads that do not declare ``parallel_read_safe`` (Sphinx then
+#: reads serially with a warning, an error under --warningiserror, while `make book` runs Sphinx
+#: in parallel: book/_ext/jb_parallel.py), and why each one is safe. Neither keeps state of its
+#: own in the build environment, so there is nothing to merge after a parallel read.
+PARALLEL_READ_SAFE = {
+    # loaded by sphinx-external-toc 1.1 (executablebooks/sphinx-multitoc-numbering#27,
+    # sphinx-external-toc#115): replaces TocTreeCollector.assign_section_numbers, which Sphinx
+    # calls in the main process after the parallel reads are merged
+    "sphinx_multitoc_numbering": "numbers sections after the reads, in the main process",
+    # its transforms only edit the document being read (and only matter to the LaTeX builder)
+    "sphinx_jupyterbook_latex": "per-document transforms only",
+}
+
+
+def _declare_parallel_read_safe(app, config=None) -> None:
+    # on config-inited: JB1 loads sphinx_jupyterbook_latex after the local extensions
+    for name in PARALLEL_READ_SAFE:
+        ext = app.extensions.get(name)
+        if ext is not None and ext.parallel_read_safe is None:
+            ext.parallel_read_safe = True
+
+
 def setup(app):
     os.environ["DNNBOOK_WIDGETS"] = "static"  # inherited by the executing kernels
+    # One BLAS thread per kernel, as in the grader (autograder/grade/cli.py): `make book` runs
+    # one kernel per core already, and OpenBLAS threads competing for the same cores spin
+    # (book/training: 25 s of CPU with its default threads, 15 s with one).
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    app.connect("config-inited", _declare_parallel_read_safe)
     _prewarm_matplotlib()
     # The course's own CSS/JS (book/_static, on html_static_path): scroll cues for wide
     # outputs and equations, responsive sliders whose handles announce their value.
