@@ -319,6 +319,16 @@ def _replace_fontawesome(app, exception) -> None:
             page.write_text(new, encoding="utf-8")
 
 
+#: The environment of the kernels that execute the chapters (set in the build's own process,
+#: which they inherit; benchmarks/notebook_times.py uses it too): every slider frame drawn at
+#: build time, and one BLAS thread per kernel, as in the grader (autograder/grade/cli.py) --
+#: `make book` already runs one kernel per core, and OpenBLAS threads competing for the same
+#: cores spin (book/training: 25 s of CPU with its default threads, 15 s with one; the
+#: page's numbers are the same).
+KERNEL_ENV = {"DNNBOOK_WIDGETS": "static",
+              "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def _prewarm_matplotlib() -> None:
     # The first matplotlib import on a fresh machine prints "building the font
     # cache" to stderr; do it here so no notebook output carries that stderr.
@@ -351,12 +361,7 @@ def _declare_parallel_read_safe(app, config=None) -> None:
 
 
 def setup(app):
-    os.environ["DNNBOOK_WIDGETS"] = "static"  # inherited by the executing kernels
-    # One BLAS thread per kernel, as in the grader (autograder/grade/cli.py): `make book` runs
-    # one kernel per core already, and OpenBLAS threads competing for the same cores spin
-    # (book/training: 25 s of CPU with its default threads, 15 s with one).
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
+    os.environ.update(KERNEL_ENV)  # inherited by the executing kernels
     app.connect("config-inited", _declare_parallel_read_safe)
     _prewarm_matplotlib()
     # The course's own CSS/JS (book/_static, on html_static_path): scroll cues for wide
