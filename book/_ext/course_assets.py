@@ -15,6 +15,8 @@ What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
 * loads MathJax only on pages that have a formula of their own;
 * adds the course's CSS/JS (``book/_static/dnnbook.css``/``.js``) to every page;
 * replaces the theme's 1.5 MB Font Awesome bundle by the few icons the site uses;
+* shows each cell's printed output as it was written, however the kernel cut it into
+  chunks (``join_stream_chunks``);
 * declares the two extensions JB1 loads without saying whether they are parallel-read
   safe (they are: ``PARALLEL_READ_SAFE``).
 
@@ -360,8 +362,47 @@ def _declare_parallel_read_safe(app, config=None) -> None:
             ext.parallel_read_safe = True
 
 
+def join_stream_chunks(outputs: list) -> list:
+    """A cell's outputs with each stream's chunks joined exactly as they were written (copies:
+    the notebook's own outputs are left alone).
+
+    The kernel sends what a cell prints in chunks, cut wherever its periodic flush happens to
+    fall -- in the middle of a line when the kernel is descheduled between two writes of one
+    ``print``, which is likelier while other kernels share the cores (a parallel build).
+    MyST-NB's ``merge_streams`` (``myst_nb.core.utils.coalesce_streams``) strips every chunk
+    and adds a newline after it, so such a line was shown broken in two; joined first, the page
+    shows what was printed however it was cut.
+    """
+    from nbformat import NotebookNode
+
+    joined, first = [], {}
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            if out["name"] in first:
+                first[out["name"]]["text"] += out["text"]
+                continue
+            out = first[out["name"]] = NotebookNode(out)
+        joined.append(out)
+    return joined
+
+
+def _merge_streams_as_written() -> None:
+    try:
+        from myst_nb.core import render
+    except ImportError:
+        return
+    coalesce = render.coalesce_streams
+    if not getattr(coalesce, "joins_chunks", False):
+        def coalesce_joined(outputs):
+            return coalesce(join_stream_chunks(outputs))
+
+        coalesce_joined.joins_chunks = True
+        render.coalesce_streams = coalesce_joined
+
+
 def setup(app):
     os.environ.update(KERNEL_ENV)  # inherited by the executing kernels
+    _merge_streams_as_written()
     app.connect("config-inited", _declare_parallel_read_safe)
     _prewarm_matplotlib()
     # The course's own CSS/JS (book/_static, on html_static_path): scroll cues for wide
