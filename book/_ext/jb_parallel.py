@@ -6,9 +6,11 @@ chapters at once, one process (and one kernel) each, and writes the pages in par
 command line has no ``-j`` (jupyter-book#1735; the PR adding it, #1955, was closed unmerged), but
 its ``jupyter_book.sphinx.build_sphinx`` takes ``jobs=`` and passes it to Sphinx as ``parallel``.
 
-Every extension the book loads declares ``parallel_read_safe`` / ``parallel_write_safe``
-(``book/_ext/*`` too); one that did not would make Sphinx fall back to a serial build with a
-warning, which ``--warningiserror`` turns into a failed build.
+An extension that does not declare ``parallel_read_safe`` makes Sphinx fall back to a serial
+read with a warning, which ``--warningiserror`` turns into a failed build. The book's own
+(``book/_ext/*``) declare it; the two of JB1's that do not are declared safe, with the reasons,
+in ``course_assets.PARALLEL_READ_SAFE``; ``serial_extensions`` (tests/test_book_build.py) checks
+that none is left.
 
 ``BOOK_JOBS`` sets the number of processes (default: the number of CPUs; 1 is the serial build).
 """
@@ -17,7 +19,8 @@ import os
 import sys
 
 
-def jobs():
+def jobs() -> int:
+    """Sphinx processes: ``BOOK_JOBS``, else one per CPU."""
     return int(os.environ.get("BOOK_JOBS") or os.cpu_count() or 1)
 
 
