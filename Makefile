@@ -25,8 +25,10 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# `jupyter-book build` with Sphinx's -j: one chapter (and its kernel) per core at a time
+# (book/_ext/jb_parallel.py; BOOK_JOBS=1 builds serially). Every chapter is executed each time.
 book: setup
-	$(BIN)/jupyter-book build --all --warningiserror --keep-going .
+	$(BIN)/python book/_ext/jb_parallel.py build --all --warningiserror --keep-going .
 	@echo "Book built: open _build/html/index.html (or: make serve)"
 
 # Vendored MathJax/require.js/widget JS (book/_vendor/, gitignored; the book build

@@ -1,12 +1,15 @@
 """How long each solution notebook and each book chapter takes to execute (headless, nbclient).
 
-    .venv/bin/python benchmarks/notebook_times.py [--solutions-only]
+    .venv/bin/python benchmarks/notebook_times.py [--solutions-only | --chapters-only]
 
 Solutions run as the grader runs them (NBGRADER_EXECUTION set, so widget cells are skipped);
-chapters run as the book build runs them (DNNBOOK_WIDGETS=static: every slider frame is drawn).
+chapters run as the book build runs them (``KERNEL_ENV`` of book/_ext/course_assets.py:
+DNNBOOK_WIDGETS=static, every slider frame is drawn; one BLAS thread), one at a time (`make book`
+runs one per core).
 """
 import argparse
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -15,17 +18,23 @@ import nbformat
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "book" / "_ext"))
+from course_assets import KERNEL_ENV  # noqa: E402  the book build's kernel environment
 
 
 def run(path, env):
+    """Execute one notebook; returns its wall time and the CPU time of its kernel (seconds)."""
     nb = nbformat.read(path, as_version=4)
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
         NotebookClient(nb, timeout=600, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
-        return time.monotonic() - start
+        wall = time.monotonic() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     finally:
         for k, v in old.items():
             if v is None:
@@ -36,14 +45,18 @@ def run(path, env):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--solutions-only", action="store_true")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--solutions-only", action="store_true")
+    which.add_argument("--chapters-only", action="store_true")
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    for path in sorted((REPO / "solutions").glob("*/*.ipynb")):
-        print(f"solution {path.parent.name:20s} {run(path, {'NBGRADER_EXECUTION': 'autograde'}):6.1f} s", flush=True)
+    for path in [] if args.chapters_only else sorted((REPO / "solutions").glob("*/*.ipynb")):
+        wall, cpu = run(path, {"NBGRADER_EXECUTION": "autograde"})
+        print(f"solution {path.parent.name:20s} {wall:6.1f} s wall {cpu:6.1f} s CPU", flush=True)
     if not args.solutions_only:
         for path in sorted((REPO / "book").glob("*.ipynb")):
-            print(f"chapter  {path.stem:20s} {run(path, {'DNNBOOK_WIDGETS': 'static'}):6.1f} s", flush=True)
+            wall, cpu = run(path, KERNEL_ENV)
+            print(f"chapter  {path.stem:20s} {wall:6.1f} s wall {cpu:6.1f} s CPU", flush=True)
 
 
 if __name__ == "__main__":

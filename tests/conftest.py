@@ -61,8 +61,9 @@ def built_book(tmp_path_factory) -> SimpleNamespace:
 
 
 def _build_book(out: Path) -> dict:
-    jb = Path(sys.executable).parent / "jupyter-book"
-    cmd = [str(jb), "build", "--all", "--warningiserror", "--keep-going",
+    # exactly as `make book` builds: jupyter-book with Sphinx's parallel build
+    cmd = [sys.executable, str(REPO_ROOT / "book" / "_ext" / "jb_parallel.py"),
+           "build", "--all", "--warningiserror", "--keep-going",
            "--path-output", str(out), str(REPO_ROOT)]
     env = dict(os.environ, NO_COLOR="1", PYTHONUNBUFFERED="1")
     start = time.monotonic()

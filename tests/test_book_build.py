@@ -84,18 +84,22 @@ def test_mathjax_only_where_there_is_math(built_book):
         assert loads == has_math, f"{page.name}: math {has_math}, MathJax loaded {loads}"
 
 
-def test_repository_buttons_need_a_real_repository():
+def _course_assets():
+    """book/_ext/course_assets.py, the book's local Sphinx extension, as a module."""
     import importlib.util
+    import sys
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[1] / "book" / "_ext" / "course_assets.py"
     spec = importlib.util.spec_from_file_location("course_assets", path)
     ca = importlib.util.module_from_spec(spec)
-    import sys
-
     sys.modules.setdefault("course_assets", ca)   # its dataclasses look their module up
     spec.loader.exec_module(sys.modules["course_assets"])
-    ca = sys.modules["course_assets"]
+    return sys.modules["course_assets"]
+
+
+def test_repository_buttons_need_a_real_repository():
+    ca = _course_assets()
     assert ca.check_repository({"use_repository_button": False, "repository_url": ca.JB_DEFAULT_REPOSITORY}) is None
     assert "repository.url" in ca.check_repository(
         {"use_repository_button": True, "repository_url": ca.JB_DEFAULT_REPOSITORY})
@@ -116,3 +120,46 @@ def test_pages_load_only_the_icons_they_use(built_book):
         assert "fontawesome.js" not in text, page
         for name in set(re.findall(r'\bfa-solid fa-([a-z0-9-]+)', text)) - {"lg"}:
             assert f'"{name}":[' in subset, f"{page.name}: icon {name} missing"
+
+
+def test_every_extension_allows_a_parallel_build(repo_root):
+    """`make book` runs Sphinx in parallel (book/_ext/jb_parallel.py); an extension that does
+    not declare itself parallel safe would make Sphinx fall back to one process with a warning,
+    a failed build under --warningiserror. Sets Sphinx up without building (~5 s)."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.path.insert(0, 'book/_ext'); import jb_parallel; "
+            "print(jb_parallel.serial_extensions('.'))")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=repo_root, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout
+
+
+def test_printed_output_is_shown_as_written_however_the_kernel_cut_it(monkeypatch):
+    """One print cut mid-line into two stream chunks (the kernel's flush fell between its
+    writes: a busy machine) is shown as one line, as if it had come in one chunk."""
+    from myst_nb.core import render
+    from myst_nb.core.utils import coalesce_streams
+    from nbformat import from_dict
+
+    def stream(text, name="stdout"):
+        return {"output_type": "stream", "name": name, "text": text}
+
+    figure = {"output_type": "display_data", "metadata": {}, "data": {"text/plain": "<Figure>"}}
+    cut = [stream("after 2000 epochs:"), figure, stream(" [0.021 0.98]\nloss 0.1\n"),
+           stream("warning\n", "stderr")]
+    whole = [stream("after 2000 epochs: [0.021 0.98]\nloss 0.1\n"), figure,
+             stream("warning\n", "stderr")]
+    expected = coalesce_streams(from_dict(whole))
+    assert coalesce_streams(from_dict(cut)) != expected          # MyST-NB alone breaks the line
+    ca = _course_assets()
+    outputs = from_dict(cut)
+    assert coalesce_streams(ca.join_stream_chunks(outputs)) == expected
+    assert outputs == from_dict(cut)                             # the notebook's own outputs
+    # the book build renders with it (setup installs it into MyST-NB; twice is harmless)
+    monkeypatch.setattr(render, "coalesce_streams", render.coalesce_streams)
+    ca._merge_streams_as_written()
+    ca._merge_streams_as_written()
+    assert render.coalesce_streams(from_dict(cut)) == expected

@@ -3,7 +3,8 @@
 What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
 
 * sets ``DNNBOOK_WIDGETS=static`` so the kernels that execute the chapters
-  precompute every slider frame (kernel-free widgets on the static site);
+  precompute every slider frame (kernel-free widgets on the static site), and
+  gives each kernel one BLAS thread;
 * makes sure the vendored JavaScript (MathJax 3, require.js and the ipywidgets
   HTML manager) exists in ``book/_vendor/`` (gitignored).  Missing pieces are
   downloaded once from the npm registry as exact, sha512-verified tarballs and
@@ -13,7 +14,11 @@ What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
   on pages that embed widgets;
 * loads MathJax only on pages that have a formula of their own;
 * adds the course's CSS/JS (``book/_static/dnnbook.css``/``.js``) to every page;
-* replaces the theme's 1.5 MB Font Awesome bundle by the few icons the site uses.
+* replaces the theme's 1.5 MB Font Awesome bundle by the few icons the site uses;
+* shows each cell's printed output as it was written, however the kernel cut it into
+  chunks (``join_stream_chunks``);
+* declares the two extensions JB1 loads without saying whether they are parallel-read
+  safe (they are: ``PARALLEL_READ_SAFE``).
 
 Fetch the assets explicitly with ``python book/_ext/course_assets.py``
 (or ``make assets``).  ``NPM_CONFIG_REGISTRY`` selects another npm registry
@@ -316,6 +321,16 @@ def _replace_fontawesome(app, exception) -> None:
             page.write_text(new, encoding="utf-8")
 
 
+#: The environment of the kernels that execute the chapters (set in the build's own process,
+#: which they inherit; benchmarks/notebook_times.py uses it too): every slider frame drawn at
+#: build time, and one BLAS thread per kernel, as in the grader (autograder/grade/cli.py) --
+#: `make book` already runs one kernel per core, and OpenBLAS threads competing for the same
+#: cores spin (book/training: 25 s of CPU with its default threads, 15 s with one; the
+#: page's numbers are the same).
+KERNEL_ENV = {"DNNBOOK_WIDGETS": "static",
+              "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
 def _prewarm_matplotlib() -> None:
     # The first matplotlib import on a fresh machine prints "building the font
     # cache" to stderr; do it here so no notebook output carries that stderr.
@@ -325,8 +340,70 @@ def _prewarm_matplotlib() -> None:
         pass
 
 
+#: Extensions Jupyter Book 1 loads that do not declare ``parallel_read_safe`` (Sphinx then
+#: reads serially with a warning, an error under --warningiserror, while `make book` runs Sphinx
+#: in parallel: book/_ext/jb_parallel.py), and why each one is safe. Neither keeps state of its
+#: own in the build environment, so there is nothing to merge after a parallel read.
+PARALLEL_READ_SAFE = {
+    # loaded by sphinx-external-toc 1.1 (executablebooks/sphinx-multitoc-numbering#27,
+    # sphinx-external-toc#115): replaces TocTreeCollector.assign_section_numbers, which Sphinx
+    # calls in the main process after the parallel reads are merged
+    "sphinx_multitoc_numbering": "numbers sections after the reads, in the main process",
+    # its transforms only edit the document being read (and only matter to the LaTeX builder)
+    "sphinx_jupyterbook_latex": "per-document transforms only",
+}
+
+
+def _declare_parallel_read_safe(app, config=None) -> None:
+    # on config-inited: JB1 loads sphinx_jupyterbook_latex after the local extensions
+    for name in PARALLEL_READ_SAFE:
+        ext = app.extensions.get(name)
+        if ext is not None and ext.parallel_read_safe is None:
+            ext.parallel_read_safe = True
+
+
+def join_stream_chunks(outputs: list) -> list:
+    """A cell's outputs with each stream's chunks joined exactly as they were written (copies:
+    the notebook's own outputs are left alone).
+
+    The kernel sends what a cell prints in chunks, cut wherever its periodic flush happens to
+    fall -- in the middle of a line when the kernel is descheduled between two writes of one
+    ``print``, which is likelier while other kernels share the cores (a parallel build).
+    MyST-NB's ``merge_streams`` (``myst_nb.core.utils.coalesce_streams``) strips every chunk
+    and adds a newline after it, so such a line was shown broken in two; joined first, the page
+    shows what was printed however it was cut.
+    """
+    from nbformat import NotebookNode
+
+    joined, first = [], {}
+    for out in outputs:
+        if out.get("output_type") == "stream":
+            if out["name"] in first:
+                first[out["name"]]["text"] += out["text"]
+                continue
+            out = first[out["name"]] = NotebookNode(out)
+        joined.append(out)
+    return joined
+
+
+def _merge_streams_as_written() -> None:
+    try:
+        from myst_nb.core import render
+    except ImportError:
+        return
+    coalesce = render.coalesce_streams
+    if not getattr(coalesce, "joins_chunks", False):
+        def coalesce_joined(outputs):
+            return coalesce(join_stream_chunks(outputs))
+
+        coalesce_joined.joins_chunks = True
+        render.coalesce_streams = coalesce_joined
+
+
 def setup(app):
-    os.environ["DNNBOOK_WIDGETS"] = "static"  # inherited by the executing kernels
+    os.environ.update(KERNEL_ENV)  # inherited by the executing kernels
+    _merge_streams_as_written()
+    app.connect("config-inited", _declare_parallel_read_safe)
     _prewarm_matplotlib()
     # The course's own CSS/JS (book/_static, on html_static_path): scroll cues for wide
     # outputs and equations, responsive sliders whose handles announce their value.
