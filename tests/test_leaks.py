@@ -95,9 +95,8 @@ SHARED_WITH_CHECKS = {
     # the checks' printed labels ("xor_forward: h = sigmoid(X @ W1 + b1)"), the formulas the
     # exercise states
     "xor": {"autograder/specs/xor.py"},
-    # the names the exercise gives (`def train_epoch(params):`, `def val_loss(params):`) and
-    # the momentum update the spec computes inline
-    "training": {"autograder/probes/training.py", "autograder/specs/training.py"},
+    # the names the exercise gives its callbacks (`def train_epoch(params):`, `def val_loss(params):`)
+    "training": {"autograder/probes/training.py"},
 }
 ASSIGNMENTS = sorted(p.name for p in (course.REPO / "solutions").iterdir() if p.is_dir())
 
