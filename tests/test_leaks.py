@@ -84,9 +84,9 @@ def test_built_book_contains_no_solution_or_hidden_test_line(built_book):
 #: a bundle ships ``autograder/reference/<m>.py`` only as a stub that looks recorded results up
 #: (see ``autograder/reference/replay.py`` and the tests below).
 SHARED_WITH_CHECKS = {
-    # the course's central-difference gradient and the spec's forward-difference / descent
-    # replays: the chain-rule exercise asks for exactly these (not yet recorded as data)
-    "chain_rule": {"autograder/gradcheck.py", "autograder/specs/chain_rule.py"},
+    # `for i in np.ndindex(x.shape):`, the loop of the exact gradient of a product (a test
+    # function's derivative, not the learner's difference quotient)
+    "chain_rule": {"autograder/specs/chain_rule.py"},
     # a hint's text: "set root.grad = 1.0 before calling the _backward functions"
     "computation_graphs": {"autograder/specs/computation_graphs.py"},
     # `N, D = x.shape` / `n, c = x.shape`, `c = int(y.max()) + 1`: shape bookkeeping
@@ -111,15 +111,20 @@ def _bundles_module():
     return module
 
 
-#: Reference lines that are no computation (dispatch on an operation code, as the probe does).
-REFERENCE_GENERIC = {"op = int(op)", "if op == ADD:", "if op == MUL:", "if op == MAX:", "if op == EXP:"}
+#: Reference lines that are no computation and that the probes (shipped, and the sandbox's only
+#: checking code) share: dispatch on an operation code, building the checks' test function.
+REFERENCE_GENERIC = {"op = int(op)", "if op == ADD:", "if op == MUL:", "if op == MAX:", "if op == EXP:",
+                     "f = _function(case)", 'with np.errstate(all="ignore"):'}
 
 
 def reference_code_lines():
     """(module, line) for every non-trivial line of code inside the functions of the reference
-    definitions (``autograder/reference/<m>.py``): what a learner writes."""
+    definitions (``autograder/reference/<m>.py``): what a learner writes. Lines it shares with
+    the course's central differences (``autograder/gradcheck.py``, which the other exercises'
+    bundles need; the chain-rule bundle leaves it out, see below) do not count."""
     import ast
 
+    gradcheck = (course.REPO / "autograder" / "gradcheck.py").read_text()
     out = []
     for path in sorted((course.REPO / "autograder" / "reference").glob("*.py")):
         if path.stem in ("__init__", "replay"):
@@ -133,7 +138,8 @@ def reference_code_lines():
                     for line in lines[stmt.lineno - 1:stmt.end_lineno]:
                         line = line.strip()
                         if len(line.replace(" ", "")) >= MIN_CHARS and not line.startswith("#") \
-                                and not NAMES_ONLY.match(line) and line not in REFERENCE_GENERIC:
+                                and not NAMES_ONLY.match(line) and line not in REFERENCE_GENERIC \
+                                and line not in gradcheck:
                             out.append((path.stem, f"autograder/reference/{path.name}", line))
     return out
 
@@ -180,6 +186,14 @@ def test_bundle_contains_no_solution_or_hidden_test_line(assignment, bundles):
 
 def test_no_reference_definition_is_shared_with_checks():
     assert not [f for files in SHARED_WITH_CHECKS.values() for f in files if f.startswith("autograder/reference/")]
+
+
+def test_chain_rule_bundle_holds_no_numerical_gradient(bundles):
+    """The chain-rule exercise asks for the central difference: its bundle's gradcheck keeps only
+    the relative error (the differences the checks compare with are recorded results)."""
+    texts = bundle_texts(bundles["chain_rule"])
+    assert "def relative_error" in texts["autograder/gradcheck.py"]
+    assert not [n for n, t in texts.items() if n.startswith("autograder/") and "def numerical_gradient" in t]
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

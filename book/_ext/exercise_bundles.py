@@ -228,6 +228,8 @@ def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | No
     deps = sorted(REQUIREMENTS[t] for t in third)
     top = f"dnn-exercise-{assignment}"
     entries = {f: (repo / f).read_bytes() for f in files if not _is_reference(f)}
+    entries[GRADCHECK] = _only_used_functions(repo, GRADCHECK, [t.decode() for f, t in entries.items()
+                                                                if f != GRADCHECK]).encode()
     stubs = [f for f in files if _is_reference(f)]
     if stubs:
         replay = _replay_module(repo)
@@ -254,6 +256,40 @@ def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | No
             zf.writestr(info, entries[name])
     out.write_bytes(buf.getvalue())
     return out
+
+
+#: The numerical-gradient module: a bundle holds only the functions its other modules use (the
+#: chain-rule exercise asks for the central difference itself, and its checks need only the
+#: relative error; the others' checks differentiate the recorded reference with it).
+GRADCHECK = "autograder/gradcheck.py"
+
+
+def _only_used_functions(repo: Path, module: str, others: list[str]) -> str:
+    """The text of ``module`` without its top-level functions that none of ``others`` imports
+    and no kept function calls."""
+    text = (repo / module).read_text()
+    tree = ast.parse(text)
+    name = module[:-3].replace("/", ".")
+    used = set()
+    for other in others:
+        for node in ast.walk(ast.parse(other)):
+            if isinstance(node, ast.ImportFrom) and node.module == name:
+                used |= {a.name for a in node.names}
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    todo = [n for n in used if n in functions]
+    while todo:
+        for node in ast.walk(functions[todo.pop()]):
+            if isinstance(node, ast.Name) and node.id in functions and node.id not in used:
+                used.add(node.id)
+                todo.append(node.id)
+    lines = text.splitlines(keepends=True)
+    for fn in sorted((f for n, f in functions.items() if n not in used), key=lambda f: -f.lineno):
+        start = min([fn.lineno] + [d.lineno for d in fn.decorator_list]) - 1
+        end = fn.end_lineno
+        while end < len(lines) and not lines[end].strip():      # and the blank lines after it
+            end += 1
+        del lines[start:end]
+    return "".join(lines)
 
 
 def _replay_module(repo: Path):
