@@ -192,3 +192,21 @@ def test_bundle_gives_the_repository_verdicts_for_every_known_version(assignment
     # only the long training run of XOR is judged on the learner's own parameters
     assert all(k.startswith("wrong: ") and k.endswith(" / train") for k in deferred), deferred
     assert len(deferred) <= (6 if assignment == "xor" else 0)
+
+
+def test_recorded_calls_match_however_the_arguments_are_passed(tmp_path):
+    """A learner calls the bundle's data loader as ``load_digits_split()``, ``(0)`` or
+    ``(seed=0)``: the stub binds the arguments to the recorded signature (~6 s)."""
+    zip_path = bundles.build_bundle("training", tmp_path / "site")
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(tmp_path / "unzipped")
+    script = tmp_path / "calls.py"
+    script.write_text(
+        "import inspect\n"
+        "from autograder.reference import training\n"
+        "a, b, c = training.load_digits_split(), training.load_digits_split(0), training.load_digits_split(seed=0)\n"
+        "assert all((x == y).all() and (x == z).all() for x, y, z in zip(a, b, c))\n"
+        "print([x.shape for x in a], inspect.signature(training.load_digits_split))\n"
+        "assert 'def ' not in inspect.getsource(training)\n")
+    out = _run(sys.executable, script, tmp_path, {"PYTHONPATH": str(tmp_path / "unzipped" / "dnn-exercise-training")})
+    assert out.strip() == "[(1078, 64), (1078,), (359, 64), (359,), (360, 64), (360,)] (seed=0)"

@@ -22,6 +22,7 @@ import contextlib
 import copy
 import functools
 import hashlib
+import inspect
 import importlib
 import json
 import sys
@@ -203,11 +204,24 @@ def recording(module_names=None):
             setattr(module, name, value)
 
 
+def _bound(signature, args, kwargs):
+    """Every argument by position, defaults filled in: ``f(0)``, ``f(seed=0)`` and ``f()`` are
+    one call."""
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return tuple(bound.arguments.values())
+
+
 def _recorder(rec, short, name, function):
+    signature = inspect.signature(function)
+
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         outermost = rec.depth == 0
-        given = copy.deepcopy((args, kwargs)) if outermost else None    # callers perturb in place
+        try:
+            given = copy.deepcopy((_bound(signature, args, kwargs), {})) if outermost else None
+        except TypeError:                   # a wrong call: let the function raise its own error
+            return function(*args, **kwargs)
         rec.depth += 1
         try:
             result = function(*args, **kwargs)
@@ -236,10 +250,12 @@ def dump(rec: Recording, modules, path: Path) -> None:
     for short in modules:
         module = rec.modules[short]
         names = rec.names[short]
-        constants, functions = {}, []
+        constants, functions, parameters = {}, [], {}
         for name, value in _public(module).items():
             if isinstance(value, types.FunctionType):
                 functions.append(name)
+                parameters[name] = [[p.name, None if p.default is p.empty else _encode(p.default, arrays, names)]
+                                    for p in inspect.signature(value).parameters.values()]
             else:
                 constants[name] = _encode(value, arrays, names)
         calls = {}
@@ -250,7 +266,7 @@ def dump(rec: Recording, modules, path: Path) -> None:
                 if key not in seen:                                     # each distinct call once
                     seen.add(key)
                     calls.setdefault(name, []).append([_encode(v, arrays, names) for v in (args, kwargs, result)])
-        index[short] = {"doc": module.__doc__ or "", "functions": sorted(functions),
+        index[short] = {"doc": module.__doc__ or "", "functions": sorted(functions), "parameters": parameters,
                         "constants": constants, "calls": calls}
     payload = {str(i): a for i, a in enumerate(arrays)}
     payload["index"] = np.array(json.dumps(index))
@@ -296,6 +312,11 @@ def module(qualified: str) -> dict:
     for name in entry["functions"]:
         functions[name] = _replayer(short, name, entry, arrays, functions, ids)
         ids[id(functions[name])] = name
+    for name in entry["functions"]:
+        functions[name].__signature__ = inspect.Signature([
+            inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                              default=inspect.Parameter.empty if d is None else _decode(d, arrays, functions))
+            for p, d in entry["parameters"][name]])
     namespace = dict(functions)
     for name, tree in entry["constants"].items():
         namespace[name] = _decode(tree, arrays, functions)
@@ -319,6 +340,7 @@ def _replayer(short, name, entry, arrays, functions, ids):
         nonlocal table
         if table is None:
             table = build()
+        args, kwargs = _bound(lookup.__signature__, args, kwargs), {}
         exact, by_sig = table
         signature, leaves = _sig(args, kwargs, ids)
         found = exact.get(_digest(signature, leaves))

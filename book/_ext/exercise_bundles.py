@@ -206,7 +206,9 @@ Learn*: read the chapter first.
 2. Open `{id}.ipynb` in JupyterLab, Jupyter Notebook, VS Code or Colab.
 3. Write your code where it says `# YOUR CODE HERE` and run the test cell under each answer: it
    prints one line per check (✔ or ✘, the largest relative error against the tolerance, and a
-   hint for a known mistake).
+   hint for a known mistake). A line marked ○ is a check this download cannot run — on the
+   large input, or judging your own trained parameters with the course's reference code,
+   which it does not contain: the grader runs it.
 
 When you hand the notebook in, your teacher's grader runs more cases of the same kind.
 """
