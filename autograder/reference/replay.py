@@ -23,10 +23,12 @@ import copy
 import functools
 import hashlib
 import inspect
+import io
 import importlib
 import json
 import sys
 import types
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -269,10 +271,16 @@ def dump(rec: Recording, modules, path: Path) -> None:
         index[short] = {"doc": module.__doc__ or "", "functions": sorted(functions), "parameters": parameters,
                         "constants": constants, "calls": calls}
     payload = {str(i): a for i, a in enumerate(arrays)}
-    payload["index"] = np.array(json.dumps(index))
+    payload["index"] = np.array(json.dumps(index, sort_keys=True))
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as fh:
-        np.savez_compressed(fh, **payload)
+    # an .npz (what np.load reads) with fixed member dates: the same recording, the same bytes
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for key, arr in payload.items():
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.asarray(arr), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", (2025, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, buf.getvalue())
 
 
 def _sig(args, kwargs, names):
