@@ -3,18 +3,21 @@
 The visible checks call the forward definitions of :mod:`autograder.reference` (the sigmoid, the
 XOR network's loss, …) — exactly what a learner is asked to write, so the "Get the exercise" zip
 must not contain them. When the book builds a bundle it runs the visible checks of the exercise
-once with the real definitions and keeps every call they make (arguments and result) as data
-(:func:`recording`, :func:`dump`). In the bundle each ``autograder/reference/<m>.py`` is a
+with the real definitions — on the solution's answers and on wrong versions of them, so that the
+hints' comparisons run too — and keeps every call they make (arguments and result) as data
+(:func:`recording`, :func:`dump`; ``book/_ext/exercise_bundles.py`` drives it). In the bundle each ``autograder/reference/<m>.py`` is a
 three-line stub (:func:`stub_source`) whose functions look their results up in that data
 (:func:`module`): the checks' code is the same as in the repository, only the reference answers
 come from a table.
 
 A call is answered by the recorded call of the same function whose arguments have the same
 structure and are nearest to the given ones: an exact match first, else the nearest within
-:data:`MATCH_TOL` (relative), which absorbs rounding differences of another NumPy/BLAS but
-never confuses two different inputs (the central differences' steps are ≥ 1e-8 relative). A
-call nothing was recorded for raises :class:`NotRecorded`: that check cannot be decided
-without the reference code, and the grader decides it.
+:data:`MATCH_TOL` (relative), which absorbs rounding differences of another NumPy/BLAS; being
+the nearest, the ±h calls of a central difference (≥ ~1e-8 apart) are never swapped. A call
+nothing was recorded for — a large input (:data:`MAX_ENTRIES`), or the learner's own results
+that no correct run produces, e.g. wrongly trained parameters judged with the reference
+forward — raises :class:`NotRecorded`: ``autograder.checks.verify`` shows the rest of that
+case as ○ "left to the grader" (counted as passed; in the repository it never happens).
 """
 from __future__ import annotations
 
