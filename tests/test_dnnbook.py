@@ -84,6 +84,19 @@ def _draw(v):
     return fig
 
 
+def test_describe_figure_reads_the_plotted_data():
+    fig, (left, right) = plt.subplots(1, 2)
+    left.plot([0, 1, 2], [0, 4, 1], label="loss")
+    left.axhline(0, color="k")                     # a guide line, not data: not described
+    left.set(title="training", xlabel="epoch", ylabel="L", xlim=(0, 2), ylim=(0, 5))
+    right.scatter([0, 1, 2, 3], [1, 0, 1, 0])
+    right.imshow(np.array([[0.0, 2.0], [1.0, 3.0]]))
+    text = dw.describe_figure(fig)
+    plt.close(fig)
+    assert text.startswith("2 panels. Panel 1: “training”, x (epoch) from 0 to 2, y (L) from 0 to 5, loss: 0 to 4.")
+    assert "Panel 2:" in text and "4 points" in text and "an image of values 0 to 3" in text
+
+
 def test_static_mode_builds_stack_and_jslink(monkeypatch):
     import ipywidgets as widgets
 
@@ -99,8 +112,16 @@ def test_static_mode_builds_stack_and_jslink(monkeypatch):
     slider, stack = sliders[0], stacks[0]
     assert box.dnnbook_values == [0.0, 0.25, 0.5, 0.74, 0.75, 1.0]  # the default is a frame
     assert len(stack.children) == 6
-    assert all('alt="test slider Shown for a = ' in c.value and "data:image/png;base64," in c.value
-               for c in stack.children)
+    assert all("data:image/png;base64," in c.value for c in stack.children)
+    # each frame's alt text says what that frame plots: the value and the curve's range there
+    import html as _html
+    import re
+
+    alts = [_html.unescape(re.search(r'alt="([^"]*)"', c.value).group(1)) for c in stack.children]
+    assert alts[2] == "a = 0.5. Plot: x from −0.05 to 1.05, y from −0.025 to 0.525, a curve: 0 to 0.5.", alts[2]
+    assert len(set(alts)) == len(alts)
+    assert all(a.startswith(f"a = {dw._fmt(v)}. Plot: ") and f"a curve: 0 to {dw._fmt(v)}" in a
+               for a, v in zip(alts[1:], box.dnnbook_values[1:]))
     assert slider.index == stack.selected_index == 3 and slider.label == "0.74"
     assert slider.layout.width == "100%"  # no fixed pixel width: as wide as the column allows
     from ipywidgets.widgets.widget_link import Link

@@ -6,6 +6,10 @@ One bundle (XOR) and one venv keep it cheap: ~25 s with a warm pip cache (creati
 and installing NumPy dominate). The notebook's cells are run as one plain Python script (no
 kernel needed): the answer cells hold the solution's code, or the solution's code followed by
 a wrong version of one function from ``tests/mutants/xor.py``.
+
+The bundle holds no reference definition, only results recorded at build time
+(``autograder/reference/replay.py``); the last test runs every known wrong and unusual version
+of two exercises against the unzipped bundle and the repository (~9 s, no venv).
 """
 from __future__ import annotations
 
@@ -65,10 +69,10 @@ def notebook_script(assignment: str, wrong: str | None = None) -> str:
             "        print(f'!! cell {i}: {type(exc).__name__}: {exc}')\n")
 
 
-def _run(python: str, script: Path, cwd: Path, env_extra=None) -> str:
+def _run(python: str, script: Path, cwd: Path, env_extra=None, args=()) -> str:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NBGRADER_EXECUTION")}
     env.update(env_extra or {}, PYTHONHASHSEED="0", MPLBACKEND="Agg")
-    proc = subprocess.run([python, str(script)], cwd=cwd, env=env, capture_output=True,
+    proc = subprocess.run([python, str(script), *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return proc.stdout
@@ -125,3 +129,90 @@ def test_visible_checks_run_the_same_outside_the_repository(bundle_venv, tmp_pat
         assert "✔" in outside and "✘" not in outside and not failures, outside
     else:
         assert "✘" in outside and failures and all("CheckFailed" in f for f in failures), outside
+
+
+# ------------------------------------------------------------------ the same verdicts, mutant by mutant
+#: Print, for the solution, every wrong and every unusual version of ``tests/mutants/<id>.py``,
+#: the visible report of each item (run with PYTHONPATH = the repository, or = an unzipped bundle).
+REPORTS = r'''
+import contextlib, importlib.util, io, json, re, sys
+repo, assignment = sys.argv[1], sys.argv[2]
+marks = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+base = {"__name__": "__main__"}
+for cell in json.load(open(f"{repo}/solutions/{assignment}/{assignment}.ipynb"))["cells"]:
+    meta, src = cell["metadata"].get("nbgrader", {}), "".join(cell["source"])
+    if cell["cell_type"] == "code" and not meta.get("grade") and "NBGRADER_EXECUTION" not in src:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(marks.sub("", src), base)
+spec = importlib.util.spec_from_file_location("mutants", f"{repo}/tests/mutants/{assignment}.py")
+mutants = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mutants)
+from autograder.checks import draw_cases, load_spec, run_probe, verify
+checks = load_spec(assignment)
+versions = {"solution": None, **{f"wrong: {k}": v[1] for k, v in mutants.MUTANTS.items()},
+            **{f"unusual: {k}": v[1] for k, v in mutants.UNUSUAL.items()}}
+out = {}
+for name, code in versions.items():
+    ns = dict(base)
+    if code:
+        exec(code, ns)
+    for item in checks.ITEMS.values():
+        cases = draw_cases(item)
+        with contextlib.redirect_stdout(io.StringIO()):
+            out[f"{name} / {item.name}"] = verify(item, cases, run_probe(item, ns, cases)).text()
+print(json.dumps(out))
+'''
+
+
+def _reports(pythonpath: Path, assignment: str, cwd: Path) -> dict:
+    script = cwd / "reports.py"
+    script.write_text(REPORTS)
+    return json.loads(_run(sys.executable, script, cwd, {"PYTHONPATH": str(pythonpath)},
+                           args=[str(REPO), assignment]))
+
+
+@pytest.mark.parametrize("assignment", ["xor", "chain_rule"])
+def test_bundle_gives_the_repository_verdicts_for_every_known_version(assignment, tmp_path):
+    """Without a venv (the unzipped bundle on PYTHONPATH, ~15 s): for the solution and every
+    version in tests/mutants, each item's visible report is the repository's, word for word —
+    except where the bundle leaves checks to the grader (○: the learner's own trained
+    parameters judged by the reference forward): there a wrong version still fails and a
+    correct one still passes."""
+    zip_path = bundles.build_bundle(assignment, tmp_path / "site")
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(tmp_path / "unzipped")
+    folder = tmp_path / "unzipped" / f"dnn-exercise-{assignment}"
+    inside = _reports(REPO, assignment, tmp_path)
+    outside = _reports(folder, assignment, tmp_path)
+    assert inside.keys() == outside.keys() and len(inside) > 20
+    deferred = [k for k, v in outside.items() if "○" in v]
+    assert all(inside[k] == outside[k] for k in inside if k not in deferred)
+    for k in deferred:
+        assert ("checks failed" in outside[k]) == ("checks failed" in inside[k]), (k, inside[k], outside[k])
+    # only the long training run of XOR is judged on the learner's own parameters
+    assert all(k.startswith("wrong: ") and k.endswith(" / train") for k in deferred), deferred
+    assert len(deferred) <= (6 if assignment == "xor" else 0)
+
+
+def test_recorded_calls_match_however_the_arguments_are_passed(tmp_path):
+    """A learner calls the bundle's data loader as ``load_digits_split()``, ``(0)`` or
+    ``(seed=0)``: the stub binds the arguments to the recorded signature (~6 s)."""
+    zip_path = bundles.build_bundle("training", tmp_path / "site")
+    with zipfile.ZipFile(zip_path) as zf:
+        zf.extractall(tmp_path / "unzipped")
+    script = tmp_path / "calls.py"
+    script.write_text(
+        "import inspect\n"
+        "from autograder.reference import training\n"
+        "a, b, c = training.load_digits_split(), training.load_digits_split(0), training.load_digits_split(seed=0)\n"
+        "assert all((x == y).all() and (x == z).all() for x, y, z in zip(a, b, c))\n"
+        "print([x.shape for x in a], inspect.signature(training.load_digits_split))\n"
+        "assert 'def ' not in inspect.getsource(training)\n")
+    out = _run(sys.executable, script, tmp_path, {"PYTHONPATH": str(tmp_path / "unzipped" / "dnn-exercise-training")})
+    assert out.strip() == "[(1078, 64), (1078,), (359, 64), (359,), (360, 64), (360,)] (seed=0)"
+
+
+def test_the_same_sources_give_the_same_bundle(tmp_path):
+    """Recording included, two builds of a bundle are byte-identical (~3 s)."""
+    first = bundles.build_bundle("xor", tmp_path / "a").read_bytes()
+    assert bundles.build_bundle("xor", tmp_path / "b").read_bytes() == first

@@ -79,21 +79,26 @@ def test_built_book_contains_no_solution_or_hidden_test_line(built_book):
 
 
 # ------------------------------------------------------------------ exercise bundles
-#: Lines of an assignment's solution that its bundle's check modules share with it. They are
-#: the modules the released exercise imports inside the repository too (the forward
-#: definitions the checks compare against, the course's own central-difference gradient), so
-#: a bundle exposes nothing a learner with the repository does not already have. Removing
-#: them needs the checks to ship expected values instead of code (autograder, not the site).
-#: Any other shared line fails the test.
+#: Lines of an assignment's solution that its bundle's check modules still share with it, each
+#: with its reason; any other shared line fails the test. No reference definition is among them:
+#: a bundle ships ``autograder/reference/<m>.py`` only as a stub that looks recorded results up
+#: (see ``autograder/reference/replay.py`` and the tests below).
 SHARED_WITH_CHECKS = {
-    "activations": {"autograder/reference/activations.py"},
-    "chain_rule": {"autograder/gradcheck.py", "autograder/reference/activations.py",
-                   "autograder/specs/chain_rule.py"},
+    # `for i in np.ndindex(x.shape):`, the loop of the exact gradient of a product (a test
+    # function's derivative, not the learner's difference quotient)
+    "chain_rule": {"autograder/specs/chain_rule.py"},
+    # a hint's text: "set root.grad = 1.0 before calling the _backward functions"
     "computation_graphs": {"autograder/specs/computation_graphs.py"},
-    "learning_types": {"autograder/reference/learning_types.py", "autograder/specs/learning_types.py"},
+    # `N, D = x.shape` / `n, c = x.shape`, `c = int(y.max()) + 1`: shape bookkeeping
+    "learning_types": {"autograder/specs/learning_types.py"},
     "two_layer_net": {"autograder/specs/two_layer_net.py"},
-    "xor": {"autograder/reference/xor.py", "autograder/specs/xor.py"},
+    # the checks' printed labels ("xor_forward: h = sigmoid(X @ W1 + b1)"), the formulas the
+    # exercise states
+    "xor": {"autograder/specs/xor.py"},
+    # the names the exercise gives its callbacks (`def train_epoch(params):`, `def val_loss(params):`)
+    "training": {"autograder/probes/training.py"},
 }
+ASSIGNMENTS = sorted(p.name for p in (course.REPO / "solutions").iterdir() if p.is_dir())
 
 
 def _bundles_module():
@@ -106,28 +111,109 @@ def _bundles_module():
     return module
 
 
-@pytest.mark.parametrize("assignment", sorted(SHARED_WITH_CHECKS))
-def test_bundle_contains_no_solution_or_hidden_test_line(assignment, tmp_path):
-    """The "Get the exercise" zip: its notebook, README and pyproject share no line with the
-    assignment's solutions or hidden tests; its check modules only the known ones above."""
+#: Reference lines that are no computation and that the probes (shipped, and the sandbox's only
+#: checking code) share: dispatch on an operation code, building the checks' test function.
+REFERENCE_GENERIC = {"op = int(op)", "if op == ADD:", "if op == MUL:", "if op == MAX:", "if op == EXP:",
+                     "f = _function(case)", 'with np.errstate(all="ignore"):'}
+
+
+def reference_code_lines():
+    """(module, line) for every non-trivial line of code inside the functions of the reference
+    definitions (``autograder/reference/<m>.py``): what a learner writes. Lines it shares with
+    the course's central differences (``autograder/gradcheck.py``, which the other exercises'
+    bundles need; the chain-rule bundle leaves it out, see below) do not count."""
+    import ast
+
+    gradcheck = (course.REPO / "autograder" / "gradcheck.py").read_text()
+    out = []
+    for path in sorted((course.REPO / "autograder" / "reference").glob("*.py")):
+        if path.stem in ("__init__", "replay"):
+            continue
+        text = path.read_text()
+        lines = text.splitlines()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                for stmt in body:
+                    for line in lines[stmt.lineno - 1:stmt.end_lineno]:
+                        line = line.strip()
+                        if len(line.replace(" ", "")) >= MIN_CHARS and not line.startswith("#") \
+                                and not NAMES_ONLY.match(line) and line not in REFERENCE_GENERIC \
+                                and line not in gradcheck:
+                            out.append((path.stem, f"autograder/reference/{path.name}", line))
+    return out
+
+
+def bundle_texts(zip_path):
+    """{member path inside the bundle's folder: decoded text} (notebooks also as their cells)."""
     import zipfile
 
-    bundles = _bundles_module()
-    zip_path = bundles.build_bundle(assignment, tmp_path)
     texts = {}
     with zipfile.ZipFile(zip_path) as zf:
         for name in zf.namelist():
             rel = name.split("/", 1)[1]
+            if rel.endswith(".npz"):
+                continue
             texts[rel] = zf.read(name).decode()
             if rel.endswith(".ipynb"):
                 nb = nbformat.reads(texts[rel], as_version=4)
                 texts[rel + " (cells)"] = "\n".join(c.source for c in nb.cells)
+    return texts
+
+
+@pytest.fixture(scope="module")
+def bundles(tmp_path_factory):
+    """Every assignment's bundle, built once (~25 s in all: each records its reference results)."""
+    module = _bundles_module()
+    tmp = tmp_path_factory.mktemp("bundles")
+    return {a: module.build_bundle(a, tmp) for a in ASSIGNMENTS}
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_bundle_contains_no_solution_or_hidden_test_line(assignment, bundles):
+    """The "Get the exercise" zip: its notebook, README and pyproject share no line with the
+    assignment's solutions or hidden tests; its check modules only the known ones above."""
+    texts = bundle_texts(bundles[assignment])
     assert f"{assignment}.ipynb" in texts and "pyproject.toml" in texts
     assert not [n for n in texts if n.startswith("autograder/grade")], sorted(texts)
     secrets = [x for x in secret_lines() if x[0] == assignment]
-    shared = SHARED_WITH_CHECKS[assignment]
-    leaks = _find(secrets, {n: t for n, t in texts.items() if n not in shared})
-    assert not leaks
+    shared = SHARED_WITH_CHECKS.get(assignment, set())
+    assert not _find(secrets, {n: t for n, t in texts.items() if n not in shared})
     # the shared modules are byte-identical to the ones the repository's exercise imports
     for name in shared:
         assert texts[name] == (course.REPO / name).read_text(), name
+
+
+def test_no_reference_definition_is_shared_with_checks():
+    assert not [f for files in SHARED_WITH_CHECKS.values() for f in files if f.startswith("autograder/reference/")]
+
+
+def test_chain_rule_bundle_holds_no_numerical_gradient(bundles):
+    """The chain-rule exercise asks for the central difference: its bundle's gradcheck keeps only
+    the relative error (the differences the checks compare with are recorded results)."""
+    texts = bundle_texts(bundles["chain_rule"])
+    assert "def relative_error" in texts["autograder/gradcheck.py"]
+    assert not [n for n, t in texts.items() if n.startswith("autograder/") and "def numerical_gradient" in t]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_bundle_ships_no_reference_definition(assignment, bundles):
+    """No line of code of any reference definition is in the bundle: each reference module the
+    checks import is the stub that looks up recorded results."""
+    replay = _bundles_module()._replay_module(course.REPO)
+    texts = bundle_texts(bundles[assignment])
+    stubs = [n for n in texts if n.startswith("autograder/reference/") and n not in (
+        "autograder/reference/__init__.py", "autograder/reference/replay.py")]
+    assert stubs, sorted(texts)                  # every exercise's checks use the reference
+    for name in stubs:
+        assert texts[name] == replay.stub_source(name.rsplit("/", 1)[1][:-3]), name
+    assert not _find(reference_code_lines(), {n: t for n, t in texts.items() if n.startswith("autograder/")})
+
+
+def test_the_reference_detector_finds_a_shipped_reference_module(bundles):
+    """The test above fails if a bundle held a real reference module again."""
+    texts = bundle_texts(bundles["xor"])
+    texts["autograder/reference/xor.py"] = (course.REPO / "autograder/reference/xor.py").read_text()
+    texts["autograder/reference/activations.py"] = (course.REPO / "autograder/reference/activations.py").read_text()
+    found = _find(reference_code_lines(), texts)
+    assert any("xor.py" in f for f in found) and any("return np.where(x > 0, x, a * x)" in f for f in found)

@@ -70,7 +70,16 @@ AUDIT_JS = """(wide) => {
       .filter(m => m.tabIndex >= 0).length;
   // horizontal page overflow: the page itself must not scroll sideways
   const pageOverflow = document.documentElement.scrollWidth - window.innerWidth;
-  return {raw, clipped, noAlt, mathTabStops, pageOverflow};
+  // every frame of a slider (shown or not) says what it plots: the value, then the data read
+  // from the figure (dnnbook.widgets.describe_figure), and no two frames of a slider alike
+  const genericAlt = [];
+  for (const box of document.querySelectorAll('article .dnn-slider')) {
+    const alts = [...box.querySelectorAll('img.dnn-frame')].map(i => i.getAttribute('alt') || '');
+    const bad = alts.filter(a => !(a.includes('. Plot: ') || a.includes(' panels. Panel 1: ')));
+    if (bad.length || new Set(alts).size !== alts.length)
+      genericAlt.push((bad[0] || 'repeated alt text: ' + alts[0]).slice(0, 80));
+  }
+  return {raw, clipped, noAlt, genericAlt, mathTabStops, pageOverflow};
 }"""
 
 SLIDERS_JS = """() => {
@@ -178,6 +187,8 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
         problems.append(f"cut off without a scroll cue: {audit['clipped']}")
     if audit["noAlt"]:
         problems.append(f"images without alt text: {audit['noAlt']}")
+    if audit["genericAlt"]:
+        problems.append(f"slider frames whose alt text does not describe the plot: {audit['genericAlt']}")
     if audit["mathTabStops"]:
         problems.append(f"{audit['mathTabStops']} formulas are tab stops")
     if audit["pageOverflow"] > 1:

@@ -1,8 +1,10 @@
 """The chapter "Training in practice" (forward definitions only).
 
 Row-vector batches, as everywhere in the course: X (N, D), a layer computes X @ W + b with W of
-shape (D, H) and b of shape (H,). Nothing here computes a gradient or an update: the checks
-differentiate :func:`l2_penalty` numerically, and the data helpers only load and split.
+shape (D, H) and b of shape (H,). Nothing here computes a gradient: the checks
+differentiate :func:`l2_penalty` numerically, and the data helpers only load and split. The two
+optimiser steps the chapter defines (:func:`momentum_update`, :func:`adam_update`) are here too:
+the checks compare the learner's steps with them (an exercise download holds only their results).
 """
 import numpy as np
 
@@ -41,3 +43,20 @@ def load_digits_split(seed=0):
 def accuracy(pred, y):
     """Fraction of predictions equal to the integer labels."""
     return float(np.mean(np.asarray(pred).reshape(-1) == np.asarray(y).reshape(-1)))
+
+
+def momentum_update(w, dw, v, lr, mu):
+    """Heavy-ball momentum: v ← μ·v − η·dw, then w ← w + v. Returns (w, v), new arrays."""
+    velocity = mu * v - lr * dw
+    return w + velocity, velocity
+
+
+def adam_update(w, dw, m, v, t, lr, b1, b2, eps, correct=True, t0=0):
+    """Adam's step t (counted from 1): (w, m, v, m̂, v̂). ``correct=False`` leaves out the bias
+    correction and ``t0=1`` counts steps from 0 (two known mistakes the checks recognise)."""
+    m = b1 * m + (1 - b1) * dw
+    v = b2 * v + (1 - b2) * dw ** 2
+    with np.errstate(all="ignore"):
+        mh = m / (1 - b1 ** (t - t0)) if correct else m
+        vh = v / (1 - b2 ** (t - t0)) if correct else v
+        return w - lr * mh / (np.sqrt(vh) + eps), m, v, mh, vh

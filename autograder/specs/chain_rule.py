@@ -20,8 +20,8 @@ import numpy as np
 
 from autograder import hints
 from autograder.checks import Item
-from autograder.gradcheck import max_relative_error, numerical_gradient as num_grad, relative_error
-from autograder.probes.chain_rule import PROBES, _function
+from autograder.gradcheck import max_relative_error, relative_error
+from autograder.probes.chain_rule import PROBES
 from autograder.reference import chain_rule as ref
 
 # Tolerances. "Correct" = the solution over 300 hidden seeds; "mutants" = tests/mutants/chain_rule.py
@@ -137,7 +137,7 @@ def _neuron_verify(j, case):
         expected = ref.neuron_loss(x, y, w, b)
         j.close("neuron_forward: loss = mean of ½(y − ŷ)²", loss, np.float64(expected), TOL_FORWARD,
                 hint_fn=lambda bad: _loss_hint(float(loss), expected, n))
-    num = num_grad(lambda p: ref.neuron_loss_params(p, x, y), np.array([w, b]))
+    num = ref.neuron_numerical_gradient(x, y, w, b)
     for i, name in enumerate(("dw", "db")):
         got = j.array(name, f"neuron_backward: {name} is a float", (), name)
         if got is not None:
@@ -225,18 +225,6 @@ def _numgrad_verify(j, case):
 
 
 # ------------------------------------------------------------------ forward difference
-def _reference_forward_difference(f, x, h):
-    x = x.copy()
-    f0 = f(x)
-    out = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        out[i] = (f(x) - f0) / h
-        x[i] = old
-    return out
-
-
 def _fd_cases(rng, hidden):
     if not hidden:
         return [_fcase(0, rng.uniform(-3, 3, size=(3, 4)), 1e-3), _fcase(3, _away(rng, (5,), 0.5, 3.0), 1e-3)]
@@ -251,12 +239,11 @@ def _fd_verify(j, case):
     j.unchanged("x_after", x, "forward_difference restores x")
     if grad is None:
         return
-    f = _function(case)
-    expected = _reference_forward_difference(f, x, h)
-    central = num_grad(f, x.copy(), h)
+    expected = ref.forward_difference(case, x, h)
+    central = ref.central_difference(case, x, h)
     j.close(f"forward_difference equals (f(x + h·e_i) − f(x))/h", grad, expected, TOL_FORWARD_DIFF,
             ref_name="forward difference",
-            hint_fn=lambda bad: _fd_hint(grad, expected, central, _reference_forward_difference(f, x, -h)))
+            hint_fn=lambda bad: _fd_hint(grad, expected, central, ref.forward_difference(case, x, -h)))
 
 
 def _fd_hint(grad, expected, central, backward):
@@ -286,17 +273,6 @@ def _gd_cases(rng, hidden):
             _gd_case(rng, 6, rng.uniform(0.5, 1.0), 1, train=False)]     # a single step
 
 
-def replay(x, y, w0, b0, lr, steps, sign=-1.0):
-    """The reference run: losses[k] at the parameters before update k+1, then p ← p + sign·η·∇L
-    with ∇L from central differences of the reference loss. Returns (w, b, losses)."""
-    p = np.array([w0, b0], dtype=np.float64)
-    losses = np.zeros(steps)
-    for k in range(steps):
-        losses[k] = ref.neuron_loss(x, y, p[0], p[1])
-        p = p + sign * lr * num_grad(lambda q: ref.neuron_loss_params(q, x, y), p.copy())
-    return p[0], p[1], losses
-
-
 def _close_params(j, label, got, expected, hint_fn):
     """Like ``Judge.close`` for a final parameter, with the relative error's floor at 1 (the scale
     of the weights): a weight that ends near 0 is compared in absolute terms."""
@@ -309,17 +285,18 @@ def _close_params(j, label, got, expected, hint_fn):
 def _gd_verify(j, case):
     x, y = case["x"], case["y"]
     w0, b0, lr, steps = float(case["w0"]), float(case["b0"]), float(case["lr"]), int(case["steps"])
-    w_ref, b_ref, losses_ref = replay(x, y, w0, b0, lr, steps)
+    w_ref, b_ref, losses_ref = ref.gradient_descent(x, y, w0, b0, lr, steps)
     wrong = []
     if lr != 0:
-        wrong.append((replay(x, y, w0, b0, lr, steps, sign=+1.0),
+        wrong.append((ref.gradient_descent(x, y, w0, b0, lr, steps, sign=+1.0),
                       "you moved UP the gradient (gradient ascent): the update is w ← w − η·∂L/∂w."))
         if len(x) > 1:
-            wrong.append((replay(x, y, w0, b0, lr * len(x), steps),
+            wrong.append((ref.gradient_descent(x, y, w0, b0, lr * len(x), steps),
                           "your steps are N times too large: the loss is a mean, so its gradient is a mean, not a sum."))
-        wrong.append((replay(x, y, w0, b0, lr, steps - 1), "you made one update too few: make exactly `steps` updates."))
+        wrong.append((ref.gradient_descent(x, y, w0, b0, lr, steps - 1),
+                      "you made one update too few: make exactly `steps` updates."))
     if lr != 1:
-        wrong.append((replay(x, y, w0, b0, 1.0, steps),
+        wrong.append((ref.gradient_descent(x, y, w0, b0, 1.0, steps),
                       "your run matches η = 1: multiply the gradient by the learning rate lr."))
     wrong = [(c, m) for c, m in wrong if c is not None]
 

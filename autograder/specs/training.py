@@ -74,8 +74,7 @@ def _momentum_verify(j, case):
     w, dw, v, lr, mu = case["w"], case["dw"], case["v"], float(case["lr"]), float(case["mu"])
     if not _returned(j, "momentum_step returns (w, v)"):
         return
-    v_new = mu * v - lr * dw
-    w_new = w + v_new
+    w_new, v_new = ref.momentum_update(w, dw, v, lr, mu)
     where = f"(lr = {lr:g}, mu = {mu:g}{', v = 0' if not v.any() else ''})"
     got_v = j.array("res/v", "momentum_step: the new velocity is a float64 array shaped like w", w.shape, "v")
     if got_v is not None:
@@ -128,21 +127,12 @@ def _adam_cases(rng, hidden):
     return out
 
 
-def _adam_update(w, dw, m, v, t, lr, b1, b2, eps, correct=True, t0=0):
-    m = b1 * m + (1 - b1) * dw
-    v = b2 * v + (1 - b2) * dw ** 2
-    with np.errstate(all="ignore"):
-        mh = m / (1 - b1 ** (t - t0)) if correct else m
-        vh = v / (1 - b2 ** (t - t0)) if correct else v
-        return w - lr * mh / (np.sqrt(vh) + eps), m, v, mh, vh
-
-
 def _adam_verify(j, case):
     w, dw, m, v = case["w"], case["dw"], case["m"], case["v"]
     t, lr, b1, b2, eps = int(case["t"]), float(case["lr"]), float(case["beta1"]), float(case["beta2"]), float(case["eps"])
     if not _returned(j, "adam_step returns (w, m, v)"):
         return
-    w_new, m_new, v_new, mh, vh = _adam_update(w, dw, m, v, t, lr, b1, b2, eps)
+    w_new, m_new, v_new, mh, vh = ref.adam_update(w, dw, m, v, t, lr, b1, b2, eps)
     tiny = float(np.abs(dw).max()) < 1e-6
     betas = "" if (b1, b2) == (0.9, 0.999) else f", β1 = {b1:g}, β2 = {b2:g}"
     where = f"(t = {t}{', m = v = 0' if t == 1 else ''}{betas}{', gradients ~1e-9 so √v̂ < ε' if tiny else ''})"
@@ -157,9 +147,9 @@ def _adam_verify(j, case):
                     (b2 * v + (1 - b2) * dw, "v averages the SQUARED gradient: (1 − β2)·dw**2.")]))
     got_w = j.array("res/w", "adam_step: the new w is a float64 array shaped like w", w.shape, "w")
     if got_w is not None:
-        cands = [(_adam_update(w, dw, m, v, t, lr, b1, b2, eps, correct=False)[0],
+        cands = [(ref.adam_update(w, dw, m, v, t, lr, b1, b2, eps, correct=False)[0],
                   "no bias correction: divide m by (1 − β1**t) and v by (1 − β2**t) before the step."),
-                 (_adam_update(w, dw, m, v, t, lr, b1, b2, eps, t0=1)[0],
+                 (ref.adam_update(w, dw, m, v, t, lr, b1, b2, eps, t0=1)[0],
                   "the bias correction uses t − 1: t counts steps from 1, so the first step uses 1 − β**1."),
                  (w - lr * mh / np.sqrt(vh + eps), "ε belongs outside the square root: √v̂ + ε."),
                  (w + lr * mh / (np.sqrt(vh) + eps), "the step has the wrong sign: w ← w − η·m̂/(√v̂ + ε).")]

@@ -6,9 +6,13 @@ link at the top of the chapter. The zip holds one folder, ``dnn-exercise-<id>/``
 
 * ``<id>.ipynb`` — the student notebook exactly as nbgrader released it;
 * ``autograder/`` — just what its visible checks import: the check framework (``checks``,
-  ``hints``, ``gradcheck``), the exercise's spec and the forward definitions that spec uses
-  (found by following the imports); never the batch grader, other exercises' specs, a
-  solution or a hidden test;
+  ``hints``, ``gradcheck``) and the exercise's spec (found by following the imports); never
+  the batch grader, other exercises' specs, a solution or a hidden test. The reference
+  definitions the spec compares with (``autograder/reference/<m>.py``: the forward passes a
+  learner writes) are NOT shipped: each is a stub that looks its answers up in
+  ``autograder/reference/recorded.npz``, written here by running the visible checks once with
+  the real definitions on the solution's answers and on wrong versions of them (see
+  :mod:`autograder.reference.replay`);
 * ``pyproject.toml`` — so ``pip install dnn-exercise-<id>.zip`` (or ``pip install .`` in the
   unzipped folder) installs that ``autograder`` and NumPy in any Python ≥ 3.11;
 * ``README.md`` — the three steps, and the chapter it belongs to (with its address when
@@ -20,6 +24,11 @@ from __future__ import annotations
 
 import ast
 import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -77,9 +86,16 @@ def notebook_imports(notebook: Path) -> set[str]:
     return names
 
 
+def _is_reference(rel: str) -> bool:
+    """A reference module (shipped as a recorded stub, so its own imports need no install)."""
+    return rel.startswith("autograder/reference/") and \
+        rel not in ("autograder/reference/__init__.py", "autograder/reference/replay.py")
+
+
 def needed_files(assignment: str, repo: Path = REPO) -> tuple[list[str], set[str]]:
     """The repository files (relative paths) the visible checks of ``assignment`` import, and
-    the third-party top-level modules they and the student notebook use."""
+    the third-party top-level modules they and the student notebook use (a reference module's
+    own imports do not count: the bundle ships a stub in its place)."""
     todo = [repo / f for f in CORE] + [repo / "autograder" / "specs" / f"{assignment}.py"]
     seen = set()
     third = notebook_imports(repo / "exercises" / assignment / f"{assignment}.ipynb") - _STDLIB - {"autograder"}
@@ -95,15 +111,72 @@ def needed_files(assignment: str, repo: Path = REPO) -> tuple[list[str], set[str
                 found = _module_file(repo, name)
                 if found is not None:
                     todo.append(found)
-            elif top not in _STDLIB:
+            elif top not in _STDLIB and not _is_reference(rel):
                 third.add(top)
     return sorted(seen), third
 
 
-_STDLIB = {"__future__", "ast", "base64", "collections", "contextlib", "copy", "dataclasses",
-           "functools", "hashlib", "importlib", "inspect", "io", "itertools", "json", "math",
-           "numbers", "os", "pathlib", "random", "re", "string", "sys", "textwrap", "traceback",
-           "time", "types", "typing", "warnings"}
+# ---------------------------------------------------------------- recorded reference results
+SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+#: Wrong versions of every number the solution's answers hold, so that the checks' failure
+#: paths (hints comparing with known mistakes, replays at another learning rate …) run and
+#: record what they ask of the reference too.
+VARIANTS = (lambda a: -a, lambda a: 2 * a, lambda a: a + 0.5, lambda a: 0 * a)
+
+
+def _is_flag(a) -> bool:
+    """A probe's "this went right" flag (1.0; see ``Judge.flag``): kept as it is."""
+    return a.shape == () and a.item() == 1.0
+
+
+def record_reference(assignment: str, out: Path, repo: Path = REPO) -> Path:
+    """Run the visible checks of ``assignment`` with the real reference definitions on the
+    solution's answers and on wrong versions of them, and write every reference call they make
+    to ``out`` (``recorded.npz``). Runs in a fresh process (the solution's cells are executed)."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "MPLBACKEND": "Agg", "PYTHONHASHSEED": "0"}
+    proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--record", assignment, str(out)],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=1800)
+    if proc.returncode:
+        raise RuntimeError(f"recording the reference results of {assignment} failed:\n{proc.stderr[-3000:]}")
+    return out
+
+
+def _record_here(assignment: str, out: Path, repo: Path) -> None:
+    import json
+
+    from autograder.checks import draw_cases, load_spec, run_probe, verify
+    from autograder.reference import replay
+
+    modules = [Path(f).stem for f in needed_files(assignment, repo)[0] if _is_reference(f)]
+    with replay.recording() as rec:
+        spec = load_spec(assignment)        # imported now: what it binds at import is recorded too
+        namespace: dict = {"__name__": "__main__"}
+        notebook = repo / "solutions" / assignment / f"{assignment}.ipynb"
+        for cell in json.loads(notebook.read_text())["cells"]:
+            meta = cell["metadata"].get("nbgrader", {})
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "code" and not meta.get("grade") and "NBGRADER_EXECUTION" not in src:
+                src = "\n".join(line for line in SOLUTION_MARKERS.sub("", src).splitlines()
+                                 if not line.lstrip().startswith(("%", "!")))
+                exec(compile(src, f"<{assignment}:{meta.get('grade_id')}>", "exec"), namespace)
+        for item in spec.ITEMS.values():
+            # every call of the notebook and of drawing the cases is kept (the notebook must run);
+            # the judging's calls only up to MAX_ENTRIES numbers per array
+            cases = draw_cases(item)
+            captured = run_probe(item, namespace, cases)
+            rec.limit = replay.MAX_ENTRIES
+            verify(item, cases, captured)
+            for change in VARIANTS:
+                arrays = captured.arrays
+                captured.arrays = {k: change(v) if v.dtype.kind == "f" and not _is_flag(v) else v
+                                   for k, v in arrays.items()}
+                verify(item, cases, captured)
+                captured.arrays = arrays
+            rec.limit = None
+    replay.dump(rec, modules, out)
+
+
+_STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 
 PYPROJECT = """[build-system]
 requires = ["setuptools>=68"]
@@ -118,6 +191,9 @@ dependencies = {deps}
 
 [tool.setuptools]
 packages = {packages}
+
+[tool.setuptools.package-data]
+"autograder.reference" = ["recorded.npz"]
 """
 
 README = """# Exercise: {title}
@@ -130,7 +206,9 @@ Learn*: read the chapter first.
 2. Open `{id}.ipynb` in JupyterLab, Jupyter Notebook, VS Code or Colab.
 3. Write your code where it says `# YOUR CODE HERE` and run the test cell under each answer: it
    prints one line per check (✔ or ✘, the largest relative error against the tolerance, and a
-   hint for a known mistake).
+   hint for a known mistake). A line marked ○ is a check this download cannot run — on the
+   large input, or judging your own trained parameters with the course's reference code,
+   which it does not contain: the grader runs it.
 
 When you hand the notebook in, your teacher's grader runs more cases of the same kind.
 """
@@ -151,7 +229,17 @@ def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | No
     packages = sorted({str(Path(f).parent).replace("/", ".") for f in files})
     deps = sorted(REQUIREMENTS[t] for t in third)
     top = f"dnn-exercise-{assignment}"
-    entries = {f: (repo / f).read_bytes() for f in files}
+    entries = {f: (repo / f).read_bytes() for f in files if not _is_reference(f)}
+    entries[GRADCHECK] = _only_used_functions(repo, GRADCHECK, [t.decode() for f, t in entries.items()
+                                                                if f != GRADCHECK]).encode()
+    stubs = [f for f in files if _is_reference(f)]
+    if stubs:
+        replay = _replay_module(repo)
+        for f in stubs:
+            entries[f] = replay.stub_source(Path(f).stem).encode()
+        with tempfile.TemporaryDirectory() as tmp:
+            entries["autograder/reference/recorded.npz"] = record_reference(
+                assignment, Path(tmp) / "recorded.npz", repo).read_bytes()
     entries[f"{assignment}.ipynb"] = notebook.read_bytes()
     entries["pyproject.toml"] = PYPROJECT.format(
         id=assignment, deps=_toml_list(deps), packages=_toml_list(packages)).encode()
@@ -170,6 +258,50 @@ def build_bundle(assignment: str, dest: Path, repo: Path = REPO, title: str | No
             zf.writestr(info, entries[name])
     out.write_bytes(buf.getvalue())
     return out
+
+
+#: The numerical-gradient module: a bundle holds only the functions its other modules use (the
+#: chain-rule exercise asks for the central difference itself, and its checks need only the
+#: relative error; the others' checks differentiate the recorded reference with it).
+GRADCHECK = "autograder/gradcheck.py"
+
+
+def _only_used_functions(repo: Path, module: str, others: list[str]) -> str:
+    """The text of ``module`` without its top-level functions that none of ``others`` imports
+    and no kept function calls."""
+    text = (repo / module).read_text()
+    tree = ast.parse(text)
+    name = module[:-3].replace("/", ".")
+    used = set()
+    for other in others:
+        for node in ast.walk(ast.parse(other)):
+            if isinstance(node, ast.ImportFrom) and node.module == name:
+                used |= {a.name for a in node.names}
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    todo = [n for n in used if n in functions]
+    while todo:
+        for node in ast.walk(functions[todo.pop()]):
+            if isinstance(node, ast.Name) and node.id in functions and node.id not in used:
+                used.add(node.id)
+                todo.append(node.id)
+    lines = text.splitlines(keepends=True)
+    for fn in sorted((f for n, f in functions.items() if n not in used), key=lambda f: -f.lineno):
+        start = min([fn.lineno] + [d.lineno for d in fn.decorator_list]) - 1
+        end = fn.end_lineno
+        while end < len(lines) and not lines[end].strip():      # and the blank lines after it
+            end += 1
+        del lines[start:end]
+    return "".join(lines)
+
+
+def _replay_module(repo: Path):
+    """``autograder/reference/replay.py`` of ``repo`` (the Sphinx process need not import autograder)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_dnn_replay", repo / "autograder/reference/replay.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def _toml_list(items) -> str:
@@ -231,6 +363,7 @@ def setup(app):
 
 
 if __name__ == "__main__":
-    import sys
-
-    print(build_bundle(sys.argv[1], Path(sys.argv[2])))
+    if sys.argv[1] == "--record":
+        _record_here(sys.argv[2], Path(sys.argv[3]), REPO)
+    else:
+        print(build_bundle(sys.argv[1], Path(sys.argv[2])))

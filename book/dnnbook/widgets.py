@@ -68,6 +68,57 @@ def live_grid(values, log=None):
     return sorted(values + [float(d) for d in keep])
 
 
+def _num(x):
+    return f"{x:.3g}".replace("-", "−")
+
+
+def _range(a):
+    a = np.asarray(a, dtype=float)
+    a = a[np.isfinite(a)]
+    if not a.size:
+        return "no finite values"
+    lo, hi = a.min(), a.max()
+    return _num(lo) if lo == hi else f"{_num(lo)} to {_num(hi)}"
+
+
+def describe_figure(fig):
+    """What a figure shows, read from its plotted data: for each panel its title, its axes
+    (label and shown range) and its curves (label and the range of their values), point clouds
+    and images. The alt text of a slider frame, so it changes with the data of each frame."""
+    panels = []
+    for ax in fig.get_axes():
+        if not ax.get_visible() or not ax.axison and not (ax.lines or ax.collections or ax.images):
+            continue
+        parts = []
+        title = ax.get_title() or ax.get_title("left")
+        if title:
+            parts.append(f"“{title}”")
+        for axis, label, lim in (("x", ax.get_xlabel(), ax.get_xlim()), ("y", ax.get_ylabel(), ax.get_ylim())):
+            parts.append(f"{axis}{f' ({label})' if label else ''} from {_num(min(lim))} to {_num(max(lim))}")
+        curves = []
+        for line in ax.lines:
+            y = line.get_ydata()
+            if np.size(y) < 2 or line.get_transform() != ax.transData:    # axhline/axvline: a guide
+                continue
+            label = line.get_label()
+            name = label if label and not label.startswith("_") else "a curve"
+            curves.append(f"{name}: {_range(y)}")
+        if curves:
+            parts.append("; ".join(curves[:6]) + (f"; and {len(curves) - 6} more curves" if len(curves) > 6 else ""))
+        points = sum(len(c.get_offsets()) for c in ax.collections if hasattr(c, "get_offsets"))
+        if points > 1:
+            parts.append(f"{points} points")
+        if ax.images:
+            a = ax.images[0].get_array()
+            parts.append(f"an image of values {_range(a)}" if a is not None else "an image")
+        panels.append(", ".join(parts))
+    if not panels:
+        return ""
+    if len(panels) == 1:
+        return f"Plot: {panels[0]}."
+    return f"{len(panels)} panels. " + " ".join(f"Panel {i}: {p}." for i, p in enumerate(panels, 1))
+
+
 def frame_html(png, alt):
     """An ``<img>`` for PNG bytes drawn at twice the CSS size (sharp on high-dpi screens) that
     shrinks with the column, with alt text."""
@@ -96,8 +147,8 @@ def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, alt
     fmt : callable
         Formats a value for the readout (and the alt text).
     alt : callable, optional
-        ``alt(v) -> str``, the alt text of the figure for ``v``; default: the description and
-        the value.
+        ``alt(v) -> str``, the alt text of the figure for ``v``; default: the value, then what
+        the figure shows, read from its data (:func:`describe_figure`).
     log : bool, optional
         Live mode: points spaced evenly in log (default: for positive ranges spanning ×20).
 
@@ -115,12 +166,10 @@ def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, alt
         raise ValueError("param_slider needs at least one value")
     value = values[len(values) // 2] if value is None else float(value)
     values = sorted(set(values) | {value})
-    if alt is None:
-        def alt(v):
-            return f"{description or 'Figure'} Shown for {name} = {fmt(v)}."
-
     def frame(v):
-        return frame_html(fig_to_png(draw(v)), alt(v))
+        fig = draw(v)
+        text = alt(v) if alt is not None else f"{name} = {fmt(v)}. {describe_figure(fig)}".strip()
+        return frame_html(fig_to_png(fig), text)
 
     header = [widgets.HTML(f"<p>{html.escape(description)}</p>")] if description else []
     options = values if mode == "static" else live_grid(values, log)
