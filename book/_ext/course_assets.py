@@ -30,6 +30,7 @@ import base64
 import fnmatch
 import hashlib
 import io
+import itertools
 import os
 import re
 import shutil
@@ -400,8 +401,57 @@ def _merge_streams_as_written() -> None:
         render.coalesce_streams = coalesce_joined
 
 
+#: CPU seconds each page takes to execute (``benchmarks/notebook_times.py --chapters-only``, one
+#: BLAS thread, 2026-11-30). Only used to order the pages for a parallel read; a page not listed
+#: counts as 5 s. Stale figures make the build slower, never wrong.
+EXECUTION_SECONDS = {"book/activations": 23.5, "book/training": 14.5, "book/chain_rule": 8.6,
+                     "book/deep_networks": 8.4, "book/xor": 8.3, "book/two_layer_net": 7.4,
+                     "book/learning_types": 6.2, "book/computation_graphs": 4.8, "book/intro": 0.1}
+
+
+def _makespan(chunks, nproc):
+    """When the last process finishes: the first ``nproc`` chunks start at once, each later one
+    on the process that is free first (how Sphinx's ParallelTasks hands them out)."""
+    busy = sorted(sum(EXECUTION_SECONDS.get(d, 5.0) for d in c) for c in chunks[:nproc])
+    for c in chunks[nproc:]:
+        busy[0] += sum(EXECUTION_SECONDS.get(d, 5.0) for d in c)
+        busy.sort()
+    return busy[-1] if busy else 0.0
+
+
+def _balance_parallel_read(app, env, docnames):
+    """Sphinx reads (and MyST-NB executes) the pages in chunks of consecutive docnames, one
+    chunk per process at a time, in alphabetical order — which put the four slowest chapters in
+    one chunk (51 s while the other process idled 10 s). Reorder ``docnames`` in place so the
+    processes finish together: swap pages between chunks while that shortens the build."""
+    from sphinx.util.parallel import make_chunks
+
+    nproc = app.parallel
+    if nproc <= 1 or len(docnames) <= 5:                  # Sphinx reads serially then
+        return
+    order = sorted(docnames, key=lambda d: -EXECUTION_SECONDS.get(d, 5.0))
+    sizes = [len(c) for c in make_chunks(order, nproc)]
+    chunks, start = [], 0
+    for n in sizes:
+        chunks.append(order[start:start + n])
+        start += n
+    improved = True
+    while improved:
+        improved = False
+        best = _makespan(chunks, nproc)
+        for i, j in itertools.combinations(range(len(chunks)), 2):
+            for a, b in itertools.product(range(len(chunks[i])), range(len(chunks[j]))):
+                chunks[i][a], chunks[j][b] = chunks[j][b], chunks[i][a]
+                if _makespan(chunks, nproc) < best - 1e-9:
+                    best, improved = _makespan(chunks, nproc), True
+                else:
+                    chunks[i][a], chunks[j][b] = chunks[j][b], chunks[i][a]
+    docnames[:] = [d for c in chunks for d in c]
+
+
 def setup(app):
     os.environ.update(KERNEL_ENV)  # inherited by the executing kernels
+    app.connect("env-before-read-docs", _balance_parallel_read)
     _merge_streams_as_written()
     app.connect("config-inited", _declare_parallel_read_safe)
     _prewarm_matplotlib()
