@@ -97,6 +97,18 @@ def test_describe_figure_reads_the_plotted_data():
     assert "Panel 2:" in text and "4 points" in text and "an image of values 0 to 3" in text
 
 
+def test_describe_figure_of_a_diagram():
+    """A panel with its axes off (a computation graph): its title, else what its labels say."""
+    fig, ax = plt.subplots()
+    ax.text(0.2, 0.5, "x = 2")
+    ax.text(0.8, 0.5, "f = 6")
+    ax.set_axis_off()
+    assert dw.describe_figure(fig) == "Plot: labels: x = 2; f = 6."
+    ax.set_title("z = 1.2: df/dz = 0")
+    assert dw.describe_figure(fig) == "Plot: “z = 1.2: df/dz = 0”, a diagram."
+    plt.close(fig)
+
+
 def test_static_mode_builds_stack_and_jslink(monkeypatch):
     import ipywidgets as widgets
 

@@ -87,14 +87,21 @@ def describe_figure(fig):
     and images. The alt text of a slider frame, so it changes with the data of each frame."""
     panels = []
     for ax in fig.get_axes():
-        if not ax.get_visible() or not ax.axison and not (ax.lines or ax.collections or ax.images):
+        if not ax.get_visible():
             continue
         parts = []
         title = ax.get_title() or ax.get_title("left")
         if title:
             parts.append(f"“{title}”")
-        for axis, label, lim in (("x", ax.get_xlabel(), ax.get_xlim()), ("y", ax.get_ylabel(), ax.get_ylim())):
-            parts.append(f"{axis}{f' ({label})' if label else ''} from {_num(min(lim))} to {_num(max(lim))}")
+        if ax.axison:
+            for axis, label, lim in (("x", ax.get_xlabel(), ax.get_xlim()), ("y", ax.get_ylabel(), ax.get_ylim())):
+                parts.append(f"{axis}{f' ({label})' if label else ''} from {_num(min(lim))} to {_num(max(lim))}")
+        elif title:                  # a diagram (e.g. a computation graph) with its numbers in the title
+            parts.append("a diagram")
+        else:                        # a diagram: what its labels say
+            texts = [" ".join(t.get_text().split()) for t in ax.texts if t.get_visible() and t.get_text().strip()]
+            if texts:
+                parts.append("labels: " + "; ".join(texts[:12]) + (f"; and {len(texts) - 12} more" if len(texts) > 12 else ""))
         curves = []
         for line in ax.lines:
             y = line.get_ydata()
@@ -111,7 +118,8 @@ def describe_figure(fig):
         if ax.images:
             a = ax.images[0].get_array()
             parts.append(f"an image of values {_range(a)}" if a is not None else "an image")
-        panels.append(", ".join(parts))
+        if parts:
+            panels.append(", ".join(parts))
     if not panels:
         return ""
     if len(panels) == 1:
