@@ -12,7 +12,7 @@ goes; how its cost grows with the class.
    the hidden inputs, sandbox start, interpreter start, imports, the notebook's cells, the probe,
    judging on the host, the gradebook write — against the floor: a sandbox that starts Python and
    imports NumPy, measured here.
-3. **Scaling.** 40, 160 and 640 submissions spread over all the course's assignments (one grader
+3. **Scaling.** 40, 160 and 640 submissions: a class of 5, 20 and 80 students handing in all eight assignments (one grader
    run per assignment), total time and time per submission.
 
 Run: ``make bench`` or ``python benchmarks/bench_grading.py [--sizes 40,160,640] [--baseline DIR]
@@ -49,26 +49,24 @@ def _variants(assignment):
            [("unusual", item, code) for item, code, *_ in mod.UNUSUAL.values()]
 
 
-def build(course_dir, assignment, n, prefix=""):
+def build(course_dir, assignment, n, names=None):
     """``n`` submissions of ``assignment``: its mutants and unusual versions, 3 blanks, the rest
-    full solutions. Returns student -> kind."""
+    full solutions, by students ``names`` (default: named after what they submit). Returns
+    student -> kind."""
     nb_name = f"{assignment}.ipynb"
     answers = course.solution_sources(assignment, nb_name)
     blank = lambda: course.released(course_dir, assignment, nb_name)  # noqa: E731
-    subs = {}
-    for i, (kind, item, code) in enumerate(_variants(assignment)):
-        if len(subs) >= n - min(3, n // 4):
+    kinds = []
+    for kind, item, code in _variants(assignment):
+        if len(kinds) >= n - min(3, n // 4):
             break
-        subs[f"{prefix}{kind}{i:03d}"] = (kind, course.fill(blank(), answers, {f"answer_{item}": code}))
-    for i in range(min(3, n - len(subs))):
-        subs[f"{prefix}blank{i:02d}"] = ("blank", blank())
-    i = 0
-    while len(subs) < n:
-        subs[f"{prefix}solution{i:03d}"] = ("solution", course.fill(blank(), answers))
-        i += 1
-    for student, (_, nb) in subs.items():
-        course.submit(course_dir, student, assignment, nb_name, nb)
-    return {s: k for s, (k, _) in subs.items()}
+        kinds.append((kind, lambda item=item, code=code: course.fill(blank(), answers, {f"answer_{item}": code})))
+    kinds += [("blank", blank)] * min(3, n - len(kinds))
+    kinds += [("solution", lambda: course.fill(blank(), answers))] * (n - len(kinds))
+    names = names or [f"{kind}{i:03d}" for i, (kind, _) in enumerate(kinds)]
+    for student, (_, make) in zip(names, kinds):
+        course.submit(course_dir, student, assignment, nb_name, make())
+    return {s: k for s, (k, _) in zip(names, kinds)}
 
 
 def grade(course_dir, assignment, workers, pythonpath=None):
@@ -146,15 +144,15 @@ def print_profile(run, n, floor_cpu):
 
 
 def scaling(tmp, sizes, workers):
-    print(f"\n== 3. Scaling: submissions spread over all {len(ASSIGNMENTS)} assignments, one grader run "
-          f"per assignment, --workers {workers} ==")
+    print(f"\n== 3. Scaling: a class hands in all {len(ASSIGNMENTS)} assignments (submissions = students × "
+          f"{len(ASSIGNMENTS)}), one grader run per assignment, --workers {workers} ==")
     print(f"  {'submissions':>11}{'wall s':>9}{'ms/sub':>9}{'CPU s':>9}{'CPU ms/sub':>12}{'vs first':>10}   per-phase ms/sub")
     first = None
     for n in sizes:
         course_dir = course.make_course(tmp / f"scale{n}", ASSIGNMENTS)
-        per = {a: n // len(ASSIGNMENTS) + (i < n % len(ASSIGNMENTS)) for i, a in enumerate(ASSIGNMENTS)}
-        for a, k in per.items():
-            build(course_dir, a, k, prefix=f"{a[:4]}-")
+        students = [f"student{i:03d}" for i in range(n // len(ASSIGNMENTS))]
+        for a in ASSIGNMENTS:                     # every student hands in every assignment
+            build(course_dir, a, len(students), students)
         load = os.getloadavg()[0]
         wall, cpu, phases = 0.0, 0.0, {}
         for a in ASSIGNMENTS:

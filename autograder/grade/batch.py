@@ -148,6 +148,7 @@ class Batch:
         self.leftovers: list[str] = []            # job folders that could not be removed
         self._names = _spec_names(self.spec)
         self._slots = list(range(self.workers))
+        self._free = threading.Semaphore(self.workers)   # a sandbox slot is free
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ items per notebook
@@ -220,16 +221,18 @@ class Batch:
                 "cell_wall": self.sandbox.cell_backstop(L.cell),          # wall-clock backstops
                 "item_wall": self.sandbox.cell_backstop(L.item)}))
             _add(res.profile, "prepare inputs", time.thread_time() - cpu)
+            self._free.acquire()
             with self._lock:
                 slot = self._slots.pop()
             try:
                 run = self.sandbox.run(job, slot)
             finally:
+                with self._lock:
+                    self._slots.append(slot)
+                self._free.release()
                 # the hidden inputs leave the job folder before anything of the sandbox is read
                 if not remove_tree(job / "in"):
                     res.worsen("crashed", "internal: the job's input folder could not be removed")
-                with self._lock:
-                    self._slots.append(slot)
             cpu = time.thread_time()
             self._judge(res, nb_name, job, run, items, cases)
             _add(res.profile, "host verify", time.thread_time() - cpu)
@@ -314,7 +317,10 @@ class Batch:
     def run(self, submissions, progress=None, on_result=None):
         """Grade every submission; ``on_result(res)`` is called as each one finishes."""
         results = []
-        with ThreadPoolExecutor(self.workers) as pool:
+        # ``workers`` sandboxes at a time; twice as many threads, so that drawing the next
+        # submission's inputs and judging the last one's results overlap the sandboxes' runs
+        # instead of leaving a slot idle meanwhile
+        with ThreadPoolExecutor(2 * self.workers) as pool:
             futures = {pool.submit(self.grade, sub): sub for sub in submissions}
             for fut in as_completed(futures):
                 sub = futures[fut]

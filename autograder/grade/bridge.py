@@ -163,6 +163,8 @@ def _writer_process(args, inbox, outbox):
     except Exception as exc:
         outbox.put({"error": f"nbgrader could not start: {type(exc).__name__}: {exc}"})
         return
+    import gc
+    gc.freeze()          # nbgrader's and SQLAlchemy's objects: out of every later collection
     outbox.put({"ready": True})
     while (res := inbox.get()) is not None:
         writer.write(res)
