@@ -70,7 +70,10 @@ def test_class_view_in_a_browser(clone):
             page.goto((out / "summary.html").as_uri())
             names = page.eval_on_selector_all("table a", "els => els.map(e => e.textContent)")
             assert names == ["alice", "bob", "carol", "dave"]
-            assert page.eval_on_selector_all("img", "es => es.length == 2 && es.every(e => e.naturalWidth > 0 && e.alt.length > 20)")
+            # the two class charts: inline SVG with a text alternative, drawn at a visible size
+            assert page.eval_on_selector_all(
+                "figure[role=img]", "fs => fs.length == 2 && fs.every(f => f.getAttribute('aria-label').length > 20"
+                " && f.querySelector('svg rect') && f.querySelector('svg').getBoundingClientRect().width > 200)")
             page.screenshot(path=str(SHOTS / f"summary-{width}.png"), full_page=True)
             page.click("text=dave")
             text = page.inner_text("body")

@@ -132,7 +132,7 @@ pre{background:#f6f8fa;padding:.75rem;border-radius:6px;white-space:pre-wrap;ove
 td,th{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
 td.num,th.num{text-align:right}.meta{color:#555}.status{font-weight:600}
 .s-graded{color:#1a7f37}.s-other{color:#9a6700}img{max-width:100%;height:auto}
-.figs{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}.figs img{flex:1 1 22rem;min-width:0}
+.figs{display:flex;flex-wrap:wrap;gap:1rem;align-items:flex-start}.figs figure{flex:1 1 22rem;min-width:0;margin:0}.figs svg{width:100%;height:auto}
 td.num{white-space:nowrap}.scroll{overflow-x:auto}"""
 
 
@@ -187,7 +187,7 @@ def pass_rates(results):
 
 def _svg(width, height, title, body):
     return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='{width}' "
-            f"style='max-width:100%;height:auto' font-family='sans-serif' font-size='12'>"
+            f"font-family='sans-serif' font-size='12'>"
             f"<text x='{width / 2:g}' y='16' text-anchor='middle' font-size='14'>{_h(title)}</text>{body}</svg>")
 
 
