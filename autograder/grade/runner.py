@@ -76,7 +76,7 @@ def _load_cases(path):
 
 #: Names that only mean something under IPython: a notebook that uses one runs in IPython.
 _IPYTHON_NAMES = re.compile(r"\b(get_ipython|display|IPython|In|Out|exit|quit|__IPYTHON__|_ih|_oh|_dh"
-                            r"|_i{1,3}|_i?\d+|__|___)\b")
+                            r"|_|_i{1,3}|_i?\d+|__|___)\b")
 _FUTURE = 0
 for _feature in __future__.all_feature_names:
     _FUTURE |= getattr(__future__, _feature).compiler_flag
