@@ -143,6 +143,77 @@ def test_static_mode_builds_stack_and_jslink(monkeypatch):
     assert link.source == (slider, "index") and link.target == (stack, "selected_index")
 
 
+def _two_panels(v):
+    from dnnbook.plots import new_figure
+
+    fig, (ax, dax) = new_figure(2)               # 7 inches wide, side by side
+    ax.plot([0, 1], [0, v], label="f")
+    dax.plot([0, 1], [v, v])
+    ax.set(title="activation", xlabel="x")
+    return fig
+
+
+def test_narrow_layout_stacks_the_panels_of_the_same_drawing():
+    from dnnbook.plots import NARROW_WIDTH, narrow_layout, smallest_font
+
+    wide = _two_panels(1.0)
+    (a, b) = (ax.get_position() for ax in wide.axes)
+    assert a.x1 < b.x0 and abs(a.y0 - b.y0) < 1e-9            # side by side
+    with narrow_layout():
+        narrow = _two_panels(1.0)
+    (a, b) = (ax.get_position() for ax in narrow.axes)
+    assert b.y1 < a.y0 and abs(a.x0 - b.x0) < 1e-9            # stacked, first on top
+    assert narrow.get_size_inches()[0] == NARROW_WIDTH < wide.get_size_inches()[0]
+    dw.fig_to_png(wide), dw.fig_to_png(narrow)                # drawn: the tick labels exist
+    assert smallest_font(narrow) == smallest_font(wide) == 10  # the tick labels
+    plt.close("all")
+
+
+def test_smallest_font_counts_only_text_that_is_drawn():
+    from dnnbook.plots import smallest_font
+
+    fig, (ax, off) = plt.subplots(1, 2)
+    ax.set_title("big", fontsize=14)
+    ax.tick_params(labelsize=11)
+    off.text(0.5, 0.5, "tiny", fontsize=6)
+    off.set_visible(False)                                    # a hidden panel's text is not drawn
+    ax.text(0.5, 0.5, "   ", fontsize=3)                       # nor is blank text
+    dw.fig_to_png(fig)
+    assert smallest_font(fig) == 11
+    ax.set_axis_off()                                         # no axes: no tick labels
+    assert smallest_font(fig) == 14
+    plt.close("all")
+
+
+def test_static_frames_too_small_on_a_phone_get_a_phone_layout(monkeypatch, tmp_path):
+    """A two-panel frame (10-pt ticks on 7 inches: 6.5 px at a phone's 330 px column) ships a
+    second, stacked rendering in a <picture> for narrow screens; a small one-panel frame does
+    not. Both say how big their smallest text is (data-text-scale, read by the site's test)."""
+    import re
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setenv("DNNBOOK_WIDGETS", "static")
+    wide = dw.param_slider(_two_panels, "v", [0.5, 1.0]).children[-1].children
+    assert all(c.value.startswith("<picture><source media=\"(max-width: 575px)\" srcset=\"data:image/png")
+               for c in wide)
+    for c in wide:
+        (narrow, shown) = (float(x) for x in re.findall(r'data-text-scale="([0-9.]+)"', c.value))
+        assert shown * dw.PHONE_COLUMN < dw.MIN_TEXT_PX <= narrow * dw.PHONE_COLUMN
+    small = dw.param_slider(_draw, "v", [0.5, 1.0]).children[-1].children
+    assert all(c.value.startswith('<img class="dnn-frame"') and "data-text-scale" in c.value for c in small)
+    # in the book build the phone layouts are files, named by their content, that the page
+    # refers to (the build turns the placeholder into the path of _static/dnn-frames/)
+    monkeypatch.setenv(dw.FRAMES_DIR_VARIABLE, str(tmp_path))
+    built = dw.param_slider(_two_panels, "v", [0.5, 1.0]).children[-1].children
+    names = [re.search(r'srcset="' + dw.FRAME_URL_PREFIX + r'([0-9a-f]{24}\.png)"', c.value).group(1) for c in built]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names) and len(set(names)) == 2
+    assert all(dw.png_size((tmp_path / n).read_bytes())[0] > 0 for n in names)
+    assert all('<img class="dnn-frame" src="data:image/png;base64,' in c.value for c in built)
+    monkeypatch.delenv("DNNBOOK_WIDGETS")                     # live (JupyterLab): one rendering
+    live = dw.param_slider(_two_panels, "v", [0.5, 1.0]).children[-1]
+    assert live.value.startswith('<img class="dnn-frame"')
+
+
 def test_live_mode_redraws_on_change(monkeypatch):
     import ipywidgets as widgets
 

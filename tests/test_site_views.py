@@ -10,12 +10,16 @@ On every page and width it checks that
 * every image has alt text, and no formula is a tab stop;
 * every slider's value readout is on screen, and its handle has an accessible name and
   announces the value shown in the readout (``aria-valuetext``), not its frame index;
+* the smallest text in every slider's figure is at least ``MIN_TEXT_PX`` CSS px tall as shown
+  (on a phone, frames too wide for that come in a stacked phone layout:
+  ``dnnbook.widgets``);
 
 and on the phone width that the ☰ button opens the chapter menu and a chapter link in it
 works, and that the page-contents button opens the page's contents.
 
 It saves a full-page screenshot of each page and width under
-``tests/_output/browser/<label>/`` and the bytes each page loads, raw and gzipped (``weights.json``).
+``tests/_output/browser/<label>/``, the bytes each page loads, raw and gzipped (``weights.json``),
+and the smallest figure text of each slider on a phone (``figure_text.json``).
 ``DNNBOOK_SITE=<path to a built _build/html>`` reuses an existing build (``label`` from
 ``DNNBOOK_SHOTS``, default ``after``) instead of building the book.  With a built book: 15 page
 loads, 65 s on an idle machine, 2 min on the shared 2-core one (17 s of CPU).
@@ -34,6 +38,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from conftest import toc_pages
+from dnnbook.widgets import MIN_TEXT_PX
 from test_browser import ARGS, CHROMIUM, _require, html_dir, settle  # noqa: F401 (fixture)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,7 +49,7 @@ PAGES = toc_pages(REPO)
 # Elements that may be wider than the article column.
 WIDE = "article pre, article .cell_output .output, article mjx-container[display='true'], article table"
 
-AUDIT_JS = """(wide) => {
+AUDIT_JS = """([wide, screenWidth]) => {
   const vis = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
                      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
   const art = document.querySelector('article') || document.body;
@@ -68,8 +73,10 @@ AUDIT_JS = """(wide) => {
   // a formula that scrolls sideways stays focusable: the keyboard's way to scroll it
   const mathTabStops = [...document.querySelectorAll('mjx-container:not(.dnn-scrolls)')]
       .filter(m => m.tabIndex >= 0).length;
-  // horizontal page overflow: the page itself must not scroll sideways
-  const pageOverflow = document.documentElement.scrollWidth - window.innerWidth;
+  // horizontal page overflow: the page itself must not scroll sideways. Measured against the
+  // screen's width, not innerWidth: a phone browser widens its layout viewport to a too-wide page
+  // (and zooms the whole page out), so innerWidth grows with the overflow.
+  const pageOverflow = Math.max(document.documentElement.scrollWidth, window.innerWidth) - screenWidth;
   // every frame of a slider (shown or not) says what it plots: the value, then the data read
   // from the figure (dnnbook.widgets.describe_figure), and no two frames of a slider alike
   const genericAlt = [];
@@ -98,6 +105,45 @@ SLIDERS_JS = """() => {
   }
   return out;
 }"""
+
+
+# Each slider's frame on screen: its width, whether the browser chose the phone layout (the
+# <source> of its <picture>) and the end of its src, which names its slider in the widget state.
+SHOWN_FRAMES_JS = """async () => Promise.all([...document.querySelectorAll('article .dnn-slider')].map(async box => {
+  const shown = [...box.querySelectorAll('img.dnn-frame')].find(i => i.getBoundingClientRect().width > 0);
+  if (!shown) return {width: 0, phoneLayout: false, key: '', loaded: false};
+  const loaded = await shown.decode().then(() => shown.naturalWidth > 0, () => false);
+  const source = shown.parentElement.tagName === 'PICTURE' ? shown.parentElement.querySelector('source') : null;
+  return {width: shown.getBoundingClientRect().width, key: shown.getAttribute('src').slice(-48), loaded,
+          phoneLayout: !!source && shown.currentSrc === new URL(source.getAttribute('srcset'), document.baseURI).href};
+}))"""
+
+
+def _text_scales(html: str) -> dict:
+    """For every frame of every slider in the page's widget state: the end of its ``src`` ->
+    the smallest ``data-text-scale`` over all frames of its slider, of the wide rendering and
+    of the phone layout (``inf`` when it has none). A slider shows its frames in turn, each as
+    wide as the column, so the smallest text it ever shows is that scale times the width."""
+    import html as _html
+    import re
+
+    m = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', html, re.S)
+    state = json.loads(_html.unescape(m.group(1)))["state"] if m else {}
+    out = {}
+    for model in state.values():
+        if model["model_name"] != "StackModel":
+            continue
+        frames = [state[c.replace("IPY_MODEL_", "")]["state"]["value"] for c in model["state"]["children"]]
+
+        def scale(tag, frame):
+            found = re.search(tag + r'[^>]*? data-text-scale="([0-9.]+)"', frame)
+            return float(found.group(1)) if found else float("inf")
+
+        wide = min(scale("<img", f) for f in frames)
+        phone = min(scale("<source", f) for f in frames)
+        for f in frames:
+            out[re.search(r'<img[^>]*? src="([^"]+)"', f).group(1)[-48:]] = (wide, phone)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -130,8 +176,11 @@ def chromium():
     weights = {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield SimpleNamespace(browser=browser, weights=weights)
+        figure_text = {}
+        yield SimpleNamespace(browser=browser, weights=weights, figure_text=figure_text)
         browser.close()
+    if figure_text:
+        (OUT / "figure_text.json").write_text(json.dumps(figure_text, indent=1, sort_keys=True))
     old = json.loads((OUT / "weights.json").read_text()) if (OUT / "weights.json").exists() else {}
     (OUT / "weights.json").write_text(json.dumps({**old, **weights}, indent=1, sort_keys=True))
 
@@ -172,12 +221,12 @@ def _gzip_size(path: Path) -> int:
 def test_page_reads_well(chromium, served, html_root, doc, size):
     ctx, page, weight = _open(chromium, served, html_root, doc, size)
     try:
-        if size == "laptop":
-            chromium.weights[doc] = weight
+        chromium.weights[doc if size == "laptop" else f"{doc} ({size})"] = weight
         sliders = page.evaluate(SLIDERS_JS)
+        shown = page.evaluate(SHOWN_FRAMES_JS)
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(OUT / f"{doc.replace('/', '_')}-{size}.png"), full_page=True)
-        audit = page.evaluate(AUDIT_JS, WIDE)
+        audit = page.evaluate(AUDIT_JS, [WIDE, WIDTHS[size][0]])
     finally:
         ctx.close()
     problems = []
@@ -192,7 +241,7 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
     if audit["mathTabStops"]:
         problems.append(f"{audit['mathTabStops']} formulas are tab stops")
     if audit["pageOverflow"] > 1:
-        problems.append(f"the page scrolls sideways by {audit['pageOverflow']} px")
+        problems.append(f"the page is {audit['pageOverflow']} px wider than the screen")
     for i, s in enumerate(sliders):
         if not s["onScreen"]:
             problems.append(f"slider {i}: value readout {s['readout']!r} not on screen")
@@ -200,6 +249,19 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
             problems.append(f"slider {i}: handle has no accessible name")
         if s["valuetext"] != s["readout"]:
             problems.append(f"slider {i}: announces {s['valuetext']!r}, readout shows {s['readout']!r}")
+    scales = _text_scales((html_root / f"{doc}.html").read_text(encoding="utf-8"))
+    figures = []
+    for i, f in enumerate(shown):
+        wide, phone = scales.get(f["key"], (0.0, 0.0))
+        px = (phone if f["phoneLayout"] else wide) * f["width"]
+        figures.append({"px": round(px, 2), "wide_layout_px": round(wide * f["width"], 2), **f})
+        if not f["loaded"]:
+            problems.append(f"slider {i}: its frame did not load ({'phone layout' if f['phoneLayout'] else 'wide'})")
+        if px < MIN_TEXT_PX:
+            problems.append(f"slider {i}: smallest figure text {px:.1f} px (frame {f['width']:.0f} px wide"
+                            f"{', phone layout' if f['phoneLayout'] else ''}), under {MIN_TEXT_PX} px")
+    if size == "phone" and figures:
+        chromium.figure_text[doc] = [{k: v for k, v in f.items() if k != "key"} for f in figures]
     assert not problems, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(problems)
 
 

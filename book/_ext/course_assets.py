@@ -5,6 +5,8 @@ What it does (registered in ``_config.yml`` under ``sphinx: local_extensions``):
 * sets ``DNNBOOK_WIDGETS=static`` so the kernels that execute the chapters
   precompute every slider frame (kernel-free widgets on the static site), and
   gives each kernel one BLAS thread;
+* publishes the frames of the sliders' phone layout, which the kernels write as files
+  (``_build/.dnn-frames/``), under ``_static/dnn-frames/`` and points the pages at them;
 * makes sure the vendored JavaScript (MathJax 3, require.js and the ipywidgets
   HTML manager) exists in ``book/_vendor/`` (gitignored).  Missing pieces are
   downloaded once from the npm registry as exact, sha512-verified tarballs and
@@ -449,8 +451,52 @@ def _balance_parallel_read(app, env, docnames):
     docnames[:] = [d for c in chunks for d in c]
 
 
+def _frames_folder(app) -> Path:
+    """Where the kernels write the slider frames of the phone layout (dnnbook.widgets)."""
+    return Path(app.outdir).parent / ".dnn-frames"
+
+
+def _publish_phone_frames(app, exception) -> None:
+    """Point each page's phone-layout frames (the placeholder URLs ``dnnbook-frame:<name>`` in
+    its widget state) at ``_static/dnn-frames/<name>``, and make that folder hold exactly the
+    frames the pages refer to."""
+    from dnnbook.widgets import FRAME_URL_PREFIX
+
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    target = out / "_static" / "dnn-frames"
+    used = set()
+    for page in sorted(out.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        if FRAME_URL_PREFIX in text:
+            prefix = "../" * (len(page.relative_to(out).parts) - 1) + "_static/dnn-frames/"
+            text = text.replace(FRAME_URL_PREFIX, prefix)
+            page.write_text(text, encoding="utf-8")
+        used |= set(_FRAME_FILE.findall(text))
+    missing = []
+    for name in sorted(used):
+        if not (target / name).is_file():
+            if not (_frames_folder(app) / name).is_file():
+                missing.append(name)
+                continue
+            target.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(_frames_folder(app) / name, target / name)
+    for stale in set(p.name for p in target.glob("*.png")) - used if target.is_dir() else ():
+        (target / stale).unlink()
+    if missing:
+        raise RuntimeError(f"{len(missing)} slider frames missing from {_frames_folder(app)}, "
+                           f"e.g. {missing[0]}: rebuild with every notebook executed")
+
+
+_FRAME_FILE = re.compile(r"_static/dnn-frames/([0-9a-f]{24}\.png)")
+
+
 def setup(app):
+    from dnnbook.widgets import FRAMES_DIR_VARIABLE
+
     os.environ.update(KERNEL_ENV)  # inherited by the executing kernels
+    os.environ[FRAMES_DIR_VARIABLE] = str(_frames_folder(app))
     app.connect("env-before-read-docs", _balance_parallel_read)
     _merge_streams_as_written()
     app.connect("config-inited", _declare_parallel_read_safe)
@@ -463,6 +509,7 @@ def setup(app):
     app.connect("builder-inited", _builder_inited)
     app.connect("html-page-context", _page_context, priority=600)  # after myst-nb
     app.connect("build-finished", _replace_fontawesome)
+    app.connect("build-finished", _publish_phone_frames)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
 

@@ -116,7 +116,7 @@ def draw_gd(lr, w0=-1.5, steps=10, x=EXAMPLE["x"], y=EXAMPLE["y"], b=EXAMPLE["b"
     off = path[(path < ws[0]) | (path > ws[-1])]
     if off.size:
         ax.text(0.02, 0.95, f"{off.size} iterate(s) off the plot, up to w = {off[np.argmax(np.abs(off))]:.1f}",
-                transform=ax.transAxes, va="top", fontsize=8)
+                transform=ax.transAxes, va="top", fontsize=9)
     lax.semilogy(range(steps + 1), np.maximum(Lp, 1e-12), "-o", color=TANGENT, ms=4)
     lax.set(xlabel="step", ylabel="L (log scale)", ylim=(1e-12, 1), title=f"final L = {Lp[-1]:.2e}")
     return fig

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from .plots import use_style
+from .plots import is_narrow, use_style
 
 #: Colour of forward values (text under the nodes).
 VALUE_COLOR = "#1a4f8b"
@@ -85,6 +85,9 @@ def draw_graph(nodes, edges, values=None, grads=None, ax=None, *, ops=(), labels
     legend : bool
         Write a one-line colour key under the graph.
     """
+    narrow = is_narrow()
+    if narrow:            # the phone layout: the same drawing with larger text, a 2-line key
+        fontsize += 2
     values = values or {}
     grads = grads or {}
     node_grads = node_grads or {}
@@ -125,7 +128,7 @@ def draw_graph(nodes, edges, values=None, grads=None, ax=None, *, ops=(), labels
                                         fc=VAR_FILL, ec=edge, lw=lw, zorder=2))
         text = labels.get(name, name)
         ax.text(x, y, text, ha="center", va="center", zorder=3,
-                fontsize=fontsize if len(text) <= 2 else fontsize - 2)
+                fontsize=fontsize if len(text) <= 2 else fontsize - (3 if narrow else 2))
         if name in captions:
             ax.text(x, y + r + 0.04, captions[name], ha="center", va="bottom", fontsize=fontsize - 1,
                     color="0.3", style="italic", zorder=3)
@@ -141,12 +144,13 @@ def draw_graph(nodes, edges, values=None, grads=None, ax=None, *, ops=(), labels
     xs = np.array([p[0] for p in nodes.values()], float)
     ys = np.array([p[1] for p in nodes.values()], float)
     ax.set_xlim(xs.min() - 0.6, xs.max() + 0.6)
-    ax.set_ylim(ys.min() - (1.05 if node_grads else 0.8) - (0.3 if legend else 0), ys.max() + 0.55)
+    key_drop = 0.5 if narrow else 0.2         # the key's baseline below the lowest node's numbers
+    ax.set_ylim(ys.min() - (1.05 if node_grads else 0.8) - (key_drop + 0.1 if legend else 0), ys.max() + 0.55)
     ax.set_aspect("equal")
     ax.axis("off")
     if legend:
-        ax.text(xs.min() - 0.55, ys.min() - (1.05 if node_grads else 0.8) - 0.2,
-                "blue: forward value    red: gradient flowing back"
+        ax.text(xs.min() - 0.55, ys.min() - (1.05 if node_grads else 0.8) - key_drop,
+                "blue: forward value" + ("\n" if narrow else "    ") + "red: gradient flowing back"
                 + (" (on an edge: its share; ∂: the total)" if node_grads else " along the edge"),
                 fontsize=fontsize - 2, color="0.3", ha="left", va="bottom")
     if title:

@@ -223,7 +223,7 @@ def draw_semi(lam, ax=None):
                    zorder=3, label=f"labelled, class {c}")
     ax.set(xlim=(-4, 4), ylim=(-4.5, 4.5), xlabel="x₁", ylabel="x₂",
            title=f"λ = {lam:.2g}: accuracy on the unlabelled points {100 * info['accuracy']:.0f}%")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="lower left", fontsize=9)
     return fig
 
 

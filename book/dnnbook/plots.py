@@ -3,6 +3,7 @@
 Static figures in the chapters and every widget frame are drawn by the same functions, so a
 slider frame looks exactly like the figure next to it.
 """
+import contextlib
 import io
 
 import matplotlib.pyplot as plt
@@ -29,6 +30,14 @@ COLORS = {
 FRAME_SIZE = (7.0, 2.8)
 FRAME_DPI = 144
 FRAME_COLORS = 128
+
+#: The phone layout of a figure (:func:`narrow_layout`): this wide (inches), panels stacked in one
+#: column, each with a plotting area ``NARROW_PANEL_HEIGHT`` inches tall inside
+#: ``NARROW_MARGINS`` (left, right, top, bottom, gap between panels; inches).
+NARROW_WIDTH = 4.6
+NARROW_MARGINS = (0.72, 0.14, 0.42, 0.56, 0.95)
+NARROW_PANEL_HEIGHT = 2.1
+_LAYOUT = {"narrow": False}
 
 STYLE = {
     "axes.grid": True,
@@ -61,16 +70,78 @@ def use_style():
         set_matplotlib_formats("retina")
 
 
+@contextlib.contextmanager
+def narrow_layout():
+    """Inside this block, figures are drawn in their phone layout: :func:`new_figure` stacks its
+    panels in one column :data:`NARROW_WIDTH` inches wide, and a diagram
+    (:func:`dnnbook.graphs.draw_graph`) is drawn that wide. A slider draws each frame a second
+    time in this layout for narrow screens (:mod:`dnnbook.widgets`); code that draws a figure
+    needs no change."""
+    before = _LAYOUT["narrow"]
+    _LAYOUT["narrow"] = True
+    try:
+        yield
+    finally:
+        _LAYOUT["narrow"] = before
+
+
+def is_narrow():
+    """True inside :func:`narrow_layout`."""
+    return _LAYOUT["narrow"]
+
+
 def new_figure(ncols=1, figsize=FRAME_SIZE):
     """A styled figure with ``ncols`` side-by-side axes and fixed margins; returns (fig, axes).
+
+    Inside :func:`narrow_layout` the same ``ncols`` axes are stacked top to bottom in a figure
+    :data:`NARROW_WIDTH` inches wide (``figsize`` is then ignored).
 
     Fixed margins instead of a layout engine: a widget renders many frames, and constrained /
     tight layout would more than double the time per frame.
     """
     use_style()
+    if is_narrow():
+        left, right, top, bottom, gap = NARROW_MARGINS
+        height = top + bottom + ncols * NARROW_PANEL_HEIGHT + (ncols - 1) * gap
+        fig, axes = plt.subplots(ncols, 1, figsize=(NARROW_WIDTH, height), squeeze=False)
+        fig.subplots_adjust(left=left / NARROW_WIDTH, right=1 - right / NARROW_WIDTH,
+                            top=1 - top / height, bottom=bottom / height,
+                            hspace=gap / NARROW_PANEL_HEIGHT)
+        return fig, list(axes[:, 0])
     fig, axes = plt.subplots(1, ncols, figsize=figsize, squeeze=False)
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.84, wspace=0.3)
     return fig, list(axes[0])
+
+
+def make_room_for_suptitle(fig, inches=0.3):
+    """Grow a figure at the top by ``inches`` without moving or resizing its axes (room for a
+    ``suptitle`` above a stacked phone layout, whose top margin only fits an axes title)."""
+    w, h = fig.get_size_inches()
+    boxes = [ax.get_position() for ax in fig.axes]
+    fig.set_size_inches(w, h + inches)
+    for ax, b in zip(fig.axes, boxes):
+        ax.set_position([b.x0, b.y0 * h / (h + inches), b.width, b.height * h / (h + inches)])
+
+
+def smallest_font(fig):
+    """The font size (points) of the smallest text drawn in ``fig`` (``inf`` if it has none):
+    titles, labels, tick labels in view, legends and text added to the axes or the figure. Call
+    it after the figure was drawn (:func:`fig_to_png`), when the tick labels are the ones shown."""
+    texts = list(fig.texts) + [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += ax.texts + [ax.title, ax._left_title, ax._right_title]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+        if ax.axison:
+            for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+                lo, hi = sorted(lim)
+                texts.append(axis.label)
+                texts += [t.label1 for t in axis.get_major_ticks() + axis.get_minor_ticks()
+                          if lo <= t.get_loc() <= hi]
+    sizes = [t.get_fontsize() for t in texts if t.get_visible() and t.get_text().strip()]
+    return min(sizes, default=float("inf"))
 
 
 def function_and_derivative(x, curves, title=None, ylim=None, dylim=None, figsize=FRAME_SIZE):
@@ -97,6 +168,8 @@ def function_and_derivative(x, curves, title=None, ylim=None, dylim=None, figsiz
         a_.axvline(0, color="k", lw=0.6)
     ax.legend(loc="upper left")
     if title:
+        if is_narrow():
+            make_room_for_suptitle(fig)
         fig.suptitle(title, fontsize=11)
     return fig
 

@@ -178,7 +178,7 @@ def bowl_frame(lr, steps=60, adam_lr=None):
     ax.set(xlim=(-4.5, 4.5), ylim=(-2.0, 2.0), xlabel="w₁", ylabel="w₂",
            title=f"paths, η = {lr:.3g}" + (f" (Adam η = {adam_lr:.2g})" if adam_lr else ""))
     fax.set(yscale="log", ylim=(1e-8, 1e3), xlabel="step", ylabel="f(w)", title="loss per step")
-    fax.legend(loc="lower left", fontsize=8)
+    fax.legend(loc="lower left", fontsize=9)
     return fig
 
 

@@ -14,24 +14,44 @@ anything else (JupyterLab, Colab, …)
 
 In both, the figure is an ``<img>`` with alt text drawn at twice its CSS size, and the slider's
 readout shows the value (``fmt``); the page script ``book/_static/dnnbook.js`` gives its handle
-the name and the announced value.
+the name and the announced value. In the static page, a frame whose smallest text would be under
+``MIN_TEXT_PX`` on a phone is drawn a second time in its phone layout
+(:func:`dnnbook.plots.narrow_layout`: panels stacked, one column) and a ``<picture>`` shows that
+one on narrow screens.
 
 When ``NBGRADER_EXECUTION`` is set (a notebook being graded) nothing is built and ``None`` is
 returned.
 """
 import base64
+import hashlib
 import html
+import math
 import os
 
 import numpy as np
 
-from .plots import fig_to_png, png_size
+from pathlib import Path
+
+from .plots import FRAME_DPI, fig_to_png, narrow_layout, png_size, smallest_font
 
 MODE_VARIABLE = "DNNBOOK_WIDGETS"
 #: The slider's width on a wide screen; on a narrow one it takes the column's width.
 MAX_WIDTH = "560px"
 #: Points of the live (kernel-backed) slider between the smallest and the largest value.
 LIVE_STEPS = 120
+#: Screens at most this wide (CSS px) get a frame's phone layout (``dnnbook.plots.narrow_layout``)
+#: when the wide one's smallest text would be under ``MIN_TEXT_PX`` there; the test of the built
+#: site holds every shown frame's smallest text to ``MIN_TEXT_PX`` at 390 and 1366 px.
+NARROW_SCREEN = 575
+#: The column a figure gets on a 360 px phone (CSS px), and the smallest text size wanted on it.
+PHONE_COLUMN = 330
+MIN_TEXT_PX = 9.0
+#: Set by the book build (``book/_ext/course_assets.py``): the phone-layout frames are written
+#: there as files and the page refers to them as ``FRAME_URL_PREFIX + name``, a placeholder the
+#: build turns into the path of ``_static/dnn-frames/`` -- so a phone fetches the frames it
+#: shows and a laptop none. Unset: they are embedded like the other frames.
+FRAMES_DIR_VARIABLE = "DNNBOOK_FRAMES_DIR"
+FRAME_URL_PREFIX = "dnnbook-frame:"
 
 
 def widget_mode():
@@ -127,12 +147,49 @@ def describe_figure(fig):
     return f"{len(panels)} panels. " + " ".join(f"Panel {i}: {p}." for i, p in enumerate(panels, 1))
 
 
-def frame_html(png, alt):
-    """An ``<img>`` for PNG bytes drawn at twice the CSS size (sharp on high-dpi screens) that
-    shrinks with the column, with alt text."""
+def text_scale(png, font_pt, dpi=FRAME_DPI):
+    """The smallest text's height as a fraction of the frame's width: shown ``W`` CSS px wide,
+    a frame's smallest text (``font_pt`` points, rendered at ``dpi``) is ``W * text_scale`` px."""
+    return font_pt / 72.0 * dpi / png_size(png)[0]
+
+
+def _frame_url(png, embed=True):
+    """A data URL of the PNG bytes or (``embed=False`` and :data:`FRAMES_DIR_VARIABLE` set) the
+    placeholder URL of a file named by its content, written there."""
+    folder = None if embed else os.environ.get(FRAMES_DIR_VARIABLE)
+    if not folder:
+        return f"data:image/png;base64,{base64.b64encode(png).decode()}"
+    name = hashlib.sha256(png).hexdigest()[:24] + ".png"
+    path = Path(folder) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{name}.{os.getpid()}")
+        tmp.write_bytes(png)
+        os.replace(tmp, path)            # kernels building pages at once never see half a file
+    return FRAME_URL_PREFIX + name
+
+
+def _picture_attrs(png, scale, url="src"):
+    """``src`` (or ``srcset``: a file when the build provides a folder), ``width``, ``height``
+    (half the pixels) and ``data-text-scale``."""
     w, h = png_size(png)
-    return (f'<img class="dnn-frame" src="data:image/png;base64,{base64.b64encode(png).decode()}" '
-            f'width="{w // 2}" height="{h // 2}" alt="{html.escape(alt, quote=True)}">')
+    attrs = f'{url}="{_frame_url(png, embed=url == "src")}" width="{w // 2}" height="{h // 2}"'
+    return attrs if scale is None or math.isinf(scale) else f'{attrs} data-text-scale="{scale:.5f}"'
+
+
+def frame_html(png, alt, scale=None, narrow=None):
+    """An ``<img>`` for PNG bytes drawn at twice the CSS size (sharp on high-dpi screens) that
+    shrinks with the column, with alt text.
+
+    ``scale``: its :func:`text_scale`, kept as ``data-text-scale`` (the site's test reads it).
+    ``narrow``: ``(png, scale)`` of the figure's phone layout; the ``<img>`` then sits in a
+    ``<picture>`` that shows it on screens up to :data:`NARROW_SCREEN` px wide.
+    """
+    img = f'<img class="dnn-frame" {_picture_attrs(png, scale)} alt="{html.escape(alt, quote=True)}">'
+    if narrow is None:
+        return img
+    return (f'<picture><source media="(max-width: {NARROW_SCREEN}px)" '
+            f'{_picture_attrs(*narrow, url="srcset")}>{img}</picture>')
 
 
 def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, alt=None, log=None):
@@ -177,7 +234,18 @@ def param_slider(draw, name, values, value=None, description=None, fmt=_fmt, alt
     def frame(v):
         fig = draw(v)
         text = alt(v) if alt is not None else f"{name} = {fmt(v)}. {describe_figure(fig)}".strip()
-        return frame_html(fig_to_png(fig), text)
+        png = fig_to_png(fig)
+        scale = text_scale(png, smallest_font(fig))
+        narrow = None
+        if mode == "static" and scale * PHONE_COLUMN < MIN_TEXT_PX:
+            # its text would be too small on a phone: draw it again in the phone layout
+            with narrow_layout():
+                small = draw(v)
+            small_png = fig_to_png(small)
+            small_scale = text_scale(small_png, smallest_font(small))
+            if small_scale > scale:
+                narrow = (small_png, small_scale)
+        return frame_html(png, text, scale, narrow)
 
     header = [widgets.HTML(f"<p>{html.escape(description)}</p>")] if description else []
     options = values if mode == "static" else live_grid(values, log)
