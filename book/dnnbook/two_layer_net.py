@@ -222,9 +222,18 @@ def decision_regions(ax, params, X, y, resolution=120, lim=1.15):
     ax.grid(False)
 
 
+_LAST_TRAINED = {}
+
+
 def width_frame(H, X, y, steps=1500, seed=0):
-    """Train with H hidden units and draw decision regions (left) and the loss curve (right)."""
-    params, losses = train(X, y, int(H), steps=steps, seed=seed)
+    """Train with H hidden units and draw decision regions and the loss curve (two panels).
+
+    The last training is kept: a slider draws each frame twice (wide and phone layout)."""
+    key = (int(H), steps, seed, X.tobytes(), y.tobytes())
+    if key not in _LAST_TRAINED:
+        _LAST_TRAINED.clear()
+        _LAST_TRAINED[key] = train(X, y, int(H), steps=steps, seed=seed)
+    params, losses = _LAST_TRAINED[key]
     fig, (ax, lax) = new_figure(2, figsize=(7.0, 3.2))
     decision_regions(ax, params, X, y, resolution=90)
     ax.set_title(f"H = {int(H)}: training accuracy {ref.accuracy(params, X, y):.1%}")
