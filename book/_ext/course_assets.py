@@ -406,9 +406,9 @@ def _merge_streams_as_written() -> None:
 #: CPU seconds each page takes to execute (``benchmarks/notebook_times.py --chapters-only``, one
 #: BLAS thread, 2026-11-30). Only used to order the pages for a parallel read; a page not listed
 #: counts as 5 s. Stale figures make the build slower, never wrong.
-EXECUTION_SECONDS = {"book/activations": 23.5, "book/training": 14.5, "book/chain_rule": 8.6,
-                     "book/deep_networks": 8.4, "book/xor": 8.3, "book/two_layer_net": 7.4,
-                     "book/learning_types": 6.2, "book/computation_graphs": 4.8, "book/intro": 0.1}
+EXECUTION_SECONDS = {"book/activations": 31.9, "book/training": 15.4, "book/chain_rule": 11.9,
+                     "book/xor": 10.2, "book/deep_networks": 10.0, "book/two_layer_net": 9.4,
+                     "book/learning_types": 8.1, "book/computation_graphs": 8.0, "book/intro": 0.1}
 
 
 def _makespan(chunks, nproc):
