@@ -8,6 +8,7 @@ import io
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.transforms import Bbox
 
 #: One colour per activation, used in every figure of the course.
 COLORS = {
@@ -74,7 +75,7 @@ def use_style():
 def narrow_layout():
     """Inside this block, figures are drawn in their phone layout: :func:`new_figure` stacks its
     panels in one column :data:`NARROW_WIDTH` inches wide, and a diagram
-    (:func:`dnnbook.graphs.draw_graph`) is drawn that wide. A slider draws each frame a second
+    (:func:`dnnbook.graphs.draw_graph`) gets larger text and a two-line key. A slider draws each frame a second
     time in this layout for narrow screens (:mod:`dnnbook.widgets`); code that draws a figure
     needs no change."""
     before = _LAYOUT["narrow"]
@@ -193,14 +194,11 @@ def fig_to_png(fig, dpi=FRAME_DPI, colors=FRAME_COLORS):
     cropped to its content plus 0.1 inch as ``bbox_inches="tight"`` does, and close it (so it
     is not also shown inline).
 
-    The crop is done on the pixels: matplotlib's tight box costs a second layout of every
-    artist (a quarter of a frame's time). Only when something touches the figure's edge (it
-    may reach beyond it) does it fall back to matplotlib's own tight box."""
-    # the figure is drawn on a canvas _CANVAS_MARGIN inches larger on every side (labels that
-    # stick out of fixed margins are drawn, not cut), then cropped to what was drawn
+    The figure is drawn once, on a canvas ``_CANVAS_MARGIN`` inches larger on every side (so
+    labels that stick out of the fixed margins are drawn, not cut), and cropped on the pixels:
+    matplotlib's tight box costs a second layout of every artist (a quarter of a frame's time).
+    Only when something reaches the canvas's edge does it use matplotlib's tight box instead."""
     from PIL import Image, ImageChops
-
-    from matplotlib.transforms import Bbox
 
     buf = io.BytesIO()
     w, h = fig.get_size_inches()

@@ -27,10 +27,9 @@ import hashlib
 import html
 import math
 import os
+from pathlib import Path
 
 import numpy as np
-
-from pathlib import Path
 
 from .plots import FRAME_DPI, fig_to_png, narrow_layout, png_size, smallest_font
 
