@@ -12,10 +12,11 @@ What the learner writes (row-vector batches; every array float64):
     train(X, y, hidden, lr, batch_size, steps, seed) -> (params, losses)      mini-batch SGD
 
 Every gradient is compared with a central-difference gradient (h = 1e-5, float64) of the
-reference forward :mod:`autograder.reference.two_layer_net`. ``train`` is checked twice: one
+reference forward :mod:`autograder.reference.two_layer_net`. ``train`` is checked three ways: one
 full-batch step with the same seed and learning rates 0 and η must move every parameter by exactly
-−η·∂L/∂θ (numerical gradient of the reference loss at the starting point), and a full run on
-3-class spirals must reach the stated accuracy, measured by the reference forward on the
+−η·∂L/∂θ (numerical gradient of the reference loss at the starting point); 12 steps with lr = 0 on
+batches of 6 of 30 points must not give 12 equal losses (a new mini-batch every step); and a full
+run on 3-class spirals must reach the stated accuracy, measured by the reference forward on the
 parameters it returns.
 """
 import numpy as np
@@ -44,6 +45,8 @@ KINK_GAP = 1e-3
 #: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine.
 SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
 MIN_ACCURACY = 0.95
+#: The fresh-batch run of ``train``: 12 steps of batches of 6 (of 30 points) with lr = 0.
+FRESH_BATCH, FRESH_STEPS = 6, 12
 
 
 def _away_from_kink(rng, shape, scale=1.0):
@@ -305,6 +308,15 @@ def _sgd_cases(rng, hidden):
         y = np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)]).astype(np.float64)
         out.append(dict(kind=np.float64(0), X=X, y=y, hidden=np.float64(h), lr=np.float64(lr),
                         seed=np.float64(rng.integers(0, 2**31))))
+    # Mini-batches of 6 of 30 points with lr = 0: the parameters stay put, so losses[t] is the
+    # loss of batch t alone and differs from step to step only if every step draws a new batch
+    # (the accuracy run below can miss one batch reused throughout: on some data seeds it
+    # reaches 95% anyway).
+    n, c = 30, 3
+    out.append(dict(kind=np.float64(2), X=rng.standard_normal((n, 2)),
+                    y=np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)]).astype(np.float64),
+                    hidden=np.float64(5), batch_size=np.float64(FRESH_BATCH), steps=np.float64(FRESH_STEPS),
+                    seed=np.float64(rng.integers(0, 2**31))))
     # A full run on spirals.
     X, y = ref.spirals(**SPIRAL, seed=int(rng.integers(0, 2**31)))
     out.append(dict(kind=np.float64(1), X=X, y=y.astype(np.float64),
@@ -370,6 +382,23 @@ def _sgd_verify(j, case):
                                    (num / lr, "the step ignores `lr`: θ ← θ − lr·∂L/∂θ."),
                                    (np.zeros_like(num), "the runs with lr = 0 and lr = η moved the parameters "
                                     "alike: the update must use `lr` (and batch_size = N must mean the whole data set).")])
+    elif case["kind"] == 2:
+        steps, b = int(case["steps"]), int(case["batch_size"])
+        what = f"(lr = 0, batch_size = {b} of {len(y)}, {steps} steps)"
+        if _get_params(j, "fresh", _shapes(2, int(case["hidden"]), c), what) is None:
+            return
+        losses = j.numbers("fresh/losses")
+        ok = losses is not None and losses.shape == (steps,) and bool(np.all(np.isfinite(losses)))
+        j.add(f"train returns `steps` finite losses {what}", ok,
+              "" if ok else f"`losses` has shape {None if losses is None else losses.shape} "
+                            f"(expected ({steps},)) or contains NaN/inf.")
+        if ok:
+            fresh = np.ptp(losses) > 1e-9 * max(1.0, float(np.abs(losses).max()))
+            j.add(f"every step draws a new mini-batch: with lr = 0 the {steps} batch losses are not all equal",
+                  fresh, "" if fresh else f"all {steps} losses are {losses[0]:.6g}: with lr = 0 the parameters "
+                  "do not move, so the same loss at every step means the same mini-batch at every step.",
+                  hint="draw the batch's indices INSIDE the loop, once per step (e.g. "
+                       "`idx = rng.choice(N, batch_size, replace=False)`), not once before it.")
     else:
         d = X.shape[1]
         p = _get_params(j, "run", _shapes(d, TRAIN_ARGS["hidden"], c), "")
