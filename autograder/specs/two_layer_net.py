@@ -300,23 +300,26 @@ def _net_verify(j, case):
 
 
 # ------------------------------------------------------------------ training
+def _points(rng, n, c):
+    """``n`` random 2-D points X (n, 2) and float labels y (n,) in which each of ``c`` classes occurs."""
+    X = rng.standard_normal((n, 2))
+    return X, np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)]).astype(np.float64)
+
+
 def _sgd_cases(rng, hidden):
     out = []
     # One full-batch step (batch_size = N): (N, classes, hidden, lr)
     for n, c, h, lr in ([(20, 3, 6, 0.7), (9, 2, 4, 0.05)] if hidden else [(12, 3, 5, 0.5)]):
-        X = rng.standard_normal((n, 2))
-        y = np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)]).astype(np.float64)
+        X, y = _points(rng, n, c)
         out.append(dict(kind=np.float64(0), X=X, y=y, hidden=np.float64(h), lr=np.float64(lr),
                         seed=np.float64(rng.integers(0, 2**31))))
     # Mini-batches of 6 of 30 points with lr = 0: the parameters stay put, so losses[t] is the
     # loss of batch t alone and differs from step to step only if every step draws a new batch
     # (the accuracy run below can miss one batch reused throughout: on some data seeds it
     # reaches 95% anyway).
-    n, c = 30, 3
-    out.append(dict(kind=np.float64(2), X=rng.standard_normal((n, 2)),
-                    y=np.concatenate([np.arange(c), rng.integers(0, c, size=n - c)]).astype(np.float64),
-                    hidden=np.float64(5), batch_size=np.float64(FRESH_BATCH), steps=np.float64(FRESH_STEPS),
-                    seed=np.float64(rng.integers(0, 2**31))))
+    X, y = _points(rng, 30, 3)
+    out.append(dict(kind=np.float64(2), X=X, y=y, hidden=np.float64(5), batch_size=np.float64(FRESH_BATCH),
+                    steps=np.float64(FRESH_STEPS), seed=np.float64(rng.integers(0, 2**31))))
     # A full run on spirals.
     X, y = ref.spirals(**SPIRAL, seed=int(rng.integers(0, 2**31)))
     out.append(dict(kind=np.float64(1), X=X, y=y.astype(np.float64),
