@@ -310,9 +310,14 @@ def _sgd_cases(rng, hidden):
     out = []
     # One full-batch step (batch_size = N): (N, classes, hidden, lr)
     for n, c, h, lr in ([(20, 3, 6, 0.7), (9, 2, 4, 0.05)] if hidden else [(12, 3, 5, 0.5)]):
-        X, y = _points(rng, n, c)
+        while True:       # keep every Z1 of the documented initialisation away from the ReLU's kink
+            X, y = _points(rng, n, c)
+            seed = int(rng.integers(0, 2**31))
+            W1 = np.random.default_rng(seed).standard_normal((2, h)) * np.sqrt(2.0 / 2)   # b1 = 0
+            if np.abs(X @ W1).min() > KINK_GAP:
+                break
         out.append(dict(kind=np.float64(0), X=X, y=y, hidden=np.float64(h), lr=np.float64(lr),
-                        seed=np.float64(rng.integers(0, 2**31))))
+                        seed=np.float64(seed)))
     # Mini-batches of 6 of 30 points with lr = 0: the parameters stay put, so losses[t] is the
     # loss of batch t alone and differs from step to step only if every step draws a new batch
     # (the accuracy run below can miss one batch reused throughout: on some data seeds it
