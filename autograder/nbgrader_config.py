@@ -41,8 +41,8 @@ _prog = os.path.basename(sys.argv[0] if sys.argv else "")
 if _prog.startswith(("jupyter-lab", "jupyter-server", "jupyter-notebook", "jupyter-nbclassic")):
     import functools
 
-    from autograder.grade.bridge import grade_in_sandbox
+    from autograder.grade.nbgrader_hooks import grade_in_sandbox
 
     c.Autograde.pre_convert_hook = functools.partial(grade_in_sandbox, c.CourseDirectory.root)
-    c.Autograde.autograde_preprocessors = ["autograder.grade.bridge.UseBatchGrader"]
+    c.Autograde.autograde_preprocessors = ["autograder.grade.nbgrader_hooks.UseBatchGrader"]
     c.UseBatchGrader.course_root = c.CourseDirectory.root

@@ -91,7 +91,7 @@ def submit(course: Path, student, assignment, notebook, nb):
 
 def scores(course: Path, assignment) -> dict[str, dict[str, float]]:
     """student -> {grade_id: score} for every graded test cell, from the gradebook."""
-    from autograder.grade.bridge import read_scores
+    from autograder.grade.gradebook import read_scores
     return {student: {gid: score for gid, (score, _) in per.items()}
             for student, per in read_scores(f"sqlite:///{course / 'gradebook.db'}", assignment).items()}
 

@@ -1,6 +1,6 @@
 """The grader's host side against hostile bytes, odd collections and a busy machine (issue 7).
 
-Fast unit cases (no sandbox, well under a second each) for :mod:`autograder.grade.results` (what
+Fast unit cases (no sandbox, well under a second each) for :mod:`autograder.grade.sandbox_output` (what
 a sandbox leaves behind is read without hanging, inflating or trusting anything),
 ``sandbox.remove_tree`` and the student-id rules of :mod:`autograder.grade.collect`; then three
 real CLI runs: a zip of a flat folder with the collection faults of class 5 (~15 s), the
@@ -25,7 +25,8 @@ import pytest
 
 import course
 from autograder.checks import Captured
-from autograder.grade import results as R
+from autograder.grade import sandbox_output as R
+from autograder.grade.text import clean
 from autograder.grade.collect import STUDENT_ID, find_submissions, safe_extract, safe_id
 from autograder.grade.sandbox import remove_tree
 
@@ -150,7 +151,7 @@ def test_hidden_errors_keep_no_student_text(message, shown):
 
 
 def test_printable_escapes_control_characters():
-    assert R.printable("a\x1b[2Jb\x07\u202ec\ud800") == "a\\x1b[2Jb\\x07\\u202ec\\ud800"
+    assert clean("a\x1b[2Jb\x07\u202ec\ud800") == "a\\x1b[2Jb\\x07\\u202ec\\ud800"
 
 
 def test_remove_tree_deep_and_locked(tmp_path):

@@ -21,8 +21,8 @@ import nbformat
 import pytest
 
 import course as C
-from autograder.grade import bridge, cli, outputs
-from autograder.grade.batch import Result, Verdict
+from autograder.grade import cli, gradebook, reports
+from autograder.grade.model import Result, Verdict
 
 A = "activations"
 NB = f"{A}.ipynb"
@@ -37,16 +37,16 @@ def test_writers_clean_every_text(tmp_path):
                          "test_ok": Verdict("test_ok", True, "fine")}}
     scores = {res.student: {f"test_{ODD}": (0.0, 2.0), "test_ok": (1.0, 1.0)}}
     info = {res.student: {"timestamp": f"2026 {ODD}", "graded_at": "now"}}
-    outputs.write_csv(tmp_path / "g.csv", A, [res], scores, info)
-    outputs.write_feedback(tmp_path / "f.html", A, res, scores, info[res.student])
-    outputs.write_summary(tmp_path / "s.html", A, [res], scores, {"sandbox": ODD}, info)
+    reports.write_csv(tmp_path / "g.csv", A, [res], scores, info)
+    reports.write_feedback(tmp_path / "f.html", A, res, scores, info[res.student])
+    reports.write_summary(tmp_path / "s.html", A, [res], scores, {"sandbox": ODD}, info)
     for name in ("g.csv", "f.html", "s.html"):
         text = (tmp_path / name).read_text(encoding="utf-8")
         assert not RAW.search(text.replace("\r\n", "\n")), name
     rows = list(csv.reader(open(tmp_path / "g.csv", encoding="utf-8")))
     assert rows[1][3:5] == ["1", "3"] and "\\x1b" in rows[1][0]
-    assert not RAW.search(outputs.clean(ODD)) and "\\u202e" in outputs.clean(ODD)
-    assert outputs._csv_cell("=cmd()").startswith("'")
+    assert not RAW.search(reports.clean(ODD)) and "\\u202e" in reports.clean(ODD)
+    assert reports._csv_cell("=cmd()").startswith("'")
 
 
 def _solution():
@@ -113,7 +113,7 @@ def test_nbgrader_failure_is_a_status_and_a_fresh_zero(graded, capsys, monkeypat
     """alice had full marks; nbgrader now fails on her submission: 0 everywhere, status says why,
     the rest of the class stays in the CSV and the summary (``--student`` merges)."""
     _grade(graded, capsys)
-    real = bridge._copy_for_nbgrader
+    real = gradebook._copy_for_nbgrader
 
     def broken(src, dst, released):
         real(src, dst, released)
@@ -121,7 +121,7 @@ def test_nbgrader_failure_is_a_status_and_a_fresh_zero(graded, capsys, monkeypat
             doc = json.loads(dst.read_text())
             doc["cells"][0]["metadata"]["nbgrader"] = {"grade": "yes"}   # nbgrader rejects this
             dst.write_text(json.dumps(doc))
-    monkeypatch.setattr(bridge, "_copy_for_nbgrader", broken)
+    monkeypatch.setattr(gradebook, "_copy_for_nbgrader", broken)
     rc, err, rows, scores = _grade(graded, capsys, "--student", "alice")
     assert rc == 1 and "alice: crashed" in err, err
     assert rows["alice"]["status"] == "crashed" and "nbgrader could not record" in rows["alice"]["reason"]
@@ -137,7 +137,7 @@ def test_nbgrader_failure_is_a_status_and_a_fresh_zero(graded, capsys, monkeypat
 
 def test_stops_before_grading_when_nbgrader_is_missing(graded, capsys, monkeypatch, tmp_path):
     """No alembic next to the interpreter: one line, exit 2, nobody graded."""
-    monkeypatch.setattr(bridge.shutil, "which", lambda name: None)
+    monkeypatch.setattr(gradebook.shutil, "which", lambda name: None)
     before = (graded / "gradebook.db").stat().st_mtime_ns
     rc = cli.main([A, str(graded / "submitted"), "--course", str(graded), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err

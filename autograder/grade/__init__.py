@@ -2,8 +2,19 @@
 
     python -m autograder.grade ASSIGNMENT SUBMISSIONS [--workers N] [--db URL] [--out DIR]
 
-``collect`` finds submissions, ``notebook`` reads and inspects them, ``sandbox`` runs each one
-in isolation (``runner`` is what runs inside), ``batch`` judges the results on the host in
-parallel, ``bridge`` writes the scores into nbgrader's gradebook through nbgrader itself, and
-``outputs`` writes the CSV, the feedback pages and the class summary.
+Nouns at the bottom, order in the middle, a shell on top:
+
+``cli``             argparse -> ``GradeOptions`` -> ``pipeline.grade_class`` -> exit status
+``pipeline``        the four stages of a run: prepare, collect, grade, report
+``batch``           one sandboxed run per submission, in parallel, judged on the host
+``collect``         finding the submissions, whatever shape they arrive in
+``notebook``        reading a submitted notebook: parse, tampering, the cells to run
+``gradebook``       nbgrader's gradebook: prepared, written through nbgrader, read back
+``nbgrader_hooks``  what nbgrader calls back into (autograde step, formgrader's button)
+``reports``         CSV, feedback pages and class summary (Jinja2 templates in ``templates/``)
+``sandbox_output``  reading what a sandbox left behind, treating every byte as hostile
+``sandbox``         running one submission in isolation (``runner`` is what runs inside)
+``progress``        the progress line
+``model``           Status, Submission, Verdict, Result, Release, GradeOptions, size limits
+``text``            the one rule for showing student-controlled text; hidden-verdict redaction
 """

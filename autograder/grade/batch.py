@@ -6,89 +6,33 @@ For each submission a worker thread
 3. runs the student's code in the sandbox, which hands back plain arrays per item,
 4. judges those arrays here with the same ``verify`` the notebook checks use,
 and returns a :class:`Result` with a status, a reason and one verdict per graded item. The
-results then go to nbgrader's gradebook through :mod:`autograder.grade.bridge` (one writer).
+results then go to nbgrader's gradebook through :mod:`autograder.grade.gradebook` (one writer).
 """
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
+import logging
 import os
+import queue
 import re
 import shutil
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from autograder.checks import Report, Outcome, draw_cases, load_spec, verify
-from autograder.grade import notebook as nbtools
-from autograder.grade import results as sandbox_output
-from autograder.grade.sandbox import Limits, Sandbox, remove_tree
+from autograder.checks import Outcome, Report, draw_cases, load_spec, verify
+from autograder.grade import notebook, sandbox_output
+from autograder.grade.model import CELL, ITEM, KILLED, Result, Status, Verdict, status_of
+from autograder.grade.sandbox import Sandbox, remove_tree
+from autograder.grade.text import hidden_text
 
-#: Statuses, from best to worst; everything but "graded" needs an instructor's look.
-STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing",
-            "bad id", "ambiguous")
-
-
-@dataclass
-class Verdict:
-    grade_id: str
-    passed: bool
-    text: str
-
-
-@dataclass
-class Result:
-    student: str
-    status: str = "graded"
-    reason: str = ""
-    notes: list[str] = field(default_factory=list)
-    verdicts: dict[str, dict[str, Verdict]] = field(default_factory=dict)   # notebook -> grade_id -> verdict
-    seconds: float = 0.0
-    isolation: str = ""
-    stage: dict[str, Path | None] = field(default_factory=dict)           # notebook -> file for nbgrader
-    profile: dict[str, float] = field(default_factory=dict)              # phase -> seconds (see PHASES)
-
-    def worsen(self, status, reason):
-        reason = sandbox_output.printable(reason, 1000)
-        if STATUSES.index(status) > STATUSES.index(self.status):
-            if self.status != "graded" and self.reason:       # keep what was found before
-                reason = f"{reason}; also {self.status}: {self.reason}"
-            self.status, self.reason = status, reason
-        elif reason and status == self.status and reason not in self.reason:
-            self.reason = f"{self.reason}; {reason}" if self.reason else reason
-
-
-#: A number printed with 3 or more decimals: in a hidden verdict it may be (or reveal) a hidden
-#: input, e.g. a hidden slope in a check's detail ("between 0.149352·dout and 1·dout"), a ratio
-#: in a hint, or an array the student's own exception message printed. The relative-error and
-#: tolerance figures (``1.2e-03``) and counts/indices are kept.
-_PRECISE_NUMBER = re.compile(r"(?<![\w.])[-+]?\d*\.\d{3,}(?:[eE][-+]?\d+)?")
-
-
-def redact_numbers(text):
-    """Hidden verdicts are shown to the learner: replace precise numbers with ``…``."""
-    return _PRECISE_NUMBER.sub("…", text)
-
-
-_SHAPE = re.compile(r"has shape \([^)]*\)")
-
-
-def hidden_text(text):
-    """A hidden verdict's text as shown to the learner: precise numbers redacted, and the
-    shape the student's code returned (integers the code chose) replaced by words."""
-    return redact_numbers(_SHAPE.sub("has the wrong shape", text))
-
-
-#: Where a submission's grading time goes (CPU seconds; ``make bench`` prints the totals). The
-#: sandbox's own figures come from the runner's ``done.json`` — written by the student's process,
-#: so they are checked for sense and only ever used for this profile, never for a score.
-PHASES = ("prepare inputs", "sandbox start", "interpreter start", "imports", "cells", "probe",
-          "host verify", "gradebook write")
+log = logging.getLogger(__name__)
 
 
 def _sandbox_phases(run, done):
@@ -136,6 +80,9 @@ def make_lib(work: Path) -> Path:
 
 
 class Batch:
+    """Grades submissions of one assignment against its ``released`` notebooks (name ->
+    NotebookNode, read once by the caller), ``workers`` sandboxes at a time."""
+
     def __init__(self, assignment, released: dict, sandbox: Sandbox, seed: int, work: Path,
                  workers: int):
         self.assignment = assignment
@@ -147,14 +94,16 @@ class Batch:
         self.workers = max(1, workers)
         self.leftovers: list[str] = []            # job folders that could not be removed
         self._names = _spec_names(self.spec)
-        self._slots = list(range(self.workers))
-        self._free = threading.Semaphore(self.workers)   # a sandbox slot is free
+        self._grade_ids = {nb: notebook.test_ids(rel) for nb, rel in released.items()}
+        self._slots: queue.Queue[int] = queue.Queue()      # free sandbox slots
+        for slot in range(self.workers):
+            self._slots.put(slot)
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ items per notebook
     def grade_ids(self, nb_name):
         """grade_id of every graded test cell of a released notebook, in order."""
-        return nbtools.test_ids(self.released[nb_name])
+        return self._grade_ids[nb_name]
 
     def _item(self, grade_id):
         name = grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id
@@ -164,154 +113,161 @@ class Batch:
     def grade(self, sub) -> Result:
         res = Result(sub.student, isolation=self.sandbox.isolation, notes=list(sub.notes))
         start = time.monotonic()
-        problem = getattr(sub, "problem", None)          # found while collecting (collect.py)
-        if problem:
-            res.worsen(*problem)
+        if sub.problem:                                   # found while collecting (collect.py)
+            res.worsen(*sub.problem)
         for nb_name, path in sub.files.items():
-            res.verdicts[nb_name] = {}
-            if path is not None and getattr(sub, "skip", False):
-                self._fail_all(res, nb_name, f"not graded: {res.reason}")
-                res.stage[nb_name] = None
-                continue
-            if path is None:
-                res.worsen("missing", f"no {nb_name} in the submission")
-                self._fail_all(res, nb_name, f"not graded: {nb_name} was not submitted")
-                res.stage[nb_name] = None
-                continue
-            try:
-                nb = nbtools.parse(path)
-            except nbtools.Unparseable as exc:
-                res.worsen("unparseable", f"{nb_name}: {exc}")
-                self._fail_all(res, nb_name, f"not graded: the notebook could not be read ({exc})")
-                res.stage[nb_name] = None
+            res.stage[nb_name] = None
+            nb = self._readable(res, nb_name, path, sub.skip)
+            if nb is None:
                 continue
             res.stage[nb_name] = path
-            problems = nbtools.inspect(nb, self.released[nb_name])
+            problems = notebook.tampering(nb, self.released[nb_name])
             if problems:
-                res.worsen("tampered", "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
+                res.worsen(Status.TAMPERED, "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
                            + " (restored from the released notebook before grading)")
             self._run(res, nb_name, nb, sub.student)
         res.seconds = time.monotonic() - start
         return res
 
-    def _fail_all(self, res, nb_name, text):
-        for gid in self.grade_ids(nb_name):
-            res.verdicts[nb_name][gid] = Verdict(gid, False, text)
+    def _readable(self, res, nb_name, path, skip):
+        """The parsed notebook, or None with every cell failed and the reason recorded."""
+        gids = self.grade_ids(nb_name)
+        if path is not None and skip:
+            res.fail_all(nb_name, gids, f"not graded: {res.reason}")
+            return None
+        if path is None:
+            res.worsen(Status.MISSING, f"no {nb_name} in the submission")
+            res.fail_all(nb_name, gids, f"not graded: {nb_name} was not submitted")
+            return None
+        try:
+            return notebook.parse(path)
+        except notebook.Unparseable as exc:
+            res.worsen(Status.UNPARSEABLE, f"{nb_name}: {exc}")
+            res.fail_all(nb_name, gids, f"not graded: the notebook could not be read ({exc})")
+            return None
 
     def _run(self, res, nb_name, nb, student):
         gids = self.grade_ids(nb_name)
         items = {gid: self._item(gid) for gid in gids}
+        res.verdicts[nb_name] = {}
         job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work))
-        cases = {}
-        cpu = time.thread_time()
         try:
-            (job / "in" / "cases").mkdir(parents=True)
-            seed = student_seed(self.seed, student)
-            for gid, item in items.items():
-                if item is None:
-                    continue
-                cases[gid] = draw_cases(item, hidden=True, seed=seed)
-                flat = {f"{i}/{k}": np.asarray(v) for i, case in enumerate(cases[gid]) for k, v in case.items()}
-                np.savez(job / "in" / "cases" / f"{item.name}.npz", **flat)
-            L = self.sandbox.limits
-            (job / "in" / "job.json").write_text(json.dumps({
-                "assignment": self.assignment, "cells": nbtools.plan(nb, self.released[nb_name]),
-                "items": [items[g].name for g in gids if items[g] is not None],
-                "cell_timeout": L.cell, "item_timeout": L.item,          # CPU seconds
-                "cell_wall": self.sandbox.cell_backstop(L.cell),          # wall-clock backstops
-                "item_wall": self.sandbox.cell_backstop(L.item)}))
-            _add(res.profile, "prepare inputs", time.thread_time() - cpu)
-            self._free.acquire()
-            with self._lock:
-                slot = self._slots.pop()
+            cpu = time.thread_time()
+            cases = self._prepare(job, nb, self.released[nb_name], items, student_seed(self.seed, student))
+            res.add_time("prepare inputs", time.thread_time() - cpu)
+            slot = self._slots.get()
             try:
                 run = self.sandbox.run(job, slot)
             finally:
-                with self._lock:
-                    self._slots.append(slot)
-                self._free.release()
+                self._slots.put(slot)
                 # the hidden inputs leave the job folder before anything of the sandbox is read
                 if not remove_tree(job / "in"):
-                    res.worsen("crashed", "internal: the job's input folder could not be removed")
+                    res.worsen(Status.CRASHED, "internal: the job's input folder could not be removed")
             cpu = time.thread_time()
-            self._judge(res, nb_name, job, run, items, cases)
-            _add(res.profile, "host verify", time.thread_time() - cpu)
+            self._judge(res, nb_name, job / "out", run, items, cases)
+            res.add_time("host verify", time.thread_time() - cpu)
         finally:
             if not remove_tree(job):
                 with self._lock:
                     self.leftovers.append(str(job))
+
+    def _prepare(self, job, nb, released, items, seed):
+        """Write the job's inputs (``in/job.json``, ``in/cases/<item>.npz``); the drawn cases."""
+        (job / "in" / "cases").mkdir(parents=True)
+        cases = {}
+        for gid, item in items.items():
+            if item is None:
+                continue
+            cases[gid] = draw_cases(item, hidden=True, seed=seed)
+            flat = {f"{i}/{k}": np.asarray(v) for i, case in enumerate(cases[gid]) for k, v in case.items()}
+            np.savez(job / "in" / "cases" / f"{item.name}.npz", **flat)
+        L = self.sandbox.limits
+        (job / "in" / "job.json").write_text(json.dumps({
+            "assignment": self.assignment, "cells": notebook.plan(nb, released),
+            "items": [item.name for item in items.values() if item is not None],
+            "cell_timeout": L.cell, "item_timeout": L.item,          # CPU seconds
+            "cell_wall": self.sandbox.cell_backstop(L.cell),          # wall-clock backstops
+            "item_wall": self.sandbox.cell_backstop(L.item)}))
+        return cases
 
     def cleanup(self):
         """Retry removing job folders whose removal failed; the ones left (reported)."""
         self.leftovers = [j for j in self.leftovers if not remove_tree(Path(j))]
         return self.leftovers
 
-    def _judge(self, res, nb_name, job, run, items, cases):
-        out = job / "out"
-        R = sandbox_output
-        cells = R.read_cells(out)
-        done = R.exists(out, "done.json")
-        for phase, seconds in _sandbox_phases(run, R.read_json(out, "done.json", None, limit=4096)).items():
-            _add(res.profile, phase, seconds)
-        cell_problem = ""
-        for c in cells:
-            if c.get("status") == "timeout":
-                L = self.sandbox.limits
-                res.worsen("timed out", f"a cell went over its limit ({L.cell} s of CPU time, "
-                                        f"{self.sandbox.cell_backstop(L.cell)} s of wall clock)")
-                cell_problem = "a cell of your notebook timed out"
-            elif c.get("status") == "memory":
-                res.worsen("out of memory", "a cell ran out of memory")
-                cell_problem = "a cell of your notebook ran out of memory"
-        if run.killed == "timeout":
-            res.worsen("timed out", f"the notebook ran longer than {self.sandbox.backstop:g} s (wall clock) and was stopped")
-        elif run.killed == "cpu":
-            res.worsen("timed out", f"the notebook used more than {self.sandbox.cpu_budget:g} s of CPU time and was stopped")
-        elif run.killed == "memory":
-            res.worsen("out of memory", f"the notebook's processes used more than "
-                                        f"{self.sandbox.limits.memory >> 20} MiB together and were stopped")
-        elif run.killed == "disk":
-            res.worsen("crashed", "the notebook wrote too much data and was stopped")
-        elif not done:
-            code = run.returncode
-            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-            res.worsen("crashed", f"the notebook's process ended early ({why})")
+    # ------------------------------------------------------------------ judging what came back
+    def _judge(self, res, nb_name, out, run, items, cases):
+        done = sandbox_output.read_json(out, "done.json", None, limit=4096)
+        for phase, seconds in _sandbox_phases(run, done).items():
+            res.add_time(phase, seconds)
+        cell_problem = self._judge_cells(res, sandbox_output.read_cells(out))
+        self._judge_run(res, run, sandbox_output.exists(out, "done.json"))
         for gid, item in items.items():
             if item is None:
-                res.verdicts[nb_name][gid] = Verdict(gid, False, "not graded: no check is defined for this cell")
-                continue
-            status = R.read_json(out, f"items/{item.name}.status.json", None, limit=4096)
-            if not isinstance(status, dict):
-                reason = res.reason if res.status != "graded" else "the check did not run"
-                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: not graded — {reason}.")
-                continue
-            if status.get("status") == "timeout":
-                res.worsen("timed out", f"{item.name}: your functions ran longer than {self.sandbox.limits.item} s")
-                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: your functions did not return within {self.sandbox.limits.item} s.")
-                continue
-            if status.get("status") == "memory":
-                res.worsen("out of memory", f"{item.name}: out of memory")
-                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: your functions ran out of memory.")
-                continue
-            if status.get("status") != "ok":      # e.g. results too large to save (RLIMIT_FSIZE)
-                res.verdicts[nb_name][gid] = Verdict(gid, False, f"{item.name}: what your functions "
-                                                     f"returned could not be recorded (too large?).")
-                continue
-            try:
-                cap = R.sanitize_hidden(R.read_captured(out, item.name), self._names)
-            except (OSError, ValueError):       # missing, unreadable or malformed: never a pass
-                report = Report(item.name, [Outcome("results readable", False,
-                                                    "the results of your functions could not be read")])
+                verdict = Verdict(gid, False, "not graded: no check is defined for this cell")
             else:
-                try:
-                    report = verify(item, cases[gid], cap)
-                except Exception as exc:        # a bug of the checks, reported, never a pass
-                    report = Report(item.name, [Outcome("checked", False, "internal grader error "
-                                                        f"({type(exc).__name__}); please tell your instructor")])
-            text = hidden_text(report.text(values=False))
-            if cell_problem and not report.passed:
-                text += f"\n  note: {cell_problem}."
-            res.verdicts[nb_name][gid] = Verdict(gid, report.passed, text)
+                verdict = self._judge_item(res, gid, item, out, cases.get(gid), cell_problem)
+            res.verdicts[nb_name][gid] = verdict
+
+    def _judge_cells(self, res, cells):
+        """Worsen ``res`` for cells that ran out of time or memory; what to tell the learner."""
+        L, problem = self.sandbox.limits, ""
+        for c in cells:
+            status = status_of(CELL, c.get("status"))
+            if status == Status.TIMED_OUT:
+                res.worsen(status, f"a cell went over its limit ({L.cell} s of CPU time, "
+                                   f"{self.sandbox.cell_backstop(L.cell)} s of wall clock)")
+                problem = "a cell of your notebook timed out"
+            elif status == Status.OUT_OF_MEMORY:
+                res.worsen(status, "a cell ran out of memory")
+                problem = "a cell of your notebook ran out of memory"
+        return problem
+
+    def _judge_run(self, res, run, done):
+        """Worsen ``res`` when the sandbox stopped the run, or the runner did not finish."""
+        why = {"timeout": f"the notebook ran longer than {self.sandbox.backstop:g} s (wall clock) and was stopped",
+               "cpu": f"the notebook used more than {self.sandbox.cpu_budget:g} s of CPU time and was stopped",
+               "memory": f"the notebook's processes used more than "
+                         f"{self.sandbox.limits.memory >> 20} MiB together and were stopped",
+               "disk": "the notebook wrote too much data and was stopped"}
+        if status_of(KILLED, run.killed):
+            res.worsen(KILLED[run.killed], why[run.killed])
+        elif not done:
+            code = run.returncode
+            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            res.worsen(Status.CRASHED, f"the notebook's process ended early ({how})")
+
+    def _judge_item(self, res, gid, item, out, cases, cell_problem) -> Verdict:
+        status = sandbox_output.read_json(out, f"items/{item.name}.status.json", None, limit=4096)
+        if not isinstance(status, dict):
+            reason = res.reason if res.needs_look else "the check did not run"
+            return Verdict(gid, False, f"{item.name}: not graded — {reason}.")
+        worse = status_of(ITEM, status.get("status"))
+        if worse == Status.TIMED_OUT:
+            res.worsen(worse, f"{item.name}: your functions ran longer than {self.sandbox.limits.item} s")
+            return Verdict(gid, False, f"{item.name}: your functions did not return within {self.sandbox.limits.item} s.")
+        if worse == Status.OUT_OF_MEMORY:
+            res.worsen(worse, f"{item.name}: out of memory")
+            return Verdict(gid, False, f"{item.name}: your functions ran out of memory.")
+        if status.get("status") != "ok":      # e.g. results too large to save (RLIMIT_FSIZE)
+            return Verdict(gid, False, f"{item.name}: what your functions returned could not be recorded (too large?).")
+        report = self._verify(item, out, cases)
+        text = hidden_text(report.text(values=False))
+        if cell_problem and not report.passed:
+            text += f"\n  note: {cell_problem}."
+        return Verdict(gid, report.passed, text)
+
+    def _verify(self, item, out, cases) -> Report:
+        try:
+            cap = sandbox_output.sanitize_hidden(sandbox_output.read_captured(out, item.name), self._names)
+        except (OSError, ValueError):       # missing, unreadable or malformed: never a pass
+            return Report(item.name, [Outcome("results readable", False,
+                                              "the results of your functions could not be read")])
+        try:
+            return verify(item, cases, cap)
+        except Exception as exc:            # a bug of the checks, reported, never a pass
+            return Report(item.name, [Outcome("checked", False, "internal grader error "
+                                              f"({type(exc).__name__}); please tell your instructor")])
 
     # ------------------------------------------------------------------ the whole batch
     def run(self, submissions, progress=None, on_result=None):
@@ -327,11 +283,10 @@ class Batch:
                 try:
                     res = fut.result()
                 except Exception as exc:       # a grader bug: report it, keep going, score 0
-                    res = Result(sub.student, status="crashed", isolation=self.sandbox.isolation,
+                    res = Result(sub.student, status=Status.CRASHED, isolation=self.sandbox.isolation,
                                  reason=f"internal grader error: {type(exc).__name__}: {exc}")
                     for nb_name in sub.files:
-                        res.verdicts[nb_name] = {}
-                        self._fail_all(res, nb_name, "not graded: internal grader error")
+                        res.fail_all(nb_name, self.grade_ids(nb_name), "not graded: internal grader error")
                         res.stage[nb_name] = None
                 results.append(res)
                 if on_result:
@@ -340,20 +295,13 @@ class Batch:
                     progress.update(res)
         left = self.cleanup()
         if left:                                 # reported (the hidden inputs were removed first)
-            import sys
-            print(f"warning: {len(left)} job folder(s) could not be removed: {', '.join(left[:3])}",
-                  file=sys.stderr)
+            log.warning("%d job folder(s) could not be removed: %s", len(left), ", ".join(left[:3]))
         return sorted(results, key=lambda r: r.student)
-
-
-def _add(profile, phase, seconds):
-    profile[phase] = profile.get(phase, 0.0) + seconds
 
 
 def _spec_names(spec):
     """Identifiers of the assignment's checks (function and method names a probe may call):
     the only names a hidden verdict may repeat from an error the sandbox recorded."""
-    import inspect
     try:
         source = inspect.getsource(spec)
     except (OSError, TypeError):

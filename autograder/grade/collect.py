@@ -25,37 +25,11 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-MAX_ZIP_BYTES = 512 << 20
-MAX_NOTEBOOK_BYTES = 32 << 20
+from autograder.grade.model import MAX_ZIP_BYTES, MAX_ZIP_ENTRIES, Status, Submission
+from autograder.grade.text import shown
+
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
-
-
-class Submission:
-    def __init__(self, student):
-        self.student = student
-        self.files: dict[str, Path | None] = {}
-        self.notes: list[str] = []          # e.g. "renamed 'x (1).ipynb' -> 'x.ipynb'"
-        self.timestamp: str | None = None
-        self.problem: tuple[str, str] | None = None
-        self.skip = False
-
-    def flag(self, status, reason, skip=False):
-        from autograder.grade.batch import STATUSES
-        if self.problem is None or STATUSES.index(status) > STATUSES.index(self.problem[0]):
-            self.problem = (status, reason)
-        elif reason not in self.problem[1]:
-            self.problem = (self.problem[0], f"{self.problem[1]}; {reason}")
-        self.skip = self.skip or skip
-
-
-MAX_ZIP_ENTRIES = 20_000
 DUPLICATE = re.compile(r"\.duplicate-\d+$")
-
-
-def shown(name, limit=80):
-    """A file or id name as safe text: ASCII, no control characters, bounded."""
-    text = ascii(str(name))[1:-1]
-    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def safe_id(raw):
@@ -87,7 +61,7 @@ def safe_extract(zip_path: Path, dest: Path) -> Path:
                 raise ValueError(f"symbolic link in zip: {shown(name)}")
             total += info.file_size
             if total > MAX_ZIP_BYTES:
-                raise ValueError("zip expands to more than 512 MiB")
+                raise ValueError(f"zip expands to more than {MAX_ZIP_BYTES >> 20} MiB")
         for info in infos:
             key = info.filename.replace("\\", "/").rstrip("/")
             n = seen[key] = seen.get(key, 0) + 1
@@ -112,11 +86,11 @@ def _match(found: list[Path], expected: list[str], sub: Submission):
         if p.suffix != ".ipynb" or p.name.startswith("."):
             continue
         if DUPLICATE.search(p.stem):
-            sub.flag("ambiguous", f"the zip holds '{shown(DUPLICATE.sub('', p.stem))}.ipynb' more than "
+            sub.flag(Status.AMBIGUOUS, f"the zip holds '{shown(DUPLICATE.sub('', p.stem))}.ipynb' more than "
                                   f"once; none graded", skip=True)
             continue
         if p.name in names:
-            sub.flag("ambiguous", f"two notebooks named '{shown(p.name)}'; none graded", skip=True)
+            sub.flag(Status.AMBIGUOUS, f"two notebooks named '{shown(p.name)}'; none graded", skip=True)
             continue
         names[p.name] = p
     for nb in expected:
@@ -139,7 +113,7 @@ def _submission(subs, raw):
     if sub is None:
         sub = subs[student] = Submission(student)
         if student != raw:
-            sub.flag("bad id", f"student id '{shown(raw)}' is not a plain ASCII id of at most 128 "
+            sub.flag(Status.BAD_ID, f"student id '{shown(raw)}' is not a plain ASCII id of at most 128 "
                                f"characters; graded as '{student}'")
     return sub
 
@@ -155,7 +129,7 @@ def find_submissions(path, assignment, notebooks, name_pattern=None):
             found = sorted(adir.glob("*.ipynb")) if adir.is_dir() else []
             _match(found, notebooks, sub)
             for z in sorted(adir.glob("*.zip")) if adir.is_dir() else []:
-                sub.flag("ambiguous", f"a zip inside the submission ('{shown(z.name)}') was not opened")
+                sub.flag(Status.AMBIGUOUS, f"a zip inside the submission ('{shown(z.name)}') was not opened")
             ts = adir / "timestamp.txt"
             if ts.is_file() and ts.stat().st_size < 200:
                 sub.timestamp = ts.read_text(errors="replace").strip()
@@ -181,10 +155,10 @@ def find_submissions(path, assignment, notebooks, name_pattern=None):
         if len(notebooks) == 1:
             dups = [f for f in files if DUPLICATE.search(f.stem)]
             if dups:
-                sub.flag("ambiguous", f"the zip holds '{shown(DUPLICATE.sub('', dups[0].stem))}.ipynb' "
+                sub.flag(Status.AMBIGUOUS, f"the zip holds '{shown(DUPLICATE.sub('', dups[0].stem))}.ipynb' "
                                       f"more than once; none graded", skip=True)
             elif len(files) > 1:
-                sub.flag("ambiguous", f"{len(files)} notebooks for this student "
+                sub.flag(Status.AMBIGUOUS, f"{len(files)} notebooks for this student "
                                       f"({', '.join(shown(f.name, 40) for f in files[:4])}); none graded",
                          skip=True)
             sub.files[notebooks[0]] = files[0]
@@ -194,7 +168,7 @@ def find_submissions(path, assignment, notebooks, name_pattern=None):
         sub = _submission(subs, raw)
         for nb in notebooks:
             sub.files.setdefault(nb, None)
-        sub.flag("ambiguous", f"a zip inside the submissions ('{shown(found[0].name)}') was not opened")
+        sub.flag(Status.AMBIGUOUS, f"a zip inside the submissions ('{shown(found[0].name)}') was not opened")
     return subs
 
 

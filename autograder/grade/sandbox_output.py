@@ -11,8 +11,9 @@ tree; this module reads them so that none of that can hang, exhaust or mislead t
 * every read is bounded (the file's size is checked first, and no more than the bound is read);
 * JSON documents are bounded in size and nesting depth;
 * a ``.npz`` must be a zip of STORED (not deflated) ``.npy`` members with distinct names; each
-  member's header is parsed and its dtype (plain bool/int/uint/float), shape and byte count
-  validated before the array is built from the bytes already read (no decompression at all);
+  member's header is read by NumPy's own bounded reader (``numpy.lib.format``) and its dtype
+  (plain bool/int/uint/float), shape and byte count validated before the array is built from the
+  bytes already read (no decompression at all);
 * :func:`safe_error` turns a recorded exception into text with no student-controlled content
   (hidden cases: only a built-in exception type name survives).
 
@@ -20,7 +21,6 @@ Anything malformed raises :class:`Hostile` (a ``ValueError``); callers turn it i
 """
 from __future__ import annotations
 
-import ast
 import builtins
 import errno
 import io
@@ -32,6 +32,9 @@ import struct
 import zipfile
 
 import numpy as np
+from numpy.lib import format as npformat
+
+from autograder.checks import Captured
 
 MAX_JSON = 1 << 20               # bytes of any JSON document
 MAX_DEPTH = 32                   # nesting of a JSON document
@@ -179,45 +182,38 @@ def read_cells(root, rel="cells.jsonl", limit=MAX_CELLS_FILE):
 
 
 # --------------------------------------------------------------------------- npz
+_READ_HEADER = {1: npformat.read_array_header_1_0, 2: npformat.read_array_header_2_0}
+
+
 def _parse_npy(data: bytes, name):
-    """The array of one ``.npy`` member, validated before it is built."""
-    if len(data) < 10 or data[:6] != b"\x93NUMPY":
-        raise Hostile(f"{name}: not a .npy")
-    major = data[6]
-    if major == 1:
-        hlen, start = struct.unpack("<H", data[8:10])[0], 10
-    elif major in (2, 3):
-        if len(data) < 12:
-            raise Hostile(f"{name}: truncated")
-        hlen, start = struct.unpack("<I", data[8:12])[0], 12
-    else:
-        raise Hostile(f"{name}: .npy version {major}")
-    if hlen > MAX_NPY_HEADER or start + hlen > len(data):
-        raise Hostile(f"{name}: bad header length")
+    """The array of one ``.npy`` member, validated before it is built: NumPy's own reader of the
+    magic and the header (bounded to MAX_NPY_HEADER), then a plain bool/int/uint/float dtype and a
+    byte count that matches the shape."""
+    fp = io.BytesIO(data)
     try:
-        header = ast.literal_eval(data[start:start + hlen].decode("latin1"))
-    except Exception:
-        raise Hostile(f"{name}: unreadable header") from None
-    if not isinstance(header, dict) or set(header) != {"descr", "fortran_order", "shape"}:
-        raise Hostile(f"{name}: bad header")
-    descr, fortran, shape = header["descr"], header["fortran_order"], header["shape"]
-    if not isinstance(descr, str) or not re.fullmatch(r"[<>|=]?[biuf]\d{1,2}|\|b1", descr):
-        raise Hostile(f"{name}: dtype {descr!r} not allowed")
-    dtype = np.dtype(descr)
-    if dtype.kind not in "biuf" or dtype.hasobject:
-        raise Hostile(f"{name}: dtype {descr!r} not allowed")
-    if not isinstance(fortran, bool) or not isinstance(shape, tuple) or len(shape) > 32 \
-            or not all(type(s) is int and 0 <= s for s in shape):
+        major, _ = npformat.read_magic(fp)
+        if major not in _READ_HEADER:
+            raise Hostile(f"{name}: .npy version {major}")
+        shape, fortran, dtype = _READ_HEADER[major](fp, max_header_size=MAX_NPY_HEADER)
+    except Hostile:
+        raise
+    except Exception:              # ValueError, and anything a malformed header raises on the way
+        raise Hostile(f"{name}: unreadable .npy header") from None
+    if dtype.kind not in "biuf" or dtype.hasobject or dtype.names is not None \
+            or not re.fullmatch(r"[<>|=]?[biuf]\d{1,2}", dtype.str):
+        raise Hostile(f"{name}: dtype {dtype.str!r} not allowed")
+    if len(shape) > 32 or not all(type(s) is int and 0 <= s for s in shape):
         raise Hostile(f"{name}: bad shape")
     count = 1
     for s in shape:
         count *= s
         if count * dtype.itemsize > MAX_NPZ:
             raise Hostile(f"{name}: too large")
-    body = len(data) - start - hlen
+    start = fp.tell()
+    body = len(data) - start
     if body != count * dtype.itemsize:
         raise Hostile(f"{name}: {body} bytes for shape {shape} of {dtype}")
-    arr = np.frombuffer(data, dtype=dtype, count=count, offset=start + hlen)
+    arr = np.frombuffer(data, dtype=dtype, count=count, offset=start)
     arr = arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
     return np.array(arr, dtype=dtype.newbyteorder("="), copy=True)
 
@@ -253,7 +249,6 @@ def parse_npz(data: bytes):
 
 def read_captured(root, item):
     """The :class:`~autograder.checks.Captured` of one item, validated (Hostile otherwise)."""
-    from autograder.checks import Captured
     doc = parse_json(read_bytes(root, f"items/{item}/meta.json", MAX_JSON))
     if not isinstance(doc, dict):
         raise Hostile("meta.json is not an object")
@@ -313,15 +308,3 @@ def sanitize_hidden(cap, allowed_names):
         if "unreadable" in info:
             info["unreadable"] = "a value that could not be read"
     return cap
-
-
-def printable(text, limit=500):
-    """``text`` with control characters (and lone surrogates) escaped, at most ``limit`` chars."""
-    out = []
-    for ch in str(text)[:limit]:
-        o = ord(ch)
-        if o < 32 or 0x7f <= o < 0xa0 or 0xd800 <= o < 0xe000 or o in (0x2028, 0x2029, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069, 0x202a, 0x202b, 0x202c, 0x202d):
-            out.append(f"\\x{o:02x}" if o < 0x100 else f"\\u{o:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)

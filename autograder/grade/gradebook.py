@@ -1,19 +1,26 @@
-"""Writing the host's verdicts into nbgrader's gradebook with nbgrader itself.
+"""nbgrader's gradebook, before, during and after a batch: prepared, written with nbgrader itself,
+read back and checked.
 
 nbgrader keeps doing what it does well — student records, submissions and timestamps, restoring
 locked cells from the gradebook, checksums, scores, late penalties, the ``autograded/`` notebooks —
-but its *Execute* step is replaced by :class:`InjectVerdicts`, which fills each test cell's outputs
-with the verdict computed on the host (stdout text when passed, an error output when failed), so
-nbgrader's own ``SaveAutoGrades`` scores exactly what the host decided. Every student in the batch
-is staged, so every graded cell of every student gets a fresh score: an unreadable or missing
-notebook is staged as the released blank and scores 0 — never an old score left behind.
+but its *Execute* step is replaced by :class:`~autograder.grade.nbgrader_hooks.InjectVerdicts`,
+which puts the verdicts computed on the host into the test cells, so nbgrader's own
+``SaveAutoGrades`` scores exactly what the host decided. Every student in the batch is staged, so
+every graded cell of every student gets a fresh score: an unreadable or missing notebook is
+staged as the released blank and scores 0 — never an old score left behind.
+
+* before: :func:`use_own_tools`, :func:`sync_assignment`, :func:`record_submissions`;
+* during: :class:`Writer` (a process of its own running :class:`_GradebookWriter`);
+* after: :func:`read_scores`, :func:`integrity`.
 """
 from __future__ import annotations
 
 import copy
+import datetime as dt
+import gc
 import json
+import multiprocessing
 import os
-import re
 import queue
 import shutil
 import sqlite3
@@ -22,87 +29,12 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool, Unicode
+from nbgrader.utils import parse_utc
 
-AUTOGRADE_PREPROCESSORS = [
-    "autograder.grade.bridge.InjectVerdicts",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]
-
-
-class InjectVerdicts(Preprocessor):
-    """Set every test cell's outputs from ``<verdicts_dir>/<student>/<notebook>.json``."""
-
-    enabled = Bool(True)           # nbconvert preprocessors are off unless enabled
-    verdicts_dir = Unicode("", help="folder of verdict files written by the batch grader").tag(config=True)
-
-    def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        path = Path(self.verdicts_dir) / info["student"] / f"{info['notebook']}.json"
-        verdicts = json.loads(path.read_text()) if path.exists() else {}
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code":
-                continue
-            cell.outputs = []
-            if not (meta.get("grade") and not meta.get("solution")):
-                continue
-            v = verdicts.get(meta.get("grade_id"), {"passed": False, "text": "not graded"})
-            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=v["text"] + "\n"))
-            if not v["passed"]:
-                cell.outputs.append(nbformat.v4.new_output(
-                    "error", ename="CheckFailed", evalue=v["text"].splitlines()[0][:300],
-                    traceback=["CheckFailed: see the checks above"]))
-        return nb, resources
-
-
-_HANDOFF: dict = {}          # (assignment, student) -> what the sandboxed grader said
-
-
-def grade_in_sandbox(course_root, assignment, student, notebooks=None):
-    """formgrader's *Autograde* button (nbgrader's ``pre_convert_hook`` in a Jupyter server): grade
-    that student with the sandboxed batch grader — gradebook, ``autograded/`` and the class view
-    — instead of running their code in the server's own kernel. :class:`UseBatchGrader` then
-    hands the notebook the grader stored to nbgrader unchanged."""
-    import subprocess
-    key = (assignment, student)
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "autograder.grade", assignment, str(Path(course_root) / "submitted"),
-             "--course", str(course_root), "--student", student, "--no-progress"],
-            cwd=course_root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=3600)
-        folder = Path(course_root) / "autograded" / student / assignment
-        for f in folder.glob("*"):               # nbgrader rewrites these files next
-            f.chmod(0o644)
-        _HANDOFF[key] = (proc.returncode in (0, 1), proc.stdout.strip())
-    except Exception as exc:                     # nbgrader only logs a failing hook: hand it over
-        _HANDOFF[key] = (False, f"{type(exc).__name__}: {exc}")
-
-
-class UseBatchGrader(Preprocessor):
-    """formgrader's Autograde, second half: the notebook the sandboxed grader stored, or an error
-    that says what happened and what to run."""
-
-    enabled = Bool(True)
-    course_root = Unicode("").tag(config=True)
-
-    def preprocess(self, nb, resources):
-        info = resources.get("nbgrader", {})
-        a, s = info.get("assignment", "ASSIGNMENT"), info.get("student", "STUDENT")
-        ok, output = _HANDOFF.get((a, s), (False, "the sandboxed grader did not run"))
-        self.log.info("sandboxed grader for %s/%s:\n%s", a, s, output)
-        path = Path(self.course_root) / "autograded" / s / a / f"{info.get('notebook')}.ipynb"
-        if not ok or not path.exists():
-            raise RuntimeError(
-                f"This course grades in a sandbox with `.venv/bin/python -m autograder.grade {a} submitted "
-                f"--student {s}` (run it in the course folder); it did not finish here: "
-                + _last_line(output))
-        return nbformat.read(path, as_version=4), resources
+from autograder.grade.model import Release
+from autograder.grade.nbgrader_hooks import AUTOGRADE_PREPROCESSORS, faster_nbgrader
+from autograder.grade.notebook import grade_id, is_test
+from autograder.grade.text import clean, last_line, writable
 
 
 class Writer:
@@ -113,13 +45,11 @@ class Writer:
     every other thread wait (``make bench`` prints what each phase costs). It is forked before
     any grading thread exists. What nbgrader said comes back at :meth:`close`."""
 
-    def __init__(self, course: Path, assignment, staging: Path, released_paths: dict,
-                 timestamps: dict, db_url=None):
-        import multiprocessing
+    def __init__(self, course: Path, release: Release, staging: Path, timestamps: dict, db_url=None):
         ctx = multiprocessing.get_context("fork")
         self._inbox, self._outbox = ctx.Queue(), ctx.Queue()
         self._proc = ctx.Process(target=_writer_process, name="gradebook-writer", daemon=True,
-                                 args=((course, assignment, staging, released_paths, timestamps, db_url),
+                                 args=((course, release, staging, timestamps, db_url),
                                        self._inbox, self._outbox))
         self._proc.start()
         self.students: list[str] = []
@@ -163,7 +93,6 @@ def _writer_process(args, inbox, outbox):
     except Exception as exc:
         outbox.put({"error": f"nbgrader could not start: {type(exc).__name__}: {exc}"})
         return
-    import gc
     gc.freeze()          # nbgrader's and SQLAlchemy's objects: out of every later collection
     outbox.put({"ready": True})
     while (res := inbox.get()) is not None:
@@ -176,9 +105,8 @@ class _GradebookWriter:
     """Stages a finished result and runs nbgrader's autograde for that student (through
     ``NbGraderAPI``), one student at a time."""
 
-    def __init__(self, course: Path, assignment, staging: Path, released_paths: dict,
-                 timestamps: dict, db_url=None):
-        import warnings
+    def __init__(self, course: Path, release: Release, staging: Path, timestamps: dict, db_url=None):
+        import warnings   # nbgrader and SQLAlchemy are imported in the writer process only
 
         from nbgrader.apps.api import NbGraderAPI
         from sqlalchemy.exc import SAWarning
@@ -187,8 +115,8 @@ class _GradebookWriter:
         from nbgrader.coursedir import CourseDirectory
         from traitlets.config.loader import PyFileConfigLoader
 
-        self.course, self.assignment, self.staging = course, assignment, staging
-        self.released_paths, self.timestamps = released_paths, timestamps
+        self.course, self.assignment, self.staging = course, release.assignment, staging
+        self.release, self.timestamps = release, timestamps
         cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
         cfg.CourseDirectory.root = str(course)
         cfg.CourseDirectory.submitted_directory = os.path.relpath(staging / "submitted", course)
@@ -199,12 +127,11 @@ class _GradebookWriter:
         cfg.Exporter.optimistic_validation = True
         if db_url:
             cfg.CourseDirectory.db_url = db_url
-        _faster_nbgrader()
+        faster_nbgrader()
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         self.failures: dict[str, str] = {}
         self.fallbacks: set[str] = set()
         self.cpu: dict[str, float] = {}
-        self._ids: dict = {}                             # notebook -> released NotebookNode
         self.logs: list[str] = []
 
     def write(self, res):
@@ -230,15 +157,10 @@ class _GradebookWriter:
             if _noteworthy(log) or not out.get("success"):
                 self.logs.append(f"== {res.student}{' (recorded as 0)' if blank else ''}\n{log}")
             if not out.get("success"):
-                return _last_line(out.get("error") or log or "nbgrader autograde failed")
+                return last_line(out.get("error") or log or "nbgrader autograde failed")
             return ""
         except Exception as exc:                  # recorded; the integrity check reports it
             return f"{type(exc).__name__}: {exc}"
-
-    def _released(self, nb_name):
-        if nb_name not in self._ids:
-            self._ids[nb_name] = nbformat.read(self.released_paths[nb_name], as_version=4)
-        return self._ids[nb_name]
 
     def _stage(self, res, blank=False):
         sdir = self.staging / "submitted" / res.student / self.assignment
@@ -248,7 +170,7 @@ class _GradebookWriter:
         for nb_name, verdicts in res.verdicts.items():
             # an unreadable or missing notebook is graded as the released blank: every cell 0
             src = None if blank else res.stage.get(nb_name)
-            _copy_for_nbgrader(src or self.released_paths[nb_name], sdir / nb_name, self._released(nb_name))
+            _copy_for_nbgrader(src or self.release.path(nb_name), sdir / nb_name, self.release.notebooks[nb_name])
             (vdir / f"{Path(nb_name).stem}.json").write_text(json.dumps(
                 {gid: {"passed": v.passed and not blank, "text": v.text} for gid, v in verdicts.items()}))
         ts = valid_timestamp(self.timestamps.get(res.student))
@@ -263,61 +185,6 @@ class _GradebookWriter:
                 break
 
 
-def _faster_nbgrader():
-    """Costs nbgrader pays again for every student, removed in the grader's writer process only
-    (same results; the writer's CPU per student went 0.21 s -> 0.10 s with these and nbconvert's
-    ``optimistic_validation``, as ``benchmarks/bench_grading.py`` profiles it):
-
-    * its metadata check calls ``jsonschema.validate(cell_metadata, schema)`` for every cell,
-      which checks the schema itself and builds a validator each time: one validator per schema;
-    * every ``Gradebook(...)`` (about ten per student) makes a new SQLAlchemy engine — so every
-      query is compiled afresh — then runs ``create_all``, one query per table: one engine per
-      database URL for the process (``Gradebook.close`` still disposes of its pool of idle
-      connections, which a shared engine survives), and ``create_all`` only when a table is
-      missing."""
-    import nbgrader.api as api
-    import nbgrader.nbgraderformat.common as common
-    if getattr(api, "_dnn_faster", False):
-        return
-    import jsonschema
-    from jsonschema.validators import validator_for
-
-    validators = {}
-
-    class _CachedJsonschema:
-        ValidationError = jsonschema.ValidationError
-
-        @staticmethod
-        def validate(instance, schema, *args, **kwargs):
-            if id(schema) not in validators:           # the schema is kept: its id stays unique
-                cls = validator_for(schema)
-                cls.check_schema(schema)
-                validators[id(schema)] = (schema, cls(schema))
-            validators[id(schema)][1].validate(instance)
-
-        def __getattr__(self, name):
-            return getattr(jsonschema, name)
-
-    common.jsonschema = _CachedJsonschema()
-
-    engines = {}
-    make_engine, create_all = api.create_engine, api.Base.metadata.create_all
-
-    def shared_engine(url, **kwargs):
-        if url not in engines:
-            engines[url] = make_engine(url, **kwargs)
-        return engines[url]
-
-    def create_missing_tables(bind=None, **kwargs):
-        # one query for the table names instead of one per table (a new database still gets all)
-        if not set(api.Base.metadata.tables) <= set(api.inspect(bind).get_table_names()):
-            create_all(bind=bind, **kwargs)
-
-    api.create_engine = shared_engine
-    api.Base.metadata.create_all = create_missing_tables
-    api._dnn_faster = True
-
-
 #: nbgrader warnings that every re-grade prints: not worth an instructor's attention
 _ROUTINE = ("Removing existing assignment",)
 
@@ -328,16 +195,10 @@ def _noteworthy(log):
                for ln in log.splitlines())
 
 
-def _last_line(text):
-    lines = [ln.strip() for ln in str(text).strip().splitlines() if ln.strip()]
-    return lines[-1][:300] if lines else "nbgrader autograde failed"
-
-
 def valid_timestamp(ts):
     """``ts`` if nbgrader can read it as a submission time, else None."""
     if not ts or not isinstance(ts, str) or len(ts) > 100:
         return None
-    from nbgrader.utils import parse_utc
     try:
         parse_utc(ts)
     except Exception:
@@ -359,25 +220,6 @@ def _name_student(gradebook, student):
             gb.update_or_create_student(student, last_name=student, first_name="")
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _clean_strings(obj):
-    """Lone surrogates (valid JSON escapes, but not writable as UTF-8) become U+FFFD."""
-    if isinstance(obj, str):
-        return _SURROGATE.sub("\ufffd", obj)
-    if isinstance(obj, list):
-        return [_clean_strings(x) for x in obj]
-    if isinstance(obj, dict):
-        return {_clean_strings(k): _clean_strings(v) for k, v in obj.items()}
-    return obj
-
-
-def _grade_id(cell):
-    meta = cell.get("metadata", {}).get("nbgrader")
-    return meta.get("grade_id") if isinstance(meta, dict) else None
-
-
 def _copy_for_nbgrader(src, dst, released):
     """Copy a notebook for nbgrader in a shape nbgrader can grade. The host has already recorded
     any tampering and computed the verdicts; nbgrader only has to store them, but it rejects or
@@ -394,16 +236,16 @@ def _copy_for_nbgrader(src, dst, released):
       graded, changed points): the kept copy gets the released cell's metadata back;
     * it cannot write a lone surrogate character: those become U+FFFD. Outputs are dropped (the
       verdicts replace them)."""
-    nb = nbformat.from_dict(_clean_strings(json.loads(Path(src).read_text(encoding="utf-8"))))
+    nb = nbformat.from_dict(writable(json.loads(Path(src).read_text(encoding="utf-8"))))
     nb = nbformat.convert(nb, 4)
-    by_id = {_grade_id(c): c for c in released.cells if _grade_id(c)}
+    by_id = {grade_id(c): c for c in released.cells if grade_id(c)}
     seen = set()
     for cell in reversed(nb.cells):
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
         if "nbgrader" not in cell.get("metadata", {}):
             continue
-        gid = _grade_id(cell)
+        gid = grade_id(cell)
         if gid in by_id and gid not in seen:
             seen.add(gid)
             cell.metadata["nbgrader"] = copy.deepcopy(by_id[gid].metadata["nbgrader"])
@@ -411,10 +253,9 @@ def _copy_for_nbgrader(src, dst, released):
         del cell.metadata["nbgrader"]
     previous = None
     for ref in released.cells:
-        gid = _grade_id(ref)
-        meta = ref.metadata.get("nbgrader", {})
-        if gid and meta.get("grade") and not meta.get("solution") and gid not in seen:
-            at = next((i + 1 for i, c in enumerate(nb.cells) if previous and _grade_id(c) == previous),
+        gid = grade_id(ref)
+        if gid and is_test(ref) and gid not in seen:
+            at = next((i + 1 for i, c in enumerate(nb.cells) if previous and grade_id(c) == previous),
                       len(nb.cells))
             nb.cells.insert(at, nbformat.from_dict(copy.deepcopy(ref)))
             seen.add(gid)
@@ -487,13 +328,14 @@ def use_own_tools():
     return ""
 
 
-def sync_assignment(db_url, assignment, released_paths: dict):
+def sync_assignment(db_url, release: Release):
     """Make sure the gradebook knows the assignment and each notebook's graded cells as released
     in ``exercises/`` (nbgrader's own ``SaveCells``, as ``generate_assignment`` would record
     them). Entries that already match are left alone (they may hold the hidden tests' source that
     ``make exercises`` recorded). Returns a one-line error, or ''."""
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.preprocessors import SaveCells
+    assignment = release.assignment
     try:
         with Gradebook(db_url) as gb:
             try:
@@ -502,8 +344,8 @@ def sync_assignment(db_url, assignment, released_paths: dict):
             except MissingEntry:
                 gb.add_assignment(assignment)
                 stored = {}
-        for nb_name, path in released_paths.items():
-            nb = nbformat.read(path, as_version=4)
+        for nb_name, released in release.notebooks.items():
+            nb = copy.deepcopy(released)              # SaveCells may touch what it is given
             want = {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader.get("points", 0))
                     for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
             if stored.get(Path(nb_name).stem) == want:
@@ -512,17 +354,16 @@ def sync_assignment(db_url, assignment, released_paths: dict):
                                                      "assignment": assignment, "db_url": db_url}})
     except Exception as exc:
         return (f"the gradebook {db_url} could not be prepared for {assignment!r} from the released "
-                f"notebooks ({type(exc).__name__}: {_last_line(exc)})")
+                f"notebooks ({type(exc).__name__}: {last_line(exc)})")
     return ""
 
 
-def record_submissions(course: Path, assignment, subs: dict, clean):
+def record_submissions(course: Path, assignment, subs: dict):
     """Keep a copy of each submission in the course's ``submitted/<student>/<assignment>/`` (as
     nbgrader's ``zip_collect`` does), with a ``timestamp.txt``, so formgrader lists them and
     nbgrader's ``generate_feedback``/``release_feedback`` find them. Submissions graded from
     that very folder are left as they are, except that a missing ``timestamp.txt`` is written
-    (the notebook's modification time). ``clean(text)`` is how notes are written."""
-    import datetime as dt
+    (the notebook's modification time)."""
     root = (course / "submitted").resolve()
     for student, sub in subs.items():
         files = [p for p in sub.files.values() if p is not None]
