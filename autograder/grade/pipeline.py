@@ -235,8 +235,13 @@ def report(course: Course, opts: GradeOptions, subs, results, meta, warnings) ->
                  "students": sorted(subs) if opts.students else "all", "profile": profile(results)})
     reports.write_summary(course.out / "summary.html", course.assignment, class_results, all_scores, meta,
                           class_info)
-    record.info("%s", clean(json.dumps(meta, indent=2), keep_newlines=True))
     (course.out / "last_run.json").write_text(json.dumps(meta, indent=2))
+    return tell(course, results, scores, problems, warnings, meta)
+
+
+def tell(course: Course, results, scores, problems, warnings, meta) -> int:
+    """The run's record in ``log.txt`` and its summary on the terminal; the exit status."""
+    record.info("%s", clean(json.dumps(meta, indent=2), keep_newlines=True))
     for res in results:
         score, maximum = reports.totals(scores, res.student)
         tag = "NEEDS A LOOK" if res.needs_look else "ok"
