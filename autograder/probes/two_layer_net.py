@@ -116,6 +116,9 @@ def _sgd_probe(rec, case):
         h, n = int(case["hidden"]), X.shape[0]
         _keep_params(rec, "zero", rec.call("zero", "train", X.copy(), y.copy(), h, 0.0, n, 1, seed))
         _keep_params(rec, "step", rec.call("step", "train", X.copy(), y.copy(), h, float(case["lr"]), n, 1, seed))
+    elif case["kind"] == 3:
+        n = X.shape[0]
+        _keep_params(rec, "init", rec.call("init", "train", X.copy(), y.copy(), int(case["hidden"]), 0.0, n, 1, seed))
     elif case["kind"] == 2:
         _keep_params(rec, "fresh", rec.call("fresh", "train", X.copy(), y.copy(), int(case["hidden"]), 0.0,
                                             int(case["batch_size"]), int(case["steps"]), seed))

@@ -12,10 +12,12 @@ What the learner writes (row-vector batches; every array float64):
     train(X, y, hidden, lr, batch_size, steps, seed) -> (params, losses)      mini-batch SGD
 
 Every gradient is compared with a central-difference gradient (h = 1e-5, float64) of the
-reference forward :mod:`autograder.reference.two_layer_net`. ``train`` is checked three ways: one
+reference forward :mod:`autograder.reference.two_layer_net`. ``train`` is checked four ways: one
 full-batch step with the same seed and learning rates 0 and η must move every parameter by exactly
 −η·∂L/∂θ (numerical gradient of the reference loss at the starting point); 12 steps with lr = 0 on
-batches of 6 of 30 points must not give 12 equal losses (a new mini-batch every step); and a full
+batches of 6 of 30 points must not give 12 equal losses (a new mini-batch every step); one step
+with lr = 0 on data whose fan-ins are far from 2 returns the initial parameters, whose rms must be
+sqrt(2/fan_in) (the variance used as the standard deviation fails here); and a full
 run on 3-class spirals must reach the stated accuracy, measured by the reference forward on the
 parameters it returns.
 """
@@ -47,6 +49,16 @@ SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
 MIN_ACCURACY = 0.95
 #: The fresh-batch run of ``train``: 12 steps of batches of 6 (of 30 points) with lr = 0.
 FRESH_BATCH, FRESH_STEPS = 6, 12
+#: The initialisation run of ``train`` (one step, lr = 0, so the returned parameters are the
+#: initial ones): (D, H, C) with D and H far from 2, where the variance 2/fan_in and its square
+#: root differ (with D = 2 both are 1). The root-mean-square of W1 (D·H entries) and of W2 (H·C
+#: entries) must lie within a factor INIT_RATIO of sqrt(2/fan_in). With >= 400 entries the
+#: rms of a correct draw has a relative standard error <= 1/sqrt(800) = 3.5%, so a factor 1.3
+#: is more than 7 standard errors away (failure probability < 1e-12 per check); the variance
+#: used as the standard deviation is off by sqrt(fan_in/2) >= 3.4 (fan_in >= 24).
+INIT_SHAPES = [(40, 50, 10)]
+INIT_SHAPES_HIDDEN = [(60, 24, 20), (24, 100, 4)]
+INIT_RATIO = 1.3
 
 
 def _away_from_kink(rng, shape, scale=1.0):
@@ -325,6 +337,11 @@ def _sgd_cases(rng, hidden):
     X, y = _points(rng, 30, 3)
     out.append(dict(kind=np.float64(2), X=X, y=y, hidden=np.float64(5), batch_size=np.float64(FRESH_BATCH),
                     steps=np.float64(FRESH_STEPS), seed=np.float64(rng.integers(0, 2**31))))
+    # The initialisation, with fan-ins other than 2 (visible and hidden).
+    for d, h, c in (INIT_SHAPES_HIDDEN if hidden else INIT_SHAPES):
+        y = _points(rng, max(8, c), c)[1]
+        X = rng.standard_normal((len(y), d))
+        out.append(dict(kind=np.float64(3), X=X, y=y, hidden=np.float64(h), seed=np.float64(rng.integers(0, 2**31))))
     # A full run on spirals.
     X, y = ref.spirals(**SPIRAL, seed=int(rng.integers(0, 2**31)))
     out.append(dict(kind=np.float64(1), X=X, y=y.astype(np.float64),
@@ -390,6 +407,8 @@ def _sgd_verify(j, case):
                                    (num / lr, "the step ignores `lr`: θ ← θ − lr·∂L/∂θ."),
                                    (np.zeros_like(num), "the runs with lr = 0 and lr = η moved the parameters "
                                     "alike: the update must use `lr` (and batch_size = N must mean the whole data set).")])
+    elif case["kind"] == 3:
+        _init_verify(j, X, c, int(case["hidden"]))
     elif case["kind"] == 2:
         steps, b = int(case["steps"]), int(case["batch_size"])
         what = f"(lr = 0, batch_size = {b} of {len(y)}, {steps} steps)"
@@ -427,6 +446,29 @@ def _sgd_verify(j, case):
               hint="check the update sign, that each step uses a fresh random mini-batch, and the "
                    "He initialisation W ~ N(0, 2/fan_in) described above.")
         j.unchanged("X_after", X, "train leaves X unchanged", "X")
+
+
+def _init_verify(j, X, c, h):
+    """He initialisation, read off a run with lr = 0: rms of W1, W2 vs sqrt(2/fan_in); zero biases."""
+    d = X.shape[1]
+    p = _get_params(j, "init", _shapes(d, h, c), f"(lr = 0, D = {d}, hidden = {h})")
+    if p is None:
+        return
+    for k, fan_in in (("W1", d), ("W2", h)):
+        want = np.sqrt(2.0 / fan_in)
+        rms = float(np.sqrt(np.mean(p[k] ** 2))) if np.all(np.isfinite(p[k])) else np.inf
+        ok = want / INIT_RATIO <= rms <= want * INIT_RATIO
+        hint = ""
+        if not ok and np.isclose(rms, 2.0 / fan_in, rtol=INIT_RATIO - 1):
+            hint = (f"the entries of {k} have standard deviation ≈ 2/{fan_in}, the VARIANCE: "
+                    f"rng.normal takes the standard deviation, np.sqrt(2 / {fan_in}).")
+        elif not ok:
+            hint = f"He initialisation: {k} entries with mean 0 and variance 2/fan_in (fan_in = {fan_in} here)."
+        j.add(f"train initialises {k} ({p[k].shape[0]} × {p[k].shape[1]}) with variance 2/fan_in = 2/{fan_in}",
+              ok, f"root-mean-square of the initial {k}: {rms:.4g}; sqrt(2/{fan_in}) = {want:.4g} "
+              f"(accepted: within a factor {INIT_RATIO:g}).", hint=hint)
+    zero = all(np.all(p[k] == 0) for k in ("b1", "b2"))
+    j.add("train initialises the biases b1, b2 to zero", zero, "" if zero else "b1 and b2 must start at zero.")
 
 
 ITEMS = {item.name: item for item in [

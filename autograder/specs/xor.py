@@ -248,7 +248,7 @@ def _train_verify(j, case):
     # The long run: judged with the reference forward on the returned parameters.
     _, y_hat = ref.xor_forward(ref.X_XOR, *_args(got))
     err = np.abs(y_hat - ref.Y_XOR).ravel()
-    j.add("train_xor solves XOR: 100% accuracy, every |ŷ − y| < 0.4 (reference forward)",
+    j.add("train_xor solves XOR: every output within 0.4 of its target, |ŷ − y| < 0.4 (reference forward)",
           bool(np.all(err < MARGIN)),
           f"after {epochs} epochs with η = {lr:g} the reference forward on your parameters gives "
           f"ŷ = {np.round(y_hat.ravel(), 3).tolist()} for targets {ref.Y_XOR.ravel().tolist()}.")
@@ -369,6 +369,15 @@ def _symmetry_verify(j, case):
           and np.abs(a["W1"]).max() > 0,
           f"with scale {2 * scale:.3g} the weights should be exactly twice those drawn with scale {scale:.3g} "
           "from the same seed.")
+    # Every weight drawn: the hidden units' INCOMING weights (columns of W1) must differ. (Units with
+    # equal columns of W1 and different W2 compute the same h; only W2 would tell them apart.)
+    # A correct draw has two equal columns with probability 0.
+    cols = np.abs(a["W1"][:, 0] - a["W1"][:, 1]).max() / max(np.abs(a["W1"]).max(), 1e-300)
+    j.add("random_init: the two hidden units start with different incoming weights (columns of W1)",
+          bool(cols > 1e-9), f"the columns of W1 differ by only {cols:.3g} (relative): both hidden units "
+          "compute the same h from every input.",
+          hint="draw every entry of W1 from rng (e.g. `rng.normal(size=(2, 2))`): a column drawn once and "
+               "repeated gives both hidden units the same incoming weights.")
     g = _gap(a)
     j.add("random_init: the two hidden units start different (symmetry broken)", g > 1e-6,
           f"the two hidden units' initial parameters differ by only {g:.3g}.")

@@ -153,6 +153,21 @@ def two_layer_loss(params, X, y):
     fc1.backward(act.backward(fc2.backward(out.backward(1.0))))
     return loss, {"W1": fc1.dW, "b1": fc2.db, "W2": fc2.dW, "b2": fc1.db}
 """, ("sgd",)),
+    "SGD initialises with the variance as the standard deviation": ("sgd", """
+def train(X, y, hidden, lr, batch_size, steps, seed):
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    c = int(y.max()) + 1
+    params = {"W1": rng.normal(0, 2.0 / d, size=(d, hidden)), "b1": np.zeros(hidden),
+              "W2": rng.normal(0, 2.0 / hidden, size=(hidden, c)), "b2": np.zeros(c)}
+    losses = []
+    for _ in range(steps):
+        idx = rng.choice(n, size=batch_size, replace=False)
+        loss, grads = two_layer_loss(params, X[idx], y[idx])
+        params = {k: params[k] - lr * grads[k] for k in params}
+        losses.append(loss)
+    return params, np.array(losses)
+"""),
     "SGD sign flipped": ("sgd", """
 _train_ok = train
 def train(X, y, hidden, lr, batch_size, steps, seed):
@@ -202,6 +217,22 @@ def train(X, y, hidden, lr, batch_size, steps, seed):
 }
 
 UNUSUAL = {
+    "SGD with a uniform He initialisation of the same variance": ("sgd", """
+def train(X, y, hidden, lr, batch_size, steps, seed):
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    c = int(y.max()) + 1
+    a1, a2 = np.sqrt(6.0 / d), np.sqrt(6.0 / hidden)          # Var U(-a, a) = a^2 / 3 = 2 / fan_in
+    params = {"W1": rng.uniform(-a1, a1, size=(d, hidden)), "b1": np.zeros(hidden),
+              "W2": rng.uniform(-a2, a2, size=(hidden, c)), "b2": np.zeros(c)}
+    losses = []
+    for _ in range(steps):
+        idx = rng.choice(n, size=batch_size, replace=False)
+        loss, grads = two_layer_loss(params, X[idx], y[idx])
+        params = {k: params[k] - lr * grads[k] for k in params}
+        losses.append(loss)
+    return params, np.array(losses)
+"""),
     "Affine with einsum and a ones-vector bias gradient": ("affine", """
 class Affine:
     def __init__(self, W, b):

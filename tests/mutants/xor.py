@@ -204,6 +204,11 @@ def random_init(rng, scale):
     w = scale * rng.normal()
     return np.full((2, 2), w), np.zeros(2), np.full((2, 1), w), np.zeros(1)
 """),
+    "random_init draws one column of W1 and repeats it": ("symmetry", """
+def random_init(rng, scale):
+    col = scale * rng.normal(size=(2, 1))
+    return np.hstack([col, col]), np.zeros(2), scale * rng.normal(size=(2, 1)), np.zeros(1)
+"""),
     "random_init ignores rng (np.random)": ("symmetry", """
 def random_init(rng, scale):
     return scale * np.random.randn(2, 2), np.zeros(2), scale * np.random.randn(2, 1), np.zeros(1)
