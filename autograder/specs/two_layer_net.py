@@ -8,6 +8,9 @@ What the learner writes (row-vector batches; every array float64):
     Sigmoid()           forward(x), backward(dout); uses the stored output y: dx = dout·y(1 − y)
     SoftmaxWithLoss()   forward(x, t) -> mean cross-entropy (a scalar); t: integer labels (N,)
                         or one-hot (N, C); backward(dout=1.0) -> dout·(Ŷ − T)/N, shape (N, C)
+    HingeLoss()         forward(x, t) -> mean multiclass hinge loss (margin 1), t integer labels (N,);
+                        backward(dout=1.0) -> ∂L/∂x times dout, shape (N, C) (derived by the learner:
+                        the page does not show it)
     two_layer_loss(params, X, y) -> (loss, grads)     Affine → Relu → Affine → SoftmaxWithLoss
     train(X, y, hidden, lr, batch_size, steps, seed) -> (params, losses)      mini-batch SGD
 
@@ -265,6 +268,72 @@ def _softmax_verify(j, case):
     j.unchanged("t_after", np.asarray(t), "SoftmaxWithLoss leaves t unchanged", "t")
 
 
+# ------------------------------------------------------------------ hinge loss (not on the page)
+#: Margins z_c − z_t + 1 are kept at least this far from 0 (the kink of max(0, ·)): a central
+#: difference with h = 1e-5 straddling a kink would be wrong by up to 1/2 there.
+HINGE_GAP = 1e-2
+
+
+def _hinge_x(rng, n, c, spread, labels, all_satisfied=False):
+    """Logits (N, C) whose margins all stay HINGE_GAP away from 0; with ``all_satisfied`` every
+    margin is negative (loss 0, gradient 0)."""
+    while True:
+        x = rng.standard_normal((n, c)) * spread
+        if all_satisfied:
+            x[np.arange(n), labels] = x.max(axis=1) + 1.0 + rng.uniform(0.1, 1.0, size=n)
+        m = x - x[np.arange(n), labels][:, None] + 1.0
+        m[np.arange(n), labels] = 1.0
+        if np.abs(m).min() > HINGE_GAP:
+            return x
+
+
+def _hinge_cases(rng, hidden):
+    # (N, C, spread, dout, every margin satisfied?)
+    layout = ([(1, 2, 1.0, 1.0, False), (6, 4, 1.5, 0.7, False), (5, 10, 2.0, 1.0, False),
+               (3, 3, 1.0, 2.0, True), (4, 5, 0.6, 1.3, False)] if hidden else
+              [(4, 3, 1.0, 1.0, False), (3, 5, 1.5, 2.5, False), (2, 3, 1.0, 1.0, True)])
+    out = []
+    for n, c, spread, dout, sat in layout:
+        labels = rng.integers(0, c, size=n)
+        out.append(dict(x=_hinge_x(rng, n, c, spread, labels, sat), labels=labels.astype(np.float64),
+                        dout=np.float64(dout)))
+    return out
+
+
+def _hinge_verify(j, case):
+    x, dout, t = case["x"], float(case["dout"]), case["labels"].astype(np.int64)
+    n, c = x.shape
+    if not _constructed(j, "layer", "HingeLoss() can be created", "`HingeLoss()`"):
+        return
+    loss = j.array("loss", "HingeLoss.forward returns a float64 scalar", (), "`forward(x, t)`")
+    expected = ref.hinge_loss(x, t)
+    if loss is not None:
+        def loss_hint(bad):
+            got = float(loss)
+            if abs(got - (expected + (c > 1) * 1.0)) <= 1e-9 * max(1.0, abs(expected)):
+                return "leave the correct class out of the sum (c ≠ t): its own margin is always 1."
+            if n > 1 and abs(got - n * expected) <= 1e-9 * max(1.0, abs(n * expected)):
+                return "you summed over the batch: return the MEAN (divide by N)."
+            return ""
+        j.close("HingeLoss.forward: mean of Σ_{c≠t} max(0, x_c − x_t + 1)", loss[None], np.array([expected]),
+                TOL_FORWARD, hint_fn=loss_hint)
+    dx = j.array("dx", "HingeLoss.backward returns dx of shape (N, C)", x.shape, "`backward(dout)`")
+    if dx is not None:
+        num = dout * numerical_gradient(lambda v: ref.hinge_loss(v, t), x.copy())
+        active = (x - x[np.arange(n), t][:, None] + 1.0 > 0).astype(np.float64)
+        active[np.arange(n), t] = 0.0
+        no_true = active.copy()                                       # the correct class forgotten
+        cands = [(dout * no_true / n, "the correct class's score appears in EVERY active margin: its "
+                  "gradient is −(number of active margins in that row), times dout/N.")]
+        if n > 1:
+            cands.append((num * n, "divide by the batch size: the loss is a MEAN over the batch."))
+        if dout != 1.0:
+            cands.append((num / dout, "multiply by the upstream gradient `dout` (chain rule)."))
+        j.gradient("HingeLoss.backward: dx matches the numerical gradient", dx, num, TOL_GRAD, candidates=cands)
+    j.unchanged("x_after", x, "HingeLoss leaves x unchanged")
+    j.unchanged("t_after", t, "HingeLoss leaves t unchanged", "t")
+
+
 # ------------------------------------------------------------------ the whole network
 def _net_params(rng, d, h, c, scale=1.0):
     return dict(W1=rng.standard_normal((d, h)) * scale, b1=rng.standard_normal(h) * 0.5,
@@ -478,6 +547,7 @@ ITEMS = {item.name: item for item in [
     Item("sigmoid_layer", ("Sigmoid",), _elementwise_cases, PROBES["sigmoid_layer"],
          _layer_verify("Sigmoid", ref.sigmoid, _sigmoid_candidates)),
     Item("softmax_with_loss", ("SoftmaxWithLoss",), _softmax_cases, PROBES["softmax_with_loss"], _softmax_verify),
+    Item("hinge_loss", ("HingeLoss",), _hinge_cases, PROBES["hinge_loss"], _hinge_verify),
     Item("two_layer_net", ("two_layer_loss",), _net_cases, PROBES["two_layer_net"], _net_verify),
     Item("sgd", ("train",), _sgd_cases, PROBES["sgd"], _sgd_verify),
 ]}
