@@ -320,10 +320,9 @@ def _hinge_verify(j, case):
     dx = j.array("dx", "HingeLoss.backward returns dx of shape (N, C)", x.shape, "`backward(dout)`")
     if dx is not None:
         num = dout * numerical_gradient(lambda v: ref.hinge_loss(v, t), x.copy())
-        active = (x - x[np.arange(n), t][:, None] + 1.0 > 0).astype(np.float64)
-        active[np.arange(n), t] = 0.0
-        no_true = active.copy()                                       # the correct class forgotten
-        cands = [(dout * no_true / n, "the correct class's score appears in EVERY active margin: its "
+        no_true = num.copy()                                          # the correct class forgotten
+        no_true[np.arange(n), t] = 0.0
+        cands = [(no_true, "the correct class's score appears in EVERY active margin: its "
                   "gradient is −(number of active margins in that row), times dout/N.")]
         if n > 1:
             cands.append((num * n, "divide by the batch size: the loss is a MEAN over the batch."))

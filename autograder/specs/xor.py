@@ -11,6 +11,11 @@ Functions the learner writes (row-vector batches, sigmoid units everywhere):
                                          losses[t] = L before update t + 1, shape (epochs,)
     random_init(rng, scale) -> (W1, b1, W2, b2)   weights from the Generator ``rng`` times ``scale``,
                                                   biases zero
+    half_adder_backward(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)    a 2-2-2 network (W2 (2, 2),
+                                         b2 (2,), Y (N, 2)) with the binary cross-entropy summed over
+                                         the batch and both outputs: the learner derives δ_out for
+                                         sigmoid + cross-entropy and the sum over k in δ_hidden (the
+                                         page shows neither)
 
 Every gradient (and every gradient-descent step) is compared with central differences of the
 reference loss in :mod:`autograder.reference.xor`; the trusted side never runs the learner's
@@ -383,10 +388,80 @@ def _symmetry_verify(j, case):
           f"the two hidden units' initial parameters differ by only {g:.3g}.")
 
 
+# ------------------------------------------------------------------------------ half adder
+HA_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 2), "b2": (2,)}
+
+
+def _ha_params(rng, scale):
+    return {"W1": rng.normal(size=(2, 2)) * scale, "b1": rng.normal(size=2) * scale,
+            "W2": rng.normal(size=(2, 2)) * scale, "b2": rng.normal(size=2) * scale}
+
+
+def _half_adder_cases(rng, hidden):
+    if not hidden:     # the four patterns with their (sum, carry) targets, and a batch of one
+        return [dict(X=ref.X_XOR.copy(), Y=ref.Y_HALF_ADDER.copy(), **_ha_params(rng, 1.0)),
+                dict(X=ref.X_XOR[3:].copy(), Y=ref.Y_HALF_ADDER[3:].copy(), **_ha_params(rng, 1.5))]
+    out = []
+    for n in (1, 2, 3, 4):
+        out.append(dict(X=_batch(rng, n), Y=rng.integers(0, 2, size=(n, 2)).astype(np.float64),
+                        **_ha_params(rng, rng.uniform(0.5, 2.5))))
+    out.append(dict(X=ref.X_XOR.copy(), Y=ref.Y_HALF_ADDER.copy(), **_ha_params(rng, 1.0)))
+    return out
+
+
+def _half_adder_candidates(X, Y, p):
+    """Known wrong gradients, built (as in ``_wrong_candidates``) from the numerical error signal
+    δ_out = ∂L/∂z2, a central difference w.r.t. the output pre-activations z2 = h @ W2 + b2."""
+    W1, b1, W2, b2 = (p[k] for k in PARAMS)
+    h = ref.sigmoid(X @ W1 + b1)
+    z2 = h @ W2 + b2
+    y_hat = ref.sigmoid(z2)
+    d_o = numerical_gradient(lambda z: float(np.sum(Y * np.logaddexp(0.0, -z) + (1 - Y) * np.logaddexp(0.0, z))),
+                             z2.copy())
+    sq = d_o * y_hat * (1 - y_hat)                              # squared-error habit
+    sq_h = (sq @ W2.T) * h * (1 - h)
+    k0_h = (d_o[:, :1] @ W2[:, :1].T) * h * (1 - h)            # only the first output passes back
+    sums_h = d_o.sum(axis=1, keepdims=True) * W2.sum(axis=1) * h * (1 - h)
+    m_sq = ("for a sigmoid output with cross-entropy, σ′ cancels: derive ∂L/∂z for one output — "
+            "δ_out has no factor ŷ(1 − ŷ).")
+    m_k0 = "each hidden unit feeds BOTH outputs: δ_hidden sums over k, (δ_out @ W2.T) · h(1 − h)."
+    m_sums = ("the sum over k is of PRODUCTS W2[j, k]·δ_k, not (Σ_k W2[j, k])·(Σ_k δ_k): "
+              "δ_hidden = (δ_out @ W2.T) · h(1 − h).")
+    return {"W1": [(X.T @ sq_h, m_sq), (X.T @ k0_h, m_k0), (X.T @ sums_h, m_sums)],
+            "b1": [(sq_h.sum(axis=0), m_sq), (k0_h.sum(axis=0), m_k0), (sums_h.sum(axis=0), m_sums)],
+            "W2": [(h.T @ sq, m_sq)], "b2": [(sq.sum(axis=0), m_sq)]}
+
+
+def _half_adder_verify(j, case):
+    X, Y = case["X"], case["Y"]
+    if j.raised("bwd", "half_adder_backward runs"):
+        return
+    if not j.flag("four", "half_adder_backward returns (dW1, db1, dW2, db2)",
+                  "`half_adder_backward` must return a tuple `(dW1, db1, dW2, db2)` (or a dict with those keys)."):
+        return
+    p = {k: case[k] for k in PARAMS}
+    cands = _half_adder_candidates(X, Y, p)
+    for k in PARAMS:
+        g = j.array("d" + k, f"half_adder_backward: d{k} is a float64 array shaped like {k}", HA_SHAPES[k], f"d{k}")
+        if g is None:
+            continue
+
+        def f(v, k=k):
+            q = dict(p)
+            q[k] = v
+            return ref.half_adder_loss(X, Y, *_args(q))
+        num = numerical_gradient(f, np.array(p[k], dtype=np.float64, copy=True))
+        j.gradient(f"half_adder_backward: d{k} matches the numerical gradient", g, num, TOL_GRAD,
+                   candidates=cands[k])
+    for k in ("X", "Y", *PARAMS):
+        j.unchanged(k + "_after", case[k], "half_adder_backward leaves its inputs unchanged", k)
+
+
 ITEMS = {item.name: item for item in [
     Item("forward", ("xor_forward",), _forward_cases, PROBES["forward"], _forward_verify),
     Item("backward", ("xor_backward",), _backward_cases, PROBES["backward"], _backward_verify),
     Item("train", ("train_xor",), _train_cases, PROBES["train"], _train_verify),
     Item("symmetry", ("xor_backward", "train_xor", "random_init"), _symmetry_cases, PROBES["symmetry"],
          _symmetry_verify),
+    Item("half_adder", ("half_adder_backward",), _half_adder_cases, PROBES["half_adder"], _half_adder_verify),
 ]}
