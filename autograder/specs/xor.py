@@ -390,6 +390,11 @@ def _symmetry_verify(j, case):
 
 # ------------------------------------------------------------------------------ half adder
 HA_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 2), "b2": (2,)}
+#: Half-adder gradients vs central differences (h = 1e-5): correct code <= 2.0e-7 over 200 hidden
+#: seeds (measured; the cross-entropy's curvature at saturated outputs makes the central
+#: difference less exact than for the squared error); the closest mutant (only the first
+#: output's delta passed back) is off by >= 5e-3 (20 seeds), so 1e-5 sits a factor 50 from each.
+TOL_HALF_ADDER = 1e-5
 
 
 def _ha_params(rng, scale):
@@ -451,7 +456,7 @@ def _half_adder_verify(j, case):
             q[k] = v
             return ref.half_adder_loss(X, Y, *_args(q))
         num = numerical_gradient(f, np.array(p[k], dtype=np.float64, copy=True))
-        j.gradient(f"half_adder_backward: d{k} matches the numerical gradient", g, num, TOL_GRAD,
+        j.gradient(f"half_adder_backward: d{k} matches the numerical gradient", g, num, TOL_HALF_ADDER,
                    candidates=cands[k])
     for k in ("X", "Y", *PARAMS):
         j.unchanged(k + "_after", case[k], "half_adder_backward leaves its inputs unchanged", k)
