@@ -173,3 +173,25 @@ def test_page_graph_sends_a_tie_to_the_first_input():
     g.op("out", "mul", "o", "g")
     g.backward()
     assert g.grads["a"] == 2.0 and g.grads["b"] == 0.0
+
+
+def _markdown(path):
+    import nbformat
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+
+
+def test_tie_conventions_are_stated_per_operation():
+    """Review 4.1: "frameworks split a tie evenly" holds for the element-wise maximum of PyTorch
+    and JAX and for TensorFlow's reduce_max (the central difference above measures the same split),
+    not for max pooling, max(dim) or ReLU. The page's body, its summary and exercise 4 say which."""
+    page = _markdown(course.REPO / "book" / "computation_graphs.ipynb")
+    summary = page.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    exercise = _markdown(course.REPO / "solutions" / "computation_graphs" / "computation_graphs.ipynb")
+    for text in (page, summary, exercise):
+        assert "frameworks split it evenly" not in text and "frameworks split the\ngradient evenly" not in text
+        assert "pooling" in text and "ReLU" in text
+    body = page.split("## Summary", 1)[0]
+    for name in ("torch.maximum", "jnp.maximum", "reduce_max", "tf.maximum", "torch.max(x, dim)", "torch.relu"):
+        assert name in body, name
+    # exercise 4's relu(v) uses torch.relu's convention at 0 (slope 0), checked visible and hidden
+    assert "slope **0**" in exercise and "torch.relu" in exercise

@@ -191,7 +191,7 @@ def test_long_runs_record_what_train_computes():
 
 def test_failing_starts_drift_on_saturation_plateaus_not_into_minima():
     """The page: 16 of 20 starts solve XOR in 2000 epochs; the others, run to t = 100 000, creep
-    towards 1/4 or 1/3, their gradient fades like 1/t and their weights keep growing."""
+    towards 1/4 or 1/3, their gradient fades roughly like 1/t (t·|grad| within a factor 1.6) and their weights keep growing."""
     acc = dx.final_accuracies([dx.random_init(seed=s) for s in range(20)], lr=dx.LR, epochs=2000)
     failing = [s for s in range(20) if acc[s] < 1.0]
     assert failing == [5, 6, 13, 18] and int(np.sum(acc == 1.0)) == 16
@@ -201,8 +201,9 @@ def test_failing_starts_drift_on_saturation_plateaus_not_into_minima():
     assert np.all(np.diff(L, axis=0) < 0)                                # still falling ...
     limits = np.array([1 / 3, 0.25, 0.25, 0.25])
     assert np.all(L[-1] > limits) and np.all(L[-1] - limits < 1e-3)     # ... towards 1/3 or 1/4, not 0
-    tg = g * np.array(cps)[:, None]                                       # t * |grad| roughly constant
-    assert np.all(tg.max(axis=0) / tg.min(axis=0) < 2.0)
+    tg = g * np.array(cps)[:, None]                   # the page: t * |grad| changes by < a factor 1.6
+    assert np.all(tg.max(axis=0) / tg.min(axis=0) < 1.6)
+    assert np.isclose(tg[:, 0].max(), 2.08, atol=0.005) and np.isclose(tg[-1, 0], 1.38, atol=0.005)
     assert np.all(g[0] / g[-1] > 50)                                      # gradient shrinks ~100x
     assert np.all(np.diff(n, axis=0) > 3)                                 # weights keep growing
     for i, p in enumerate(runs["params"]):                                # not a stationary point:

@@ -216,6 +216,35 @@ def _value_ops_probe(rec, case):
             rec.keep(name, np.array(res, dtype=np.float64))
 
 
+ACTIVATIONS = ("tanh", "relu")
+
+
+def _value_activations_probe(rec, case):
+    """The learner's functions tanh(v) and relu(v) on fresh Values of the given Value class."""
+    for name in ACTIVATIONS:
+        def run(name=name):
+            Value, fn = rec.ns.get("Value"), rec.ns.get(name)
+            if Value is None:
+                raise NameError("`Value` is not defined — run the cell that defines it.")
+            if fn is None:
+                raise NameError(f"`{name}` is not defined — run the cell that defines it.")
+            res = []
+            for k in range(case["x"].size):
+                a = Value(float(case["x"][k]))
+                out = fn(a)
+                data = _number(out.data, f"{name}(v).data")
+                links = float(tuple(map(id, out._prev)) == (id(a),))
+                a.grad = float(case["gx"][k])           # as if a were used elsewhere too
+                out.grad = float(case["dout"][k])
+                out._backward()
+                res.append((data, links, _number(a.grad, "v.grad")))
+            return res
+        res = rec.invoke(name, f"{name}(v)", run)
+        if res is not None:
+            rec.keep(name, np.array(res, dtype=np.float64))
+
+
 PROBES = {name: node_probe(ops) for name, ops in NODE_ITEMS.items()}
 PROBES.update(value_ops=_value_ops_probe, topo_order=_topo_probe, backward=_backward_probe,
-              fan_out=_value_expr_probe, random_expressions=_value_expr_probe)
+              fan_out=_value_expr_probe, random_expressions=_value_expr_probe,
+              value_activations=_value_activations_probe)

@@ -73,6 +73,22 @@ def _softmax_probe(rec, case):
     rec.keep("t_after", t)
 
 
+def _hinge_probe(rec, case):
+    x, dout, t = case["x"], float(case["dout"]), case["labels"].astype(np.int64)
+    layer = rec.call("layer", "HingeLoss")
+    if layer is None:
+        return
+    rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
+    rec.keep("loss", _scalar(rec.call_method("loss", layer, "forward", x, t)))
+    if dout == 1.0:
+        dx = rec.call_method("dx", layer, "backward")            # the default dout = 1
+    else:
+        dx = rec.call_method("dx", layer, "backward", dout)
+    rec.keep("dx", dx)
+    rec.keep("x_after", x)
+    rec.keep("t_after", t)
+
+
 def _net_probe(rec, case):
     params = {k: case[k] for k in PARAM_NAMES}
     res = rec.call("res", "two_layer_loss", params, case["X"], case["y"].astype(np.int64))
@@ -116,6 +132,9 @@ def _sgd_probe(rec, case):
         h, n = int(case["hidden"]), X.shape[0]
         _keep_params(rec, "zero", rec.call("zero", "train", X.copy(), y.copy(), h, 0.0, n, 1, seed))
         _keep_params(rec, "step", rec.call("step", "train", X.copy(), y.copy(), h, float(case["lr"]), n, 1, seed))
+    elif case["kind"] == 3:
+        n = X.shape[0]
+        _keep_params(rec, "init", rec.call("init", "train", X.copy(), y.copy(), int(case["hidden"]), 0.0, n, 1, seed))
     elif case["kind"] == 2:
         _keep_params(rec, "fresh", rec.call("fresh", "train", X.copy(), y.copy(), int(case["hidden"]), 0.0,
                                             int(case["batch_size"]), int(case["steps"]), seed))
@@ -125,4 +144,5 @@ def _sgd_probe(rec, case):
 
 
 PROBES = {"affine": _affine_probe, "relu_layer": _layer_probe("Relu"), "sigmoid_layer": _layer_probe("Sigmoid"),
-          "softmax_with_loss": _softmax_probe, "two_layer_net": _net_probe, "sgd": _sgd_probe}
+          "softmax_with_loss": _softmax_probe,
+          "hinge_loss": _hinge_probe, "two_layer_net": _net_probe, "sgd": _sgd_probe}

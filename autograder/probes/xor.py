@@ -77,5 +77,15 @@ def _symmetry_probe(rec, case):
             rec.keep(f"{key}{k}", v)
 
 
+def _half_adder_probe(rec, case):
+    res = rec.call("bwd", "half_adder_backward", case["X"], case["Y"], *_args(case))
+    grads = _unpack4(res)
+    rec.keep("four", np.float64(grads is not None or res is None))
+    for k, g in zip(PARAMS, grads or [None] * 4):
+        rec.keep("d" + k, g)
+    for k in ("X", "Y", *PARAMS):
+        rec.keep(k + "_after", case[k])
+
+
 PROBES = {"forward": _forward_probe, "backward": _backward_probe, "train": _train_probe,
-          "symmetry": _symmetry_probe}
+          "symmetry": _symmetry_probe, "half_adder": _half_adder_probe}

@@ -45,6 +45,15 @@ def sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def tanh(x):
+    return np.tanh(np.asarray(x, dtype=np.float64))
+
+
+def relu(x):
+    """max(0, x) element-wise."""
+    return np.maximum(np.asarray(x, dtype=np.float64), 0.0)
+
+
 def power(x, p):
     """xᵖ for a fixed exponent p (x > 0 whenever p is not an integer)."""
     return np.power(np.asarray(x, dtype=np.float64), float(p))

@@ -48,6 +48,17 @@ def cross_entropy(z, t):
     return float(-np.sum(T * log_softmax(z)) / z.shape[0])
 
 
+def hinge_loss(z, labels):
+    """Multiclass hinge (SVM) loss with margin 1, averaged over the batch:
+    (1/N) Σ_n Σ_{c ≠ y_n} max(0, z[n, c] − z[n, y_n] + 1). z (N, C), labels (N,) integers."""
+    z = np.asarray(z, dtype=np.float64)
+    labels = np.asarray(labels).astype(np.int64)
+    n = z.shape[0]
+    margins = np.maximum(0.0, z - z[np.arange(n), labels][:, None] + 1.0)
+    margins[np.arange(n), labels] = 0.0
+    return float(margins.sum() / n)
+
+
 def logits(params, X, activation=relu):
     """Z2 = f(X W1 + b1) W2 + b2, shape (N, C)."""
     A1 = activation(affine(X, params["W1"], params["b1"]))

@@ -9,7 +9,11 @@ A 2-2-1 network with sigmoid units everywhere, on row-vector batches:
     y_hat = sigmoid(h @ W2 + b2)          (N, 1)
     L     = 1/2 * sum over the batch of (y_hat - y)^2      (a sum, not a mean)
 
-The checks differentiate ``loss`` numerically; no gradient code lives here.
+The half adder (a derived item of the exercise): the same network with TWO sigmoid outputs,
+W2 (2, 2), b2 (2,), targets Y (N, 2) = (XOR, AND) of the inputs, and the binary cross-entropy
+summed over the batch and both outputs (``half_adder_loss``).
+
+The checks differentiate ``loss`` and ``half_adder_loss`` numerically; no gradient code lives here.
 """
 import numpy as np
 
@@ -36,3 +40,16 @@ def accuracy(X, y, W1, b1, W2, b2):
     """Fraction of patterns whose output lies on the target's side of 0.5."""
     _, y_hat = xor_forward(X, W1, b1, W2, b2)
     return float(np.mean((y_hat > 0.5) == (np.asarray(y) > 0.5)))
+
+
+#: The half adder's targets (4, 2): column 0 the sum bit (XOR), column 1 the carry bit (AND).
+Y_HALF_ADDER = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+
+
+def half_adder_loss(X, Y, W1, b1, W2, b2):
+    """L = −Σ_n Σ_k [Y log ŷ + (1 − Y) log(1 − ŷ)] for the 2-2-2 sigmoid network, Y (N, 2).
+    Computed from the output logits z (log σ(z) = −log(1 + e^{−z})), finite for any weights."""
+    h = sigmoid(np.asarray(X, dtype=np.float64) @ W1 + b1)
+    z = h @ W2 + b2
+    Y = np.asarray(Y, dtype=np.float64)
+    return float(np.sum(Y * np.logaddexp(0.0, -z) + (1.0 - Y) * np.logaddexp(0.0, z)))

@@ -7,6 +7,9 @@ What the learner writes (every number a Python float / NumPy float64 scalar):
         (a node stores in ``forward`` what its ``backward`` needs; MaxNode routes a tie to x)
     class Value                          data, grad, _prev (tuple of parents), _op, _backward;
                                          a + b, a * b, a.max(b), a.exp(), a ** p
+    tanh(v), relu(v)                     new Values (parent v) whose _backward adds the local slope times
+                                         out.grad to v.grad; relu's slope at 0 is 0 (derived by the
+                                         learner: chapter 4 does not show them)
     topological_order(root)              list of every node root depends on, parents first
     backward(root)                       root.grad = 1, then every node's _backward in reverse order
 
@@ -24,7 +27,7 @@ import numpy as np
 from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import H, max_relative_error, numerical_gradient_array
-from autograder.probes.computation_graphs import NODE_ITEMS, PROBES, VALUE_OPS
+from autograder.probes.computation_graphs import ACTIVATIONS, NODE_ITEMS, PROBES, VALUE_OPS
 from autograder.reference import computation_graphs as ref
 
 #: Forward values: the solution differs from the reference by rounding only (worst 4.3e-15 over
@@ -625,6 +628,54 @@ def _value_ops_verify(j, case):
                   "" if ok else "on a tie (a.data == b.data) all of out.grad must go to a (self), none to b.")
 
 
+# ------------------------------------------------------------------ tanh and relu on Value
+# TOL_FORWARD and TOL_GRAD serve here too: over 200 hidden seeds the solution is within 1.9e-16
+# (values) and 7.4e-9 (gradients); the mutants miss by >= 0.11 or fail an exact check (relu's
+# slope 0 at 0, _prev = (v,)).
+def _value_activations_cases(rng, hidden):
+    n = 7 if hidden else 5
+    out = []
+    for _ in range(2 if hidden else 1):
+        x = _x(rng, n, 2.0)
+        x = np.sign(x) * np.clip(np.abs(x), 1e-2, 5.0)   # away from relu's kink, |x| <= 5
+        x[0] = 0.0                                       # relu's kink itself (visible and hidden)
+        out.append(dict(x=x, dout=_x(rng, n, 1.5), gx=_x(rng, n)))
+    return out
+
+
+def _value_activations_verify(j, case):
+    x, d, gx = case["x"], case["dout"], case["gx"]
+    n = x.size
+    fns = {"tanh": ref.tanh, "relu": ref.relu}
+    for name in ACTIVATIONS:
+        f = fns[name]
+        res = j.array(name, f"{name}(v) works", (n, 3), f"`{name}(v)`")
+        if res is None:
+            continue
+        j.close(f"{name}(v): .data is {name}(v.data)", res[:, 0], f(x), TOL_FORWARD)
+        ok = bool(np.all(res[:, 1] == 1))
+        j.add(f"{name}(v): _prev holds v (and nothing else)", ok,
+              "" if ok else f"`{name}(v)._prev` should be the tuple `(v,)`.",
+              hint="" if ok else f"create the result as Value(data, (v,), '{name}').")
+        keep = x != 0 if name == "relu" else np.ones(n, bool)
+        num = numerical_gradient_array(f, x.copy(), d)
+        cands = [(num, "v.grad must be INCREASED (`+=`): it may already hold gradient from other uses.")]
+        if name == "tanh":
+            cands.append((gx + d * (1 - x ** 2), "the slope is written through the OUTPUT t = tanh(x), "
+                          "not through the input x: differentiate tanh and express the result with t."))
+        else:
+            cands.append((gx + d, "relu passes out.grad only where the input was positive."))
+        j.close(f"{name}(v): _backward adds the right amount to v.grad",
+                np.where(keep, res[:, 2], 0), np.where(keep, gx + num, 0), TOL_GRAD, ref_name="numerical",
+                hint_fn=_increment_hint(res[:, 2], gx, num, d, keep, cands))
+        if name == "relu":
+            at0 = ~keep
+            ok = bool(np.allclose(res[at0, 2], gx[at0], rtol=0, atol=0)) and bool(np.all(res[at0, 0] == 0))
+            j.add("relu(v) at v.data = 0: value 0 and slope 0 (v.grad unchanged)", ok,
+                  "" if ok else "at exactly 0 this exercise uses ReLU's slope 0 (as torch.relu does): "
+                  "pass out.grad on only where v.data > 0.")
+
+
 # ------------------------------------------------------------------ the graded items
 ITEMS = {item.name: item for item in [
     _node_item("add_mul", [(ref.add, _add_candidates), (ref.mul, _mul_candidates)], _binary_cases),
@@ -639,4 +690,6 @@ ITEMS = {item.name: item for item in [
          PROBES["fan_out"], _value_expr_verify("fan-out")),
     Item("random_expressions", ("Value", "topological_order", "backward"), _program_cases("random"),
          PROBES["random_expressions"], _value_expr_verify("random expression")),
+    Item("value_activations", ("tanh", "relu"), _value_activations_cases, PROBES["value_activations"],
+         _value_activations_verify),
 ]}

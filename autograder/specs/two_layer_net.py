@@ -8,14 +8,19 @@ What the learner writes (row-vector batches; every array float64):
     Sigmoid()           forward(x), backward(dout); uses the stored output y: dx = dout·y(1 − y)
     SoftmaxWithLoss()   forward(x, t) -> mean cross-entropy (a scalar); t: integer labels (N,)
                         or one-hot (N, C); backward(dout=1.0) -> dout·(Ŷ − T)/N, shape (N, C)
+    HingeLoss()         forward(x, t) -> mean multiclass hinge loss (margin 1), t integer labels (N,);
+                        backward(dout=1.0) -> ∂L/∂x times dout, shape (N, C) (derived by the learner:
+                        the page does not show it)
     two_layer_loss(params, X, y) -> (loss, grads)     Affine → Relu → Affine → SoftmaxWithLoss
     train(X, y, hidden, lr, batch_size, steps, seed) -> (params, losses)      mini-batch SGD
 
 Every gradient is compared with a central-difference gradient (h = 1e-5, float64) of the
-reference forward :mod:`autograder.reference.two_layer_net`. ``train`` is checked three ways: one
+reference forward :mod:`autograder.reference.two_layer_net`. ``train`` is checked four ways: one
 full-batch step with the same seed and learning rates 0 and η must move every parameter by exactly
 −η·∂L/∂θ (numerical gradient of the reference loss at the starting point); 12 steps with lr = 0 on
-batches of 6 of 30 points must not give 12 equal losses (a new mini-batch every step); and a full
+batches of 6 of 30 points must not give 12 equal losses (a new mini-batch every step); one step
+with lr = 0 on data whose fan-ins are far from 2 returns the initial parameters, whose rms must be
+sqrt(2/fan_in) (the variance used as the standard deviation fails here); and a full
 run on 3-class spirals must reach the stated accuracy, measured by the reference forward on the
 parameters it returns.
 """
@@ -47,6 +52,16 @@ SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
 MIN_ACCURACY = 0.95
 #: The fresh-batch run of ``train``: 12 steps of batches of 6 (of 30 points) with lr = 0.
 FRESH_BATCH, FRESH_STEPS = 6, 12
+#: The initialisation run of ``train`` (one step, lr = 0, so the returned parameters are the
+#: initial ones): (D, H, C) with D and H far from 2, where the variance 2/fan_in and its square
+#: root differ (with D = 2 both are 1). The root-mean-square of W1 (D·H entries) and of W2 (H·C
+#: entries) must lie within a factor INIT_RATIO of sqrt(2/fan_in). With >= 400 entries the
+#: rms of a correct draw has a relative standard error <= 1/sqrt(800) = 3.5%, so a factor 1.3
+#: is more than 7 standard errors away (failure probability < 1e-12 per check); the variance
+#: used as the standard deviation is off by sqrt(fan_in/2) >= 3.4 (fan_in >= 24).
+INIT_SHAPES = [(40, 50, 10)]
+INIT_SHAPES_HIDDEN = [(60, 24, 20), (24, 100, 4)]
+INIT_RATIO = 1.3
 
 
 def _away_from_kink(rng, shape, scale=1.0):
@@ -253,6 +268,73 @@ def _softmax_verify(j, case):
     j.unchanged("t_after", np.asarray(t), "SoftmaxWithLoss leaves t unchanged", "t")
 
 
+# ------------------------------------------------------------------ hinge loss (not on the page)
+#: Margins z_c − z_t + 1 are kept at least this far from 0 (the kink of max(0, ·)): a central
+#: difference with h = 1e-5 straddling a kink would be wrong by up to 1/2 there.
+HINGE_GAP = 1e-2
+# (TOL_FORWARD and TOL_GRAD serve here too: over 200 hidden seeds the solution's loss is exact and its
+# gradient within 1.3e-9; the mutants of tests/mutants/two_layer_net.py miss by >= 2e-2.)
+
+
+def _hinge_x(rng, n, c, spread, labels, all_satisfied=False):
+    """Logits (N, C) whose margins all stay HINGE_GAP away from 0; with ``all_satisfied`` every
+    margin is negative (loss 0, gradient 0)."""
+    while True:
+        x = rng.standard_normal((n, c)) * spread
+        if all_satisfied:
+            x[np.arange(n), labels] = x.max(axis=1) + 1.0 + rng.uniform(0.1, 1.0, size=n)
+        m = x - x[np.arange(n), labels][:, None] + 1.0
+        m[np.arange(n), labels] = 1.0
+        if np.abs(m).min() > HINGE_GAP:
+            return x
+
+
+def _hinge_cases(rng, hidden):
+    # (N, C, spread, dout, every margin satisfied?)
+    layout = ([(1, 2, 1.0, 1.0, False), (6, 4, 1.5, 0.7, False), (5, 10, 2.0, 1.0, False),
+               (3, 3, 1.0, 2.0, True), (4, 5, 0.6, 1.3, False)] if hidden else
+              [(4, 3, 1.0, 1.0, False), (3, 5, 1.5, 2.5, False), (2, 3, 1.0, 1.0, True)])
+    out = []
+    for n, c, spread, dout, sat in layout:
+        labels = rng.integers(0, c, size=n)
+        out.append(dict(x=_hinge_x(rng, n, c, spread, labels, sat), labels=labels.astype(np.float64),
+                        dout=np.float64(dout)))
+    return out
+
+
+def _hinge_verify(j, case):
+    x, dout, t = case["x"], float(case["dout"]), case["labels"].astype(np.int64)
+    n, c = x.shape
+    if not _constructed(j, "layer", "HingeLoss() can be created", "`HingeLoss()`"):
+        return
+    loss = j.array("loss", "HingeLoss.forward returns a float64 scalar", (), "`forward(x, t)`")
+    expected = ref.hinge_loss(x, t)
+    if loss is not None:
+        def loss_hint(bad):
+            got = float(loss)
+            if abs(got - (expected + (c > 1) * 1.0)) <= 1e-9 * max(1.0, abs(expected)):
+                return "leave the correct class out of the sum (c ≠ t): its own margin is always 1."
+            if n > 1 and abs(got - n * expected) <= 1e-9 * max(1.0, abs(n * expected)):
+                return "you summed over the batch: return the MEAN (divide by N)."
+            return ""
+        j.close("HingeLoss.forward: mean of Σ_{c≠t} max(0, x_c − x_t + 1)", loss[None], np.array([expected]),
+                TOL_FORWARD, hint_fn=loss_hint)
+    dx = j.array("dx", "HingeLoss.backward returns dx of shape (N, C)", x.shape, "`backward(dout)`")
+    if dx is not None:
+        num = dout * numerical_gradient(lambda v: ref.hinge_loss(v, t), x.copy())
+        no_true = num.copy()                                          # the correct class forgotten
+        no_true[np.arange(n), t] = 0.0
+        cands = [(no_true, "the correct class's score appears in EVERY active margin: its "
+                  "gradient is −(number of active margins in that row), times dout/N.")]
+        if n > 1:
+            cands.append((num * n, "divide by the batch size: the loss is a MEAN over the batch."))
+        if dout != 1.0:
+            cands.append((num / dout, "multiply by the upstream gradient `dout` (chain rule)."))
+        j.gradient("HingeLoss.backward: dx matches the numerical gradient", dx, num, TOL_GRAD, candidates=cands)
+    j.unchanged("x_after", x, "HingeLoss leaves x unchanged")
+    j.unchanged("t_after", t, "HingeLoss leaves t unchanged", "t")
+
+
 # ------------------------------------------------------------------ the whole network
 def _net_params(rng, d, h, c, scale=1.0):
     return dict(W1=rng.standard_normal((d, h)) * scale, b1=rng.standard_normal(h) * 0.5,
@@ -325,6 +407,11 @@ def _sgd_cases(rng, hidden):
     X, y = _points(rng, 30, 3)
     out.append(dict(kind=np.float64(2), X=X, y=y, hidden=np.float64(5), batch_size=np.float64(FRESH_BATCH),
                     steps=np.float64(FRESH_STEPS), seed=np.float64(rng.integers(0, 2**31))))
+    # The initialisation, with fan-ins other than 2 (visible and hidden).
+    for d, h, c in (INIT_SHAPES_HIDDEN if hidden else INIT_SHAPES):
+        y = _points(rng, max(8, c), c)[1]
+        X = rng.standard_normal((len(y), d))
+        out.append(dict(kind=np.float64(3), X=X, y=y, hidden=np.float64(h), seed=np.float64(rng.integers(0, 2**31))))
     # A full run on spirals.
     X, y = ref.spirals(**SPIRAL, seed=int(rng.integers(0, 2**31)))
     out.append(dict(kind=np.float64(1), X=X, y=y.astype(np.float64),
@@ -390,6 +477,8 @@ def _sgd_verify(j, case):
                                    (num / lr, "the step ignores `lr`: θ ← θ − lr·∂L/∂θ."),
                                    (np.zeros_like(num), "the runs with lr = 0 and lr = η moved the parameters "
                                     "alike: the update must use `lr` (and batch_size = N must mean the whole data set).")])
+    elif case["kind"] == 3:
+        _init_verify(j, X, c, int(case["hidden"]))
     elif case["kind"] == 2:
         steps, b = int(case["steps"]), int(case["batch_size"])
         what = f"(lr = 0, batch_size = {b} of {len(y)}, {steps} steps)"
@@ -429,6 +518,29 @@ def _sgd_verify(j, case):
         j.unchanged("X_after", X, "train leaves X unchanged", "X")
 
 
+def _init_verify(j, X, c, h):
+    """He initialisation, read off a run with lr = 0: rms of W1, W2 vs sqrt(2/fan_in); zero biases."""
+    d = X.shape[1]
+    p = _get_params(j, "init", _shapes(d, h, c), f"(lr = 0, D = {d}, hidden = {h})")
+    if p is None:
+        return
+    for k, fan_in in (("W1", d), ("W2", h)):
+        want = np.sqrt(2.0 / fan_in)
+        rms = float(np.sqrt(np.mean(p[k] ** 2))) if np.all(np.isfinite(p[k])) else np.inf
+        ok = want / INIT_RATIO <= rms <= want * INIT_RATIO
+        hint = ""
+        if not ok and np.isclose(rms, 2.0 / fan_in, rtol=INIT_RATIO - 1):
+            hint = (f"the entries of {k} have standard deviation ≈ 2/{fan_in}, the VARIANCE: "
+                    f"rng.normal takes the standard deviation, np.sqrt(2 / {fan_in}).")
+        elif not ok:
+            hint = f"He initialisation: {k} entries with mean 0 and variance 2/fan_in (fan_in = {fan_in} here)."
+        j.add(f"train initialises {k} ({p[k].shape[0]} × {p[k].shape[1]}) with variance 2/fan_in = 2/{fan_in}",
+              ok, f"root-mean-square of the initial {k}: {rms:.4g}; sqrt(2/{fan_in}) = {want:.4g} "
+              f"(accepted: within a factor {INIT_RATIO:g}).", hint=hint)
+    zero = all(np.all(p[k] == 0) for k in ("b1", "b2"))
+    j.add("train initialises the biases b1, b2 to zero", zero, "" if zero else "b1 and b2 must start at zero.")
+
+
 ITEMS = {item.name: item for item in [
     Item("affine", ("Affine",), _affine_cases, PROBES["affine"], _affine_verify),
     Item("relu_layer", ("Relu",), _elementwise_cases, PROBES["relu_layer"],
@@ -436,6 +548,7 @@ ITEMS = {item.name: item for item in [
     Item("sigmoid_layer", ("Sigmoid",), _elementwise_cases, PROBES["sigmoid_layer"],
          _layer_verify("Sigmoid", ref.sigmoid, _sigmoid_candidates)),
     Item("softmax_with_loss", ("SoftmaxWithLoss",), _softmax_cases, PROBES["softmax_with_loss"], _softmax_verify),
+    Item("hinge_loss", ("HingeLoss",), _hinge_cases, PROBES["hinge_loss"], _hinge_verify),
     Item("two_layer_net", ("two_layer_loss",), _net_cases, PROBES["two_layer_net"], _net_verify),
     Item("sgd", ("train",), _sgd_cases, PROBES["sgd"], _sgd_verify),
 ]}

@@ -11,6 +11,11 @@ Functions the learner writes (row-vector batches, sigmoid units everywhere):
                                          losses[t] = L before update t + 1, shape (epochs,)
     random_init(rng, scale) -> (W1, b1, W2, b2)   weights from the Generator ``rng`` times ``scale``,
                                                   biases zero
+    half_adder_backward(X, Y, W1, b1, W2, b2) -> (dW1, db1, dW2, db2)    a 2-2-2 network (W2 (2, 2),
+                                         b2 (2,), Y (N, 2)) with the binary cross-entropy summed over
+                                         the batch and both outputs: the learner derives δ_out for
+                                         sigmoid + cross-entropy and the sum over k in δ_hidden (the
+                                         page shows neither)
 
 Every gradient (and every gradient-descent step) is compared with central differences of the
 reference loss in :mod:`autograder.reference.xor`; the trusted side never runs the learner's
@@ -248,7 +253,7 @@ def _train_verify(j, case):
     # The long run: judged with the reference forward on the returned parameters.
     _, y_hat = ref.xor_forward(ref.X_XOR, *_args(got))
     err = np.abs(y_hat - ref.Y_XOR).ravel()
-    j.add("train_xor solves XOR: 100% accuracy, every |ŷ − y| < 0.4 (reference forward)",
+    j.add("train_xor solves XOR: every output within 0.4 of its target, |ŷ − y| < 0.4 (reference forward)",
           bool(np.all(err < MARGIN)),
           f"after {epochs} epochs with η = {lr:g} the reference forward on your parameters gives "
           f"ŷ = {np.round(y_hat.ravel(), 3).tolist()} for targets {ref.Y_XOR.ravel().tolist()}.")
@@ -369,9 +374,92 @@ def _symmetry_verify(j, case):
           and np.abs(a["W1"]).max() > 0,
           f"with scale {2 * scale:.3g} the weights should be exactly twice those drawn with scale {scale:.3g} "
           "from the same seed.")
+    # Every weight drawn: the hidden units' INCOMING weights (columns of W1) must differ. (Units with
+    # equal columns of W1 and different W2 compute the same h; only W2 would tell them apart.)
+    # A correct draw has two equal columns with probability 0.
+    cols = np.abs(a["W1"][:, 0] - a["W1"][:, 1]).max() / max(np.abs(a["W1"]).max(), 1e-300)
+    j.add("random_init: the two hidden units start with different incoming weights (columns of W1)",
+          bool(cols > 1e-9), f"the columns of W1 differ by only {cols:.3g} (relative): both hidden units "
+          "compute the same h from every input.",
+          hint="draw every entry of W1 from rng (e.g. `rng.normal(size=(2, 2))`): a column drawn once and "
+               "repeated gives both hidden units the same incoming weights.")
     g = _gap(a)
     j.add("random_init: the two hidden units start different (symmetry broken)", g > 1e-6,
           f"the two hidden units' initial parameters differ by only {g:.3g}.")
+
+
+# ------------------------------------------------------------------------------ half adder
+HA_SHAPES = {"W1": (2, 2), "b1": (2,), "W2": (2, 2), "b2": (2,)}
+#: Half-adder gradients vs central differences (h = 1e-5): correct code <= 2.0e-7 over 200 hidden
+#: seeds (measured; the cross-entropy's curvature at saturated outputs makes the central
+#: difference less exact than for the squared error); the closest mutant (only the first
+#: output's delta passed back) is off by >= 5e-3 (20 seeds), so 1e-5 sits a factor 50 from each.
+TOL_HALF_ADDER = 1e-5
+
+
+def _ha_params(rng, scale):
+    return {"W1": rng.normal(size=(2, 2)) * scale, "b1": rng.normal(size=2) * scale,
+            "W2": rng.normal(size=(2, 2)) * scale, "b2": rng.normal(size=2) * scale}
+
+
+def _half_adder_cases(rng, hidden):
+    if not hidden:     # the four patterns with their (sum, carry) targets, and a batch of one
+        return [dict(X=ref.X_XOR.copy(), Y=ref.Y_HALF_ADDER.copy(), **_ha_params(rng, 1.0)),
+                dict(X=ref.X_XOR[3:].copy(), Y=ref.Y_HALF_ADDER[3:].copy(), **_ha_params(rng, 1.5))]
+    out = []
+    for n in (1, 2, 3, 4):
+        out.append(dict(X=_batch(rng, n), Y=rng.integers(0, 2, size=(n, 2)).astype(np.float64),
+                        **_ha_params(rng, rng.uniform(0.5, 2.5))))
+    out.append(dict(X=ref.X_XOR.copy(), Y=ref.Y_HALF_ADDER.copy(), **_ha_params(rng, 1.0)))
+    return out
+
+
+def _half_adder_candidates(X, Y, p):
+    """Known wrong gradients, built (as in ``_wrong_candidates``) from the numerical error signal
+    δ_out = ∂L/∂z2, a central difference w.r.t. the output pre-activations z2 = h @ W2 + b2."""
+    W1, b1, W2, b2 = (p[k] for k in PARAMS)
+    h = ref.sigmoid(X @ W1 + b1)
+    z2 = h @ W2 + b2
+    y_hat = ref.sigmoid(z2)
+    d_o = numerical_gradient(lambda z: float(np.sum(Y * np.logaddexp(0.0, -z) + (1 - Y) * np.logaddexp(0.0, z))),
+                             z2.copy())
+    sq = d_o * y_hat * (1 - y_hat)                              # squared-error habit
+    sq_h = (sq @ W2.T) * h * (1 - h)
+    k0_h = (d_o[:, :1] @ W2[:, :1].T) * h * (1 - h)            # only the first output passes back
+    sums_h = d_o.sum(axis=1, keepdims=True) * W2.sum(axis=1) * h * (1 - h)
+    m_sq = ("for a sigmoid output with cross-entropy, σ′ cancels: derive ∂L/∂z for one output — "
+            "δ_out has no factor ŷ(1 − ŷ).")
+    m_k0 = "each hidden unit feeds BOTH outputs: δ_hidden sums over k, (δ_out @ W2.T) · h(1 − h)."
+    m_sums = ("the sum over k is of PRODUCTS W2[j, k]·δ_k, not (Σ_k W2[j, k])·(Σ_k δ_k): "
+              "δ_hidden = (δ_out @ W2.T) · h(1 − h).")
+    return {"W1": [(X.T @ sq_h, m_sq), (X.T @ k0_h, m_k0), (X.T @ sums_h, m_sums)],
+            "b1": [(sq_h.sum(axis=0), m_sq), (k0_h.sum(axis=0), m_k0), (sums_h.sum(axis=0), m_sums)],
+            "W2": [(h.T @ sq, m_sq)], "b2": [(sq.sum(axis=0), m_sq)]}
+
+
+def _half_adder_verify(j, case):
+    X, Y = case["X"], case["Y"]
+    if j.raised("bwd", "half_adder_backward runs"):
+        return
+    if not j.flag("four", "half_adder_backward returns (dW1, db1, dW2, db2)",
+                  "`half_adder_backward` must return a tuple `(dW1, db1, dW2, db2)` (or a dict with those keys)."):
+        return
+    p = {k: case[k] for k in PARAMS}
+    cands = _half_adder_candidates(X, Y, p)
+    for k in PARAMS:
+        g = j.array("d" + k, f"half_adder_backward: d{k} is a float64 array shaped like {k}", HA_SHAPES[k], f"d{k}")
+        if g is None:
+            continue
+
+        def f(v, k=k):
+            q = dict(p)
+            q[k] = v
+            return ref.half_adder_loss(X, Y, *_args(q))
+        num = numerical_gradient(f, np.array(p[k], dtype=np.float64, copy=True))
+        j.gradient(f"half_adder_backward: d{k} matches the numerical gradient", g, num, TOL_HALF_ADDER,
+                   candidates=cands[k])
+    for k in ("X", "Y", *PARAMS):
+        j.unchanged(k + "_after", case[k], "half_adder_backward leaves its inputs unchanged", k)
 
 
 ITEMS = {item.name: item for item in [
@@ -380,4 +468,5 @@ ITEMS = {item.name: item for item in [
     Item("train", ("train_xor",), _train_cases, PROBES["train"], _train_verify),
     Item("symmetry", ("xor_backward", "train_xor", "random_init"), _symmetry_cases, PROBES["symmetry"],
          _symmetry_verify),
+    Item("half_adder", ("half_adder_backward",), _half_adder_cases, PROBES["half_adder"], _half_adder_verify),
 ]}

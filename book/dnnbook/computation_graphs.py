@@ -24,7 +24,7 @@ SYMBOL = {"add": "+", "mul": "×", "max": "max", "exp": "exp", "pow": "^", "sigm
 
 
 def topological_order(parents, root):
-    """Depth-first search: every node ``root`` depends on, each after all of its parents.
+    """Depth-first search: every node ``root`` depends on, each after its parents.
 
     ``parents``: dict ``name -> tuple of parent names`` (inputs have ``()``).
     """
@@ -123,9 +123,9 @@ class Graph:
     def backward(self, root=None):
         """Reverse-mode pass from ``root`` (default: the last node).
 
-        Returns ``(grads, edge_grads)``: ``grads[name]`` = ∂root/∂name (summed over every use of
-        the node), ``edge_grads[(parent, child)]`` = the part of it that flows back along that
-        edge. Both are stored on the graph too.
+        Returns ``(grads, edge_grads)``: ``grads[name]`` = ∂root/∂name (summed
+        over every use of the node), ``edge_grads[(parent, child)]`` = the part
+        of it that flows back along that edge. Both are stored on the graph too.
         """
         root = root or self.output
         order = self.order(root)
@@ -134,11 +134,11 @@ class Graph:
         grads = {n: 0.0 for n in order}
         grads[root] = 1.0
         edges = {}
-        for n in reversed(order):                          # every use of n is already counted
+        for n in reversed(order):                # every use of n is already counted
             for p, local in zip(self.parents[n], self.local_grads(n)):
                 g = grads[n] * local
                 edges[(p, n)] = edges.get((p, n), 0.0) + g
-                grads[p] += g                              # fan-out: contributions ADD
+                grads[p] += g                    # fan-out: contributions ADD
         self.grads, self.edge_grads = grads, edges
         return grads, edges
 

@@ -183,6 +183,69 @@ def backward(root):
             go(parent)
     go(root)
 """, WHOLE),
+    "tanh slope through the input (1 - x**2)": ("value_activations", """
+def tanh(v):
+    out = Value(math.tanh(v.data), (v,), "tanh")
+    def _backward():
+        v.grad += (1.0 - v.data ** 2) * out.grad
+    out._backward = _backward
+    return out
+"""),
+    "tanh backward forgets out.grad": ("value_activations", """
+def tanh(v):
+    out = Value(math.tanh(v.data), (v,), "tanh")
+    def _backward():
+        v.grad += 1.0 - out.data ** 2
+    out._backward = _backward
+    return out
+"""),
+    "tanh backward overwrites v.grad (=)": ("value_activations", """
+def tanh(v):
+    out = Value(math.tanh(v.data), (v,), "tanh")
+    def _backward():
+        v.grad = (1.0 - out.data ** 2) * out.grad
+    out._backward = _backward
+    return out
+"""),
+    "tanh slope 1 - t (sigmoid habit)": ("value_activations", """
+def tanh(v):
+    out = Value(math.tanh(v.data), (v,), "tanh")
+    def _backward():
+        v.grad += (1.0 - out.data) * out.grad
+    out._backward = _backward
+    return out
+"""),
+    "relu passes the gradient at 0 (v.data >= 0)": ("value_activations", """
+def relu(v):
+    out = Value(v.data if v.data > 0 else 0.0, (v,), "relu")
+    def _backward():
+        if v.data >= 0:
+            v.grad += out.grad
+    out._backward = _backward
+    return out
+"""),
+    "relu passes the gradient everywhere": ("value_activations", """
+def relu(v):
+    out = Value(v.data if v.data > 0 else 0.0, (v,), "relu")
+    def _backward():
+        if True:
+            v.grad += out.grad
+    out._backward = _backward
+    return out
+"""),
+    "relu as v.max(0) (a tie at 0 goes to v)": ("value_activations", """
+def relu(v):
+    return v.max(0.0)
+"""),
+    "relu without the parent in _prev": ("value_activations", """
+def relu(v):
+    out = Value(v.data if v.data > 0 else 0.0, (), "relu")
+    def _backward():
+        if v.data > 0:
+            v.grad += out.grad
+    out._backward = _backward
+    return out
+"""),
 }
 
 UNUSUAL = {
@@ -299,5 +362,23 @@ def backward(root):
     root.grad = 1.0
     for v in order[::-1]:
         v._backward()
+"""),
+    "tanh from exponentials, slope via cosh": ("value_activations", """
+def tanh(v):
+    e2 = math.exp(2 * v.data)
+    out = Value((e2 - 1) / (e2 + 1), [v], "tanh")
+    def _backward():
+        v.grad = v.grad + out.grad / math.cosh(v.data) ** 2
+    out._backward = _backward
+    return out
+"""),
+    "relu with a stored mask and a float multiply": ("value_activations", """
+def relu(v):
+    mask = float(v.data > 0)
+    out = Value(v.data * mask, (v,), "relu")
+    def _backward():
+        v.grad += mask * out.grad
+    out._backward = _backward
+    return out
 """),
 }

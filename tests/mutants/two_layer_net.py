@@ -153,6 +153,101 @@ def two_layer_loss(params, X, y):
     fc1.backward(act.backward(fc2.backward(out.backward(1.0))))
     return loss, {"W1": fc1.dW, "b1": fc2.db, "W2": fc2.dW, "b2": fc1.db}
 """, ("sgd",)),
+    "hinge backward forgets the correct class's score": ("hinge_loss", """
+class HingeLoss:
+    def forward(self, x, t):
+        n = x.shape[0]
+        rows = np.arange(n)
+        margins = x - x[rows, t][:, None] + 1.0
+        margins[rows, t] = 0.0
+        self.active = (margins > 0).astype(np.float64)
+        self.t = t
+        return float(np.sum(margins * self.active) / n)
+
+    def backward(self, dout=1.0):
+        return dout * self.active / self.active.shape[0]
+"""),
+    "hinge sums the correct class's own margin (+1 per row)": ("hinge_loss", """
+class HingeLoss:
+    def forward(self, x, t):
+        n = x.shape[0]
+        margins = x - x[np.arange(n), t][:, None] + 1.0
+        self.active = (margins > 0).astype(np.float64)
+        self.t = t
+        return float(np.sum(margins * self.active) / n)
+
+    def backward(self, dout=1.0):
+        n = self.active.shape[0]
+        dx = self.active.copy()
+        dx[np.arange(n), self.t] -= self.active.sum(axis=1)
+        return dout * dx / n
+"""),
+    "hinge gradient summed over the batch (no 1/N)": ("hinge_loss", """
+class HingeLoss:
+    def forward(self, x, t):
+        n = x.shape[0]
+        rows = np.arange(n)
+        margins = x - x[rows, t][:, None] + 1.0
+        margins[rows, t] = 0.0
+        self.active = (margins > 0).astype(np.float64)
+        self.t = t
+        return float(np.sum(margins * self.active) / n)
+
+    def backward(self, dout=1.0):
+        n = self.active.shape[0]
+        dx = self.active.copy()
+        dx[np.arange(n), self.t] = -self.active.sum(axis=1)
+        return dout * dx
+"""),
+    "hinge backward ignores dout": ("hinge_loss", """
+class HingeLoss:
+    def forward(self, x, t):
+        n = x.shape[0]
+        rows = np.arange(n)
+        margins = x - x[rows, t][:, None] + 1.0
+        margins[rows, t] = 0.0
+        self.active = (margins > 0).astype(np.float64)
+        self.t = t
+        return float(np.sum(margins * self.active) / n)
+
+    def backward(self, dout=1.0):
+        n = self.active.shape[0]
+        dx = self.active.copy()
+        dx[np.arange(n), self.t] = -self.active.sum(axis=1)
+        return dx / n
+"""),
+    "hinge correct class gets -1 instead of minus the count": ("hinge_loss", """
+class HingeLoss:
+    def forward(self, x, t):
+        n = x.shape[0]
+        rows = np.arange(n)
+        margins = x - x[rows, t][:, None] + 1.0
+        margins[rows, t] = 0.0
+        self.active = (margins > 0).astype(np.float64)
+        self.t = t
+        return float(np.sum(margins * self.active) / n)
+
+    def backward(self, dout=1.0):
+        n = self.active.shape[0]
+        dx = self.active.copy()
+        dx[np.arange(n), self.t] = -(self.active.sum(axis=1) > 0).astype(np.float64)
+        return dout * dx / n
+"""),
+    "SGD initialises with the variance as the standard deviation": ("sgd", """
+def train(X, y, hidden, lr, batch_size, steps, seed):
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    c = int(y.max()) + 1
+    params = {"W1": rng.normal(0, 2.0 / d, size=(d, hidden)), "b1": np.zeros(hidden),
+              "W2": rng.normal(0, 2.0 / hidden, size=(hidden, c)), "b2": np.zeros(c)}
+    losses = []
+    for _ in range(steps):
+        idx = rng.choice(n, size=batch_size, replace=False)
+        loss, grads = two_layer_loss(params, X[idx], y[idx])
+        params = {k: params[k] - lr * grads[k] for k in params}
+        losses.append(loss)
+    return params, np.array(losses)
+"""),
     "SGD sign flipped": ("sgd", """
 _train_ok = train
 def train(X, y, hidden, lr, batch_size, steps, seed):
@@ -202,6 +297,55 @@ def train(X, y, hidden, lr, batch_size, steps, seed):
 }
 
 UNUSUAL = {
+    "hinge with loops over rows and classes": ("hinge_loss", """
+class HingeLoss:
+    def forward(self, x, t):
+        self.x, self.t = np.array(x, dtype=float), [int(k) for k in t]
+        total = 0.0
+        for n, k in enumerate(self.t):
+            for c in range(x.shape[1]):
+                if c != k:
+                    total += max(0.0, x[n, c] - x[n, k] + 1.0)
+        return total / x.shape[0]
+
+    def backward(self, dout=1.0):
+        N, C = self.x.shape
+        dx = np.zeros((N, C))
+        for n, k in enumerate(self.t):
+            for c in range(C):
+                if c != k and self.x[n, c] - self.x[n, k] + 1.0 > 0:
+                    dx[n, c] += dout / N
+                    dx[n, k] -= dout / N
+        return dx
+"""),
+    "hinge through a one-hot matrix": ("hinge_loss", """
+class HingeLoss:
+    def forward(self, x, t):
+        T = np.eye(x.shape[1])[t]
+        correct = np.sum(x * T, axis=1, keepdims=True)
+        self.M = (np.maximum(0.0, x - correct + 1.0) > 0) * (1 - T)
+        self.T = T
+        return np.sum(np.maximum(0.0, x - correct + 1.0) * (1 - T)) / x.shape[0]
+
+    def backward(self, dout=1.0):
+        return dout * (self.M - self.T * self.M.sum(axis=1, keepdims=True)) / self.M.shape[0]
+"""),
+    "SGD with a uniform He initialisation of the same variance": ("sgd", """
+def train(X, y, hidden, lr, batch_size, steps, seed):
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    c = int(y.max()) + 1
+    a1, a2 = np.sqrt(6.0 / d), np.sqrt(6.0 / hidden)          # Var U(-a, a) = a^2 / 3 = 2 / fan_in
+    params = {"W1": rng.uniform(-a1, a1, size=(d, hidden)), "b1": np.zeros(hidden),
+              "W2": rng.uniform(-a2, a2, size=(hidden, c)), "b2": np.zeros(c)}
+    losses = []
+    for _ in range(steps):
+        idx = rng.choice(n, size=batch_size, replace=False)
+        loss, grads = two_layer_loss(params, X[idx], y[idx])
+        params = {k: params[k] - lr * grads[k] for k in params}
+        losses.append(loss)
+    return params, np.array(losses)
+"""),
     "Affine with einsum and a ones-vector bias gradient": ("affine", """
 class Affine:
     def __init__(self, W, b):

@@ -199,10 +199,63 @@ def train_xor(W1, b1, W2, b2, lr, epochs):
         W1 = W1 - lr * (X_XOR.T @ d_h); b1 = b1 - lr * np.array([d_h[:, 0].sum(), 0.0])
     return (W1, b1, W2, b2), losses
 """, ("symmetry",)),
+    "half adder keeps the sigmoid's slope in delta_out (squared-error habit)": ("half_adder", """
+def half_adder_backward(X, Y, W1, b1, W2, b2):
+    h = sigmoid(X @ W1 + b1)
+    Y_hat = sigmoid(h @ W2 + b2)
+    d_out = (Y_hat - Y) * Y_hat * (1 - Y_hat)
+    d_h = (d_out @ W2.T) * h * (1 - h)
+    return X.T @ d_h, d_h.sum(axis=0), h.T @ d_out, d_out.sum(axis=0)
+"""),
+    "half adder passes only the first output's delta back": ("half_adder", """
+def half_adder_backward(X, Y, W1, b1, W2, b2):
+    h = sigmoid(X @ W1 + b1)
+    Y_hat = sigmoid(h @ W2 + b2)
+    d_out = Y_hat - Y
+    d_h = (d_out[:, :1] @ W2[:, :1].T) * h * (1 - h)
+    return X.T @ d_h, d_h.sum(axis=0), h.T @ d_out, d_out.sum(axis=0)
+"""),
+    "half adder multiplies the sums (sum_k W2[j,k]) * (sum_k delta_k)": ("half_adder", """
+def half_adder_backward(X, Y, W1, b1, W2, b2):
+    h = sigmoid(X @ W1 + b1)
+    Y_hat = sigmoid(h @ W2 + b2)
+    d_out = Y_hat - Y
+    d_h = d_out.sum(axis=1, keepdims=True) * W2.sum(axis=1) * h * (1 - h)
+    return X.T @ d_h, d_h.sum(axis=0), h.T @ d_out, d_out.sum(axis=0)
+"""),
+    "half adder delta_out with the sign flipped (y - y_hat)": ("half_adder", """
+def half_adder_backward(X, Y, W1, b1, W2, b2):
+    h = sigmoid(X @ W1 + b1)
+    Y_hat = sigmoid(h @ W2 + b2)
+    d_out = Y - Y_hat
+    d_h = (d_out @ W2.T) * h * (1 - h)
+    return X.T @ d_h, d_h.sum(axis=0), h.T @ d_out, d_out.sum(axis=0)
+"""),
+    "half adder averages over the batch": ("half_adder", """
+def half_adder_backward(X, Y, W1, b1, W2, b2):
+    h = sigmoid(X @ W1 + b1)
+    Y_hat = sigmoid(h @ W2 + b2)
+    d_out = (Y_hat - Y) / X.shape[0]
+    d_h = (d_out @ W2.T) * h * (1 - h)
+    return X.T @ d_h, d_h.sum(axis=0), h.T @ d_out, d_out.sum(axis=0)
+"""),
+    "half adder W2 without transpose in delta_hidden (the 2x2 shape hides it)": ("half_adder", """
+def half_adder_backward(X, Y, W1, b1, W2, b2):
+    h = sigmoid(X @ W1 + b1)
+    Y_hat = sigmoid(h @ W2 + b2)
+    d_out = Y_hat - Y
+    d_h = (d_out @ W2) * h * (1 - h)
+    return X.T @ d_h, d_h.sum(axis=0), h.T @ d_out, d_out.sum(axis=0)
+"""),
     "random_init gives equal weights": ("symmetry", """
 def random_init(rng, scale):
     w = scale * rng.normal()
     return np.full((2, 2), w), np.zeros(2), np.full((2, 1), w), np.zeros(1)
+"""),
+    "random_init draws one column of W1 and repeats it": ("symmetry", """
+def random_init(rng, scale):
+    col = scale * rng.normal(size=(2, 1))
+    return np.hstack([col, col]), np.zeros(2), scale * rng.normal(size=(2, 1)), np.zeros(1)
 """),
     "random_init ignores rng (np.random)": ("symmetry", """
 def random_init(rng, scale):
@@ -211,6 +264,24 @@ def random_init(rng, scale):
 }
 
 UNUSUAL = {
+    "half adder with loops and an explicit sum over k, returned as a dict": ("half_adder", """
+def half_adder_backward(X, Y, W1, b1, W2, b2):
+    g = {"dW1": np.zeros((2, 2)), "db1": np.zeros(2), "dW2": np.zeros((2, 2)), "db2": np.zeros(2)}
+    for n in range(X.shape[0]):
+        h = 1 / (1 + np.exp(-(X[n] @ W1 + b1)))
+        y_hat = 1 / (1 + np.exp(-(h @ W2 + b2)))
+        dL_dy = -Y[n] / y_hat + (1 - Y[n]) / (1 - y_hat)      # then the chain rule, unsimplified
+        d_out = dL_dy * y_hat * (1 - y_hat)
+        for j in range(2):
+            d_hj = h[j] * (1 - h[j]) * sum(W2[j, k] * d_out[k] for k in range(2))
+            g["db1"][j] += d_hj
+            for i in range(2):
+                g["dW1"][i, j] += X[n, i] * d_hj
+            for k in range(2):
+                g["dW2"][j, k] += h[j] * d_out[k]
+        g["db2"] += d_out
+    return g
+"""),
     "forward with einsum and naive exp sigmoid": ("forward", """
 def xor_forward(X, W1, b1, W2, b2):
     h = 1 / (1 + np.exp(-(np.einsum('ni,ij->nj', X, W1) + b1)))
