@@ -466,7 +466,9 @@ class Sandbox:
             peak = 0
             if dirs:
                 cpu = max(cpu, self.cgroups.cpu(dirs))
-                if not killed and self.cgroups.oom_kills(dirs):
+                # an OOM kill is the cause even when the wall clock then ran out too: under load
+                # the same notebook was seen both ways ("timed out" / "out of memory")
+                if killed in ("", "timeout") and self.cgroups.oom_kills(dirs):
                     killed = "memory"
                 peak = self.cgroups.peak(dirs)
                 self.cgroups.remove(dirs)
