@@ -201,6 +201,21 @@ def chromium():
     (OUT / "weights.json").write_text(json.dumps({**old, **weights}, indent=1, sort_keys=True))
 
 
+#: Console warnings of vendored code that the site cannot change, each with where it comes from.
+#: Errors and uncaught exceptions are never excused.
+KNOWN_VENDOR_WARNINGS = [
+    # @jupyter-widgets/html-manager 1.x compiles the widget-state JSON schema with ajv in strict
+    # mode; ajv warns (once per page, twice) about a union type in that schema. Harmless.
+    ("html-manager/embed-amd.js", "strict mode: use allowUnionTypes to allow union type keyword"),
+]
+
+
+def _known_vendor_warning(message):
+    url = (message.location or {}).get("url", "")
+    return message.type == "warning" and any(src in url and message.text.startswith(text)
+                                             for src, text in KNOWN_VENDOR_WARNINGS)
+
+
 def _open(chromium, served, html_root, doc, size):
     """A new page at ``size`` showing ``doc`` with math typeset and widgets drawn; also returns
     the bytes of every distinct local file the page loaded."""
@@ -210,8 +225,8 @@ def _open(chromium, served, html_root, doc, size):
                                        has_touch=(size == "phone"))
     page = ctx.new_page()
     page.console_problems = []            # a fresh context: empty localStorage, a first visit
-    page.on("console", lambda m: m.type in ("error", "warning") and page.console_problems.append(
-        f"console {m.type}: {m.text[:160]}"))
+    page.on("console", lambda m: m.type in ("error", "warning") and not _known_vendor_warning(m) and
+            page.console_problems.append(f"console {m.type}: {m.text[:160]}"))
     page.on("pageerror", lambda e: page.console_problems.append(f"uncaught exception: {str(e)[:160]}"))
     page.route(lambda url: urlsplit(url).hostname not in ("127.0.0.1", None), lambda r: r.abort())
     files = set()
