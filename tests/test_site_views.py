@@ -201,6 +201,12 @@ def chromium():
     (OUT / "weights.json").write_text(json.dumps({**old, **weights}, indent=1, sort_keys=True))
 
 
+#: Chapters whose display equations and outputs other edits break to fit the laptop column (the
+#: review's "page itself" finding, chapters 4–8). While such a page still has one too wide, and
+#: nothing else is wrong with it, its laptop view is an expected failure; once they fit it passes.
+WIDE_PENDING = {name: "broken to fit by the chapters 4-6 edit" for name in ("computation_graphs", "xor", "two_layer_net")}
+WIDE_PENDING.update({name: "broken to fit by the chapters 7-8 edit" for name in ("deep_networks", "training")})
+
 #: Console warnings of vendored code that the site cannot change, each with where it comes from.
 #: Errors and uncaught exceptions are never excused.
 KNOWN_VENDOR_WARNINGS = [
@@ -266,8 +272,6 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
     finally:
         ctx.close()
     problems = list(console)
-    if audit["tooWide"]:
-        problems.append(f"wider than the column at {WIDTHS[size][0]} px: {audit['tooWide']}")
     if audit["raw"]:
         problems.append(f"raw Markdown: {audit['raw']}")
     if audit["clipped"]:
@@ -300,7 +304,11 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
                             f"{', phone layout' if f['phoneLayout'] else ''}), under {MIN_TEXT_PX} px")
     if size == "phone" and figures:
         chromium.figure_text[doc] = [{k: v for k, v in f.items() if k != "key"} for f in figures]
-    assert not problems, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(problems)
+    too_wide = [f"wider than the column at {WIDTHS[size][0]} px: {audit['tooWide']}"] if audit["tooWide"] else []
+    assert not problems, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(problems + too_wide)
+    if too_wide and Path(doc).name in WIDE_PENDING:
+        pytest.xfail(f"{WIDE_PENDING[Path(doc).name]}: " + too_wide[0][:300])
+    assert not too_wide, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(too_wide)
 
 
 @pytest.mark.parametrize("doc", PAGES[1:2])
