@@ -3,12 +3,12 @@
 Functions the learner writes (x: array of any shape, dout: upstream gradient shaped like the
 output, every result a new float64 array):
 
-    linear_forward(x, a)            linear_backward(dout, x, a)        f(x) = a·x
+    linear_forward(x, c)            linear_backward(dout, x, c)        f(x) = c·x
     step_forward(x)                 (no backward: f' = 0 almost everywhere)
     sigmoid_forward(x)              sigmoid_backward(dout, x)
     tanh_forward(x)                 tanh_backward(dout, x)
     relu_forward(x)                 relu_backward(dout, x)
-    leaky_relu_forward(x, a)        leaky_relu_backward(dout, x, a)
+    leaky_relu_forward(x, alpha)    leaky_relu_backward(dout, x, alpha)
     prelu_forward(x, alpha)         prelu_backward(dout, x, alpha) -> (dx, dalpha)
                                     x: (N, D); alpha: (D,) or (1,); dalpha has alpha's shape
     elu_forward(x, alpha)           elu_backward(dout, x, alpha)
