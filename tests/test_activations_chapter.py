@@ -52,3 +52,49 @@ def test_selu_slope_jumps_at_zero_and_elu_alpha_1_does_not():
     d2_left = numerical_gradient(lambda v: float(dF.elu_grad(v, 1.0).sum()), np.array([-1e-3]))[0]
     d2_right = numerical_gradient(lambda v: float(dF.elu_grad(v, 1.0).sum()), np.array([1e-3]))[0]
     assert abs(d2_left - 1.0) < 1e-2 and d2_right == 0.0  # ... but the second derivative jumps
+
+
+def _sigmoid_preactivations(gain, depth=30, width=64, batch=64, seed=0):
+    """The pre-activations of every layer of ``gradient_ratio``'s sigmoid net (same draws)."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=(batch, width))
+    zs = []
+    for _ in range(depth):
+        zs.append(a @ (gain * rng.normal(scale=1 / np.sqrt(width), size=(width, width))))
+        a = F.sigmoid(zs[-1])
+    return np.array(zs)
+
+
+def test_sigmoid_vanishes_less_at_larger_gains(gradient_ratio):
+    """Review 2.1: a larger gain makes the sigmoid stack vanish LESS (the page's table and the
+    sigmoid-only cell), and full compensation needs a gain near 10, where about half of the
+    pre-activations are saturated (|z| > 4)."""
+    gains = [0.6, 1.0, np.sqrt(2), 2.0, 4.0, 8.0, 10.0]
+    ratios = [gradient_ratio(*dF.ELEMENTWISE["sigmoid"], gain=g)[-1] for g in gains]
+    assert all(a < b for a, b in zip(ratios, ratios[1:])), ratios
+    assert f"{ratios[0]:.1e}" == "1.2e-25" and f"{ratios[3]:.1e}" == "2.8e-12"   # quoted in the bullet
+    assert ratios[-2] < 1 < ratios[-1] < 2                                        # "a gain near 10"
+    share = np.mean(np.abs(_sigmoid_preactivations(10.0)) > 4)
+    assert 0.45 < share < 0.6                                                     # "about half"
+    assert np.mean(np.abs(_sigmoid_preactivations(2.0)) > 4) < 0.005                 # printed as 0 %
+    md = "\n".join("".join(c["source"]) for c in json.loads(
+        (course.REPO / "book" / "activations.ipynb").read_text())["cells"] if c["cell_type"] == "markdown")
+    assert "makes\n  it vanish *less*" in md and "smaller still" not in md
+
+
+def test_the_pages_backward_agrees_with_central_differences(gradient_ratio):
+    """Review 2.2: the back-propagation the page uses before chapter 3 is checked numerically."""
+    from autograder.gradcheck import numerical_gradient_array
+    for name in ("tanh", "sigmoid", "relu"):
+        f, df = dF.ELEMENTWISE[name]
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(2, 5))
+        Ws = [1.5 * rng.normal(scale=1 / np.sqrt(5), size=(5, 5)) for _ in range(3)]
+        r = rng.normal(size=(2, 5))
+
+        def loss(v):
+            for W in Ws:
+                v = f(v @ W)
+            return float(np.sum(v * r))
+        num = np.linalg.norm(numerical_gradient_array(loss, x.copy(), 1.0)) / np.linalg.norm(r)
+        assert abs(gradient_ratio(f, df, gain=1.5, depth=3, width=5, batch=2)[-1] - num) < 1e-7 * num, name

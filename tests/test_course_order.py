@@ -17,6 +17,7 @@ import ast
 import json
 import re
 
+import pytest
 import yaml
 
 import course
@@ -136,21 +137,35 @@ def test_chapter_one_says_its_gradients_are_given_and_checked():
     assert "given and checked numerically" in md
 
 
-def test_every_chapter_ends_with_self_check_and_further_reading():
-    for name in toc_chapters()[:6]:
-        md = markdown_of(name)
-        assert "## Self-check" in md and "## Further reading" in md, name
-        block = md[md.index("## Self-check"):md.index("## Further reading")]
-        questions = re.findall(r"^\d+\. ", block, flags=re.M)
-        answers = re.findall(r"```\{admonition\} Answer\n:class: dropdown\n", block)
-        assert len(questions) >= 4 and len(answers) == len(questions), name
-        reading = md[md.index("## Further reading"):]
-        assert len(re.findall(r"^\* ", reading, flags=re.M)) >= 3, name
-        assert md.index("## Self-check") < md.index("## Exercises"), name
+#: Chapters whose self-check and further reading another edit adds (review 1.M3). While one of them
+#: lacks both sections the test below is an expected failure for it; once the sections exist the
+#: full check runs on it like on every other chapter.
+PENDING_SELF_CHECK = {"deep_networks": "added by the chapters 7-8 edit",
+                      "training": "added by the chapters 7-8 edit"}
+
+
+@pytest.mark.parametrize("name", toc_chapters())
+def test_every_chapter_ends_with_self_check_and_further_reading(name):
+    md = markdown_of(name)
+    if name in PENDING_SELF_CHECK and "## Self-check" not in md and "## Further reading" not in md:
+        pytest.xfail(PENDING_SELF_CHECK[name])
+    assert "## Self-check" in md and "## Further reading" in md, name
+    block = md[md.index("## Self-check"):md.index("## Further reading")]
+    questions = re.findall(r"^\d+\. ", block, flags=re.M)
+    answers = re.findall(r"```\{admonition\} Answer\n:class: dropdown\n", block)
+    assert len(questions) >= 4 and len(answers) == len(questions), name
+    reading = md[md.index("## Further reading"):]
+    assert len(re.findall(r"^\* ", reading, flags=re.M)) >= 3, name
+    assert md.index("## Self-check") < md.index("## Exercises"), name
+
+
+def test_every_chapter_in_the_toc_is_checked():
+    """The parametrised checks above take the chapter list from _toc.yml, not a fixed slice."""
+    assert len(toc_chapters()) == 8 and toc_chapters()[-2:] == ["deep_networks", "training"]
 
 
 def test_eta_is_the_learning_rate_and_alpha_an_activation_parameter():
-    for name in toc_chapters()[:6]:
+    for name in toc_chapters():
         md = markdown_of(name)
         for m in re.finditer(r"(learning rate|step size)[^.]{0,30}\\alpha", md):
             raise AssertionError(f"{name}: α used as a learning rate: {m.group(0)!r}")
@@ -161,17 +176,72 @@ def test_eta_is_the_learning_rate_and_alpha_an_activation_parameter():
     assert "**of an activation function**" in intro
 
 
-def test_exercise_docstrings_state_contracts_and_formulas_sit_behind_hints():
+@pytest.mark.parametrize("name", [
+    pytest.param(n, marks=pytest.mark.xfail(reason="exercises 7-8 state their formulas in the open; "
+                                              "moved behind hints by the chapters 7-8 edit", strict=False))
+    if n in PENDING_SELF_CHECK else n for n in toc_chapters()])
+def test_exercise_docstrings_state_contracts_and_formulas_sit_behind_hints(name):
     """Derived, not transcribed: no answer cell's docstring hands out a derivative, and every
     exercise has collapsed hints (<details>) for the learner to open on purpose."""
     formula = re.compile(r"dout\s*[*·]|[*·]\s*dout|\(1\s*[-−]\s*\w+\)|Ŷ\s*[-−]\s*T|exp\(x\)\s*$|x \*\* \(p")
-    for name in toc_chapters()[:6]:
-        nb = cells(REPO / "solutions" / name / f"{name}.ipynb")
-        answers = [c for c in nb if c["cell_type"] == "code" and "BEGIN SOLUTION" in "".join(c["source"])]
-        assert answers, name
-        for c in answers:
-            for doc in re.findall(r'"""(.*?)"""', "".join(c["source"]), flags=re.S):
-                assert not formula.search(doc), f"{name}: docstring gives a formula: {doc!r}"
-        md = "\n".join("".join(c["source"]) for c in nb if c["cell_type"] == "markdown")
-        assert md.count("<details>") == md.count("</details>") >= 1, name
-        assert md.count("<summary>Hint") == md.count("<details>"), name
+    nb = cells(REPO / "solutions" / name / f"{name}.ipynb")
+    answers = [c for c in nb if c["cell_type"] == "code" and "BEGIN SOLUTION" in "".join(c["source"])]
+    assert answers, name
+    for c in answers:
+        for doc in re.findall(r'"""(.*?)"""', "".join(c["source"]), flags=re.S):
+            assert not formula.search(doc), f"{name}: docstring gives a formula: {doc!r}"
+    md = "\n".join("".join(c["source"]) for c in nb if c["cell_type"] == "markdown")
+    assert md.count("<details>") == md.count("</details>") >= 1, name
+    assert md.count("<summary>Hint") == md.count("<details>"), name
+
+
+def math_of(name):
+    """Every inline and display formula of a chapter's Markdown, in order."""
+    return re.findall(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", markdown_of(name), flags=re.S)
+
+
+#: The symbols whose second meanings the review found (T, L, H, N, a, g, δ, v), each with the
+#: notation table's row and the forms a second meaning takes on a page. A pattern is searched in
+#: every formula of every chapter (``formula``) or in the Markdown around them (``prose``).
+NOTATION = [
+    ("| $T = \\mathrm{onehot}(y)$", "formula", r"/\s*T\b|x_T\b|\^\{?T\}|\\sum_\{t=1\}\^\{?T", "T is the one-hot targets only (temperature is τ)"),
+    ("| $L$ | the loss", "formula", r"\\delta_L\b|Z_L\b|D_\{?L\b|D_\{L-1\}|\(l < L\)|l = L-1", "L is the loss only (depth is M)"),
+    ("| $L$ | the loss", "prose", r"\$L\$-layer|after \$L\$ layers|\$L\$ weight matrices", "L is the loss only (depth is M)"),
+    ("hidden units", "formula", r"(?<!\\mathcal )(?<![\\a-zA-Z])H\(q", "H is the hidden units only (entropy is 𝓗)"),
+    ("| $N$, $D$, $H$, $C$, $K$ |", "formula", r"a_N\b|\^\{?N\}\s*w_l|\\prod_\{l=1\}\^\{?N", "N counts examples only (depth is M)"),
+    ("| $a = f(z)$", "formula", r"(?<![\\a-zA-Z_])a\s*x\s*&|^a = 0\.\d|^a = [01]$", "a is an activation only (an activation's slope is α)"),
+    ("| $a = f(z)$", "prose", r"slope \$a\$|The slope \$a\$", "a is an activation only (an activation's slope is α)"),
+    ("| $\\kappa$ | the gain", "formula", r"(?<![\\a-zA-Z])g\^2\s*/\s*n|(?<![\\a-zA-Z])g\s*=\s*(1|\\sqrt|2)\b.*gain|(?<![\\a-zA-Z])g\\,W", "g is a gradient only (the gain is κ)"),
+    ("| $\\kappa$ | the gain", "prose", r"\*\*gain\*\* \$g\$|gain \$g\$|gain g\b", "g is a gradient only (the gain is κ)"),
+    ("| $\\mathbb 1[i = j]$", "formula", r"\\delta_\{?ij", "δ is the error signal only (the Kronecker delta is 𝟙[i = j])"),
+    ("| $u$; $m$, $v$ |", "formula", r"v\s*\\leftarrow\s*\\mu\s*v|w\s*\\leftarrow\s*w\s*\+\s*v\b", "v is Adam's second moment only (momentum's velocity is u)"),
+]
+
+
+def test_every_symbol_of_the_notation_table_keeps_its_meaning_on_every_page():
+    """intro.md promises "a symbol listed here means the same thing on every page": the table
+    lists each symbol the review found with two meanings, and no chapter in _toc.yml uses one of
+    them in its other meaning (review finding N)."""
+    intro = (REPO / "book" / "intro.md").read_text()
+    assert "A symbol listed here means the same thing on every page." in intro
+    problems = []
+    for row, where, pattern, rule in NOTATION:
+        assert row in intro, f"notation table lacks {row!r}"
+        for name in toc_chapters():
+            texts = ([d or i for d, i in math_of(name)] if where == "formula"
+                     else [markdown_of(name)])
+            for t in texts:
+                for m in re.finditer(pattern, t, flags=re.M):
+                    problems.append(f"{name}: {rule}: {t[max(0, m.start() - 30):m.end() + 30]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_notation_check_finds_a_second_meaning():
+    """The check above is not vacuous: each kind of second meaning the review quoted is found."""
+    quoted = {"T": r"\frac{e^{z_i / T}}{\sum_j e^{z_j / T}}", "L": r"\delta_L = \frac{\hat Y - T}{N}",
+              "H": r"H(q) = -\sum_c q_c \log q_c", "N": r"\frac{\partial a_N}{\partial x}",
+              "a": r"a x & x \le 0", "g": r"\operatorname{Var}(W) = g^2 / n_\text{in}",
+              "δ": r"p_i\,(\delta_{ij} - p_j)", "v": r"v \leftarrow \mu v - \eta g"}
+    for symbol, formula in quoted.items():
+        assert any(where == "formula" and re.search(pattern, formula, flags=re.M)
+                   for _, where, pattern, _ in NOTATION), symbol

@@ -7,6 +7,10 @@ On every page and width it checks that
 * nothing that is wider than its column is cut off without a cue: code, outputs and display
   equations either fit, or scroll horizontally (``overflow-x: auto``) and carry the
   ``dnn-scrolls`` class that draws the visible scroll cue (``book/_static/dnnbook.css``);
+* at the laptop width every display equation and every cell output fits its column (scrolling
+  with the cue is for phones);
+* the browser console stays clean on a first visit (a fresh browser context: empty localStorage) —
+  no error or warning message and no uncaught exception;
 * every image has alt text, and no formula is a tab stop;
 * every slider's value readout is on screen, and its handle has an accessible name and
   announces the value shown in the readout (``aria-valuetext``), not its frame index;
@@ -48,8 +52,10 @@ PAGES = toc_pages(REPO)
 
 # Elements that may be wider than the article column.
 WIDE = "article pre, article .cell_output .output, article mjx-container[display='true'], article table"
+# Elements that must fit the column at the laptop width (no scrolling there).
+FITS_ON_LAPTOP = "article .cell_output .output, article .cell_output pre, article mjx-container[display='true']"
 
-AUDIT_JS = """([wide, screenWidth]) => {
+AUDIT_JS = """([wide, screenWidth, mustFit]) => {
   const vis = e => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
                      return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
   const art = document.querySelector('article') || document.body;
@@ -86,7 +92,17 @@ AUDIT_JS = """([wide, screenWidth]) => {
     if (bad.length || new Set(alts).size !== alts.length)
       genericAlt.push((bad[0] || 'repeated alt text: ' + alts[0]).slice(0, 80));
   }
-  return {raw, clipped, noAlt, genericAlt, mathTabStops, pageOverflow};
+  // wider than the column, measured without the scroll cue's padding (dnnbook.js adds it)
+  const tooWide = [];
+  if (mustFit) for (const e of art.querySelectorAll(mustFit)) {
+    if (!vis(e)) continue;
+    const cue = e.classList.contains('dnn-scrolls');
+    if (cue) e.classList.remove('dnn-scrolls');
+    const over = e.scrollWidth - e.clientWidth;
+    if (cue) e.classList.add('dnn-scrolls');
+    if (over > 1) tooWide.push(`${e.tagName.toLowerCase()} ${over} px too wide: ` + text(e).slice(0, 60).replace(/\\s+/g, ' '));
+  }
+  return {raw, clipped, noAlt, genericAlt, mathTabStops, pageOverflow, tooWide};
 }"""
 
 SLIDERS_JS = """() => {
@@ -185,6 +201,27 @@ def chromium():
     (OUT / "weights.json").write_text(json.dumps({**old, **weights}, indent=1, sort_keys=True))
 
 
+#: Chapters whose display equations and outputs other edits break to fit the laptop column (the
+#: review's "page itself" finding, chapters 4–8). While such a page still has one too wide, and
+#: nothing else is wrong with it, its laptop view is an expected failure; once they fit it passes.
+WIDE_PENDING = {name: "broken to fit by the chapters 4-6 edit" for name in ("computation_graphs", "xor", "two_layer_net")}
+WIDE_PENDING.update({name: "broken to fit by the chapters 7-8 edit" for name in ("deep_networks", "training")})
+
+#: Console warnings of vendored code that the site cannot change, each with where it comes from.
+#: Errors and uncaught exceptions are never excused.
+KNOWN_VENDOR_WARNINGS = [
+    # @jupyter-widgets/html-manager 1.x compiles the widget-state JSON schema with ajv in strict
+    # mode; ajv warns (once per page, twice) about a union type in that schema. Harmless.
+    ("html-manager/embed-amd.js", "strict mode: use allowUnionTypes to allow union type keyword"),
+]
+
+
+def _known_vendor_warning(message):
+    url = (message.location or {}).get("url", "")
+    return message.type == "warning" and any(src in url and message.text.startswith(text)
+                                             for src, text in KNOWN_VENDOR_WARNINGS)
+
+
 def _open(chromium, served, html_root, doc, size):
     """A new page at ``size`` showing ``doc`` with math typeset and widgets drawn; also returns
     the bytes of every distinct local file the page loaded."""
@@ -193,6 +230,10 @@ def _open(chromium, served, html_root, doc, size):
                                        device_scale_factor=1, is_mobile=(size == "phone"),
                                        has_touch=(size == "phone"))
     page = ctx.new_page()
+    page.console_problems = []            # a fresh context: empty localStorage, a first visit
+    page.on("console", lambda m: m.type in ("error", "warning") and not _known_vendor_warning(m) and
+            page.console_problems.append(f"console {m.type}: {m.text[:160]}"))
+    page.on("pageerror", lambda e: page.console_problems.append(f"uncaught exception: {str(e)[:160]}"))
     page.route(lambda url: urlsplit(url).hostname not in ("127.0.0.1", None), lambda r: r.abort())
     files = set()
     page.on("request", lambda r: urlsplit(r.url).hostname == "127.0.0.1" and files.add(
@@ -226,10 +267,11 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
         shown = page.evaluate(SHOWN_FRAMES_JS)
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(OUT / f"{doc.replace('/', '_')}-{size}.png"), full_page=True)
-        audit = page.evaluate(AUDIT_JS, [WIDE, WIDTHS[size][0]])
+        audit = page.evaluate(AUDIT_JS, [WIDE, WIDTHS[size][0], FITS_ON_LAPTOP if size == "laptop" else ""])
+        console = list(page.console_problems)
     finally:
         ctx.close()
-    problems = []
+    problems = list(console)
     if audit["raw"]:
         problems.append(f"raw Markdown: {audit['raw']}")
     if audit["clipped"]:
@@ -262,7 +304,11 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
                             f"{', phone layout' if f['phoneLayout'] else ''}), under {MIN_TEXT_PX} px")
     if size == "phone" and figures:
         chromium.figure_text[doc] = [{k: v for k, v in f.items() if k != "key"} for f in figures]
-    assert not problems, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(problems)
+    too_wide = [f"wider than the column at {WIDTHS[size][0]} px: {audit['tooWide']}"] if audit["tooWide"] else []
+    assert not problems, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(problems + too_wide)
+    if too_wide and Path(doc).name in WIDE_PENDING:
+        pytest.xfail(f"{WIDE_PENDING[Path(doc).name]}: " + too_wide[0][:300])
+    assert not too_wide, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(too_wide)
 
 
 @pytest.mark.parametrize("doc", PAGES[1:2])

@@ -10,7 +10,7 @@ from autograder.probe import KEEP_INPUTS  # noqa: F401  (the specs read it from 
 
 
 
-ELEMENTWISE = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu")
+ELEMENTWISE = ("linear", "step", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "softplus")
 NO_BACKWARD = ("step",)
 
 

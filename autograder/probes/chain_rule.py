@@ -45,6 +45,23 @@ def _neuron_probe(rec, case):
     rec.keep("y_after_backward", y)
 
 
+CHAIN_GRADS = ("dw1", "db1", "dw2", "db2")
+
+
+def _chain_probe(rec, case):
+    x, y = case["x"].copy(), case["y"].copy()
+    params = [float(case[k]) for k in ("w1", "b1", "w2", "b2")]
+    res = rec.call("backward", "chain_backward", x, y, *params)
+    if res is not None and not (isinstance(res, (tuple, list)) and len(res) == 4):
+        rec.fail("backward", f"`chain_backward` must return four numbers (dw1, db1, dw2, db2), "
+                             f"got a {type(res).__name__}.")
+    elif res is not None:
+        for name, value in zip(CHAIN_GRADS, res):
+            rec.keep(name, _scalar(value))
+    rec.keep("x_after", x)
+    rec.keep("y_after", y)
+
+
 def _function(case):
     kind = int(case["kind"])
     if kind == 0:
@@ -93,4 +110,5 @@ PROBES = {
     "numerical_gradient": _difference_probe("numerical_gradient"),
     "forward_difference": _difference_probe("forward_difference"),
     "gradient_descent": _gd_probe,
+    "chain": _chain_probe,
 }

@@ -12,6 +12,7 @@ SIGNATURES = {
     "autoencoder": (("x", "W_enc", "b_enc", "W_dec", "b_dec"), ()),
     "semi_supervised": (("logits_l", "labels", "logits_u", "lam"), ("labels",)),
     "reinforce": (("s", "a", "G", "W"), ("a",)),
+    "huber": (("y_hat", "y"), ()),
 }
 SCALARS = ("lam",)
 

@@ -61,6 +61,11 @@ def selu(x):
     return SELU_LAMBDA * elu(x, SELU_ALPHA)
 
 
+def softplus(x):
+    """log(1 + exp(x)), computed without overflow for any x (a smooth ReLU)."""
+    return np.logaddexp(0.0, np.asarray(x, dtype=np.float64))
+
+
 def softmax(x, axis=-1, temperature=1.0):
     """exp(x/T) / Σ exp(x/T) along ``axis``, stabilised by subtracting the maximum."""
     z = np.asarray(x, dtype=np.float64) / temperature

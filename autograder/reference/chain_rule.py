@@ -41,6 +41,18 @@ def neuron_numerical_gradient(x, y, w, b):
     return _central(lambda p: neuron_loss_params(p, x, y), np.array([w, b]))
 
 
+def chain_loss(x, y, w1, b1, w2, b2):
+    """Two sigmoid neurons in a row, h = σ(w1·x + b1), ŷ = σ(w2·h + b2) (x, y of shape (N,), four
+    scalars): the mean over the batch of ½(y − ŷ)², a float."""
+    h = neuron_output(x, w1, b1)
+    return neuron_loss(h, y, w2, b2)
+
+
+def chain_numerical_gradient(x, y, w1, b1, w2, b2):
+    """[∂L/∂w1, ∂L/∂b1, ∂L/∂w2, ∂L/∂b2] by central differences of :func:`chain_loss`, shape (4,)."""
+    return _central(lambda p: chain_loss(x, y, *p), np.array([w1, b1, w2, b2], dtype=np.float64))
+
+
 def gradient_descent(x, y, w0, b0, lr, steps, sign=-1.0):
     """The reference run: losses[k] at the parameters before update k+1, then p ← p + sign·η·∇L
     with ∇L from central differences of the loss. Returns (w, b, losses)."""

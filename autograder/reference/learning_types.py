@@ -45,6 +45,13 @@ def mse(y_hat, y):
     return np.mean(d * d)
 
 
+def huber(y_hat, y):
+    """Huber loss with threshold 1, mean over all N·K entries: ½r² where |r| ≤ 1, |r| − ½ elsewhere,
+    r = ŷ − y (DQN's loss: its gradient is the error clipped to [−1, 1])."""
+    r = np.abs(_f64(y_hat) - _f64(y))
+    return np.mean(np.where(r <= 1.0, 0.5 * r * r, r - 0.5))
+
+
 def cross_entropy(logits, labels):
     """Softmax cross-entropy from logits (N, C) and integer labels (N,), mean over the batch."""
     return -np.mean(_pick(log_softmax(logits), labels))

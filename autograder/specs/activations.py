@@ -3,17 +3,19 @@
 Functions the learner writes (x: array of any shape, dout: upstream gradient shaped like the
 output, every result a new float64 array):
 
-    linear_forward(x, a)            linear_backward(dout, x, a)        f(x) = a·x
+    linear_forward(x, c)            linear_backward(dout, x, c)        f(x) = c·x
     step_forward(x)                 (no backward: f' = 0 almost everywhere)
     sigmoid_forward(x)              sigmoid_backward(dout, x)
     tanh_forward(x)                 tanh_backward(dout, x)
     relu_forward(x)                 relu_backward(dout, x)
-    leaky_relu_forward(x, a)        leaky_relu_backward(dout, x, a)
+    leaky_relu_forward(x, alpha)    leaky_relu_backward(dout, x, alpha)
     prelu_forward(x, alpha)         prelu_backward(dout, x, alpha) -> (dx, dalpha)
                                     x: (N, D); alpha: (D,) or (1,); dalpha has alpha's shape
     elu_forward(x, alpha)           elu_backward(dout, x, alpha)
     selu_forward(x)                 selu_backward(dout, x)
     softmax_forward(x)              softmax_backward(dout, x)          along the last axis
+    softplus_forward(x)             softplus_backward(dout, x)         log(1 + e^x); its derivative is
+                                                                       not on the chapter's page
 
 Every gradient is compared with a central-difference gradient of the reference forward
 (:mod:`autograder.reference.activations`) in float64. Inputs stay at least 1e-3 away from kinks;
@@ -191,6 +193,16 @@ def _selu_candidates(case, num):
     return [(no_lambda_pos, "SELU's positive branch is λ·x, so its slope is λ, not 1.")]
 
 
+def _softplus_candidates(case, num):
+    """The derivative the learner derives (σ(x)), mistaken in the ways one derives it wrongly."""
+    x, dout = case["x"], case["dout"]
+    return [(dout * ref.sigmoid(-x), "d/dx log(1 + eˣ) = eˣ/(1 + eˣ) = σ(x); you have σ(−x), the slope "
+                                     "of log(1 + e⁻ˣ) (a sign lost in the chain rule)."),
+            (dout * ref.softplus(x), "that is softplus itself, not its derivative: differentiate "
+                                     "log(u) with u = 1 + eˣ by the chain rule."),
+            (dout * np.exp(np.minimum(x, 700.0)), "d/dx log(1 + eˣ) = eˣ/(1 + eˣ): the denominator is missing.")]
+
+
 def _prelu_cases(rng, hidden):
     """Visible and hidden: a kink case, a shared slope of shape (1,), |x| up to 800, a big case."""
     layout = [((3, 4), (4,), True), ((5, 2), (1,), False)]
@@ -313,4 +325,5 @@ ITEMS = {item.name: item for item in [
                 candidates=_selu_candidates),
     Item("prelu", ("prelu_forward", "prelu_backward"), _prelu_cases, PROBES["prelu"], _prelu_verify),
     Item("softmax", ("softmax_forward", "softmax_backward"), _softmax_cases, PROBES["softmax"], _softmax_verify),
+    elementwise("softplus", ref.softplus, candidates=_softplus_candidates),
 ]}

@@ -9,6 +9,10 @@ Functions the learner writes (x, y: arrays of shape (N,); w, b, lr: floats):
     forward_difference(f, x, h=1e-5)        -> grad shaped like x, forward differences, x restored
     gradient_descent(x, y, w0, b0, lr, steps) -> (w, b, losses)  losses[k] = loss before update k+1,
                                                                   shape (steps,)
+    chain_backward(x, y, w1, b1, w2, b2)  -> (dw1, db1, dw2, db2)  two neurons in a row,
+                                                                  h = σ(w1·x + b1), ŷ = σ(w2·h + b2),
+                                                                  loss = mean of ½(y − ŷ)²; the page
+                                                                  shows one neuron only
 
 The neuron's gradients are compared with central differences of the reference loss
 (:mod:`autograder.reference.chain_rule`). ``numerical_gradient`` is run on functions whose
@@ -21,7 +25,7 @@ import numpy as np
 from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import max_relative_error, relative_error
-from autograder.probes.chain_rule import PROBES
+from autograder.probes.chain_rule import CHAIN_GRADS, PROBES
 from autograder.reference import chain_rule as ref
 
 # Tolerances. "Correct" = the solution over 300 hidden seeds; "mutants" = tests/mutants/chain_rule.py
@@ -338,10 +342,73 @@ def _gd_verify(j, case):
     j.unchanged("y_after", y, "gradient_descent leaves y unchanged", "y")
 
 
+# ------------------------------------------------------------------ chain: two neurons in a row
+def _chain_case(rng, n, scale=1.5):
+    """A batch of n examples and four parameters (random signs): |w1| in [0.5, 2] and |w2| in
+    [1.5, 3], never near 1, so a δ1 that forgets the factor w2 is off by at least a third; both
+    neurons inside their working range, so every gradient is far from 0 and a missing factor shows."""
+    w1 = rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0])
+    w2 = rng.uniform(1.5, 3.0) * rng.choice([-1.0, 1.0])
+    return dict(x=rng.normal(size=n) * scale, y=rng.uniform(0, 1, size=n), w1=np.float64(w1),
+                b1=np.float64(rng.uniform(-1, 1)), w2=np.float64(w2), b2=np.float64(rng.uniform(-1, 1)))
+
+
+def _chain_cases(rng, hidden):
+    """Visible: a batch of five and a batch of one, fixed. Hidden: a batch of one, of 8 and of 30
+    (wider inputs), each drawn afresh — the same kinds as the visible ones."""
+    if not hidden:
+        return [dict(x=np.array([-1.2, -0.4, 0.3, 0.9, 2.0]), y=np.array([0.2, 0.4, 0.5, 0.7, 0.9]),
+                     w1=np.float64(1.3), b1=np.float64(-0.2), w2=np.float64(-1.7), b2=np.float64(0.5)),
+                dict(x=np.array([0.6]), y=np.array([0.85]), w1=np.float64(-0.9), b1=np.float64(0.3),
+                     w2=np.float64(1.4), b2=np.float64(-0.6))]
+    return [_chain_case(rng, 1), _chain_case(rng, 8), _chain_case(rng, 30, scale=2.5)]
+
+
+def _chain_candidates(case, which):
+    """Wrong derivations of ``which`` (one of CHAIN_GRADS), each with what went wrong."""
+    x, y = case["x"], case["y"]
+    w1, b1, w2, b2 = (float(case[k]) for k in ("w1", "b1", "w2", "b2"))
+    h = ref.neuron_output(x, w1, b1)
+    y_hat = ref.neuron_output(h, w2, b2)
+    n = len(x)
+    d2 = (y_hat - y) * y_hat * (1 - y_hat) / n                 # ∂L/∂z2 per example
+    into = {"dw1": x, "db1": np.ones_like(x), "dw2": h, "db2": np.ones_like(x)}[which]
+    out = []
+    if which in ("dw1", "db1"):
+        out += [(np.sum(d2 * h * (1 - h) * into),
+                 "the path from z1 to the loss passes through w2: ∂z2/∂h = w2 is missing from δ1 = δ2·w2·h(1 − h)."),
+                (np.sum(d2 * w2 * y_hat * (1 - y_hat) * into),
+                 "the first neuron's slope is σ'(z1) = h(1 − h), computed from ITS output h, not from ŷ."),
+                (np.sum(d2 * w2 * into),
+                 "σ'(z1) = h(1 − h) is missing: the chain passes through the first sigmoid too."),
+                (np.sum(d2 * w2 * h * (1 - h) * h),
+                 "∂z1/∂w1 = x, the first neuron's input (h is the second neuron's input).")][:4 if which == "dw1" else 3]
+    else:
+        out += [(np.sum(d2 * (x if which == "dw2" else np.ones_like(x))),
+                 "∂z2/∂w2 = h, the second neuron's input — not the network's input x.")]
+        out = out if which == "dw2" else []
+    out.append((n * np.sum((d2 * w2 * h * (1 - h) if which in ("dw1", "db1") else d2) * into),
+                "you summed over the batch: the loss is the MEAN of ½(y − ŷ)², so its gradient is a mean too."))
+    return [(np.asarray(c, dtype=np.float64), m) for c, m in out if n > 1 or "summed" not in m]
+
+
+def _chain_verify(j, case):
+    x, y = case["x"], case["y"]
+    num = ref.chain_numerical_gradient(x, y, *(float(case[k]) for k in ("w1", "b1", "w2", "b2")))
+    for i, name in enumerate(CHAIN_GRADS):
+        got = j.array(name, f"chain_backward: {name} is a float", (), name)
+        if got is not None:
+            j.gradient(f"chain_backward: {name} matches the numerical gradient", got, np.float64(num[i]),
+                       TOL_GRAD, candidates=_chain_candidates(case, name))
+    j.unchanged("x_after", x, "chain_backward leaves x unchanged", call="backward")
+    j.unchanged("y_after", y, "chain_backward leaves y unchanged", "y", call="backward")
+
+
 ITEMS = {item.name: item for item in [
     Item("neuron", ("neuron_forward", "neuron_backward"), _neuron_cases, PROBES["neuron"], _neuron_verify),
     Item("numerical_gradient", ("numerical_gradient",), _numgrad_cases, PROBES["numerical_gradient"],
          _numgrad_verify),
     Item("forward_difference", ("forward_difference",), _fd_cases, PROBES["forward_difference"], _fd_verify),
     Item("gradient_descent", ("gradient_descent",), _gd_cases, PROBES["gradient_descent"], _gd_verify),
+    Item("chain", ("chain_backward",), _chain_cases, PROBES["chain"], _chain_verify),
 ]}

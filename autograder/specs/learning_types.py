@@ -12,6 +12,8 @@ the parameter, or a tuple of them in the listed order):
     semi_supervised_forward(logits_l, labels, logits_u, lam)
                                                  semi_supervised_backward -> (dlogits_l, dlogits_u)
     reinforce_forward(s, a, G, W)                reinforce_backward -> dW             (D, A)
+    huber_forward(y_hat, y)                      huber_backward -> dy_hat             (N, K)
+                                                 (its gradient is not on the chapter's page)
 
 Definitions: :mod:`autograder.reference.learning_types`. Labels and actions reach the learner's
 functions as int64 arrays, ``lam`` as a Python float; every other argument is a float64 array.
@@ -250,6 +252,44 @@ def _rf_candidates(case, p, num):
             (s.T @ (G[:, None] * (Y - P)), "sign: L = −Σ G log π, so dW = sᵀ(G ⊙ (π − onehot(a))).")]
 
 
+# ------------------------------------------------------------------ huber
+#: Residuals r = ŷ − y stay at least this far from the kinks |r| = 1 of the second derivative
+#: (the loss itself is C¹ there; this keeps the central difference exact to rounding).
+HUBER_GAP = 1e-3
+
+
+def _huber_pair(rng, shape, scale):
+    """(y_hat, y) whose residuals include, in every draw, one inside the quadratic piece (0.5) and
+    one on each linear piece (+2.5 and −2.5), the rest random and never within HUBER_GAP of ±1."""
+    y = rng.standard_normal(shape) * scale
+    r = rng.standard_normal(shape) * scale
+    near = np.abs(np.abs(r) - 1.0) < HUBER_GAP
+    r[near] = np.sign(r[near]) * (1.0 + 2 * HUBER_GAP)
+    fixed = [0.5, 2.5, -2.5][:r.size]
+    r.flat[:len(fixed)] = fixed
+    return dict(y_hat=y + r, y=y)
+
+
+def _huber_cases(rng, hidden):
+    """Visible: (4, 3) and a batch of one (1, 1); hidden: (1, 1), (5, 2), (2, 6) and wider residuals
+    (3, 4); both: the big case. Every case but (1, 1) has residuals on all three pieces."""
+    shapes = [(4, 3), (1, 1)] if not hidden else [(1, 1), (5, 2), (2, 6), (3, 4)]
+    out = [_huber_pair(rng, s, 3.0 if (hidden and i == 3) else 1.5) for i, s in enumerate(shapes)]
+    out.append(_huber_pair(rng, BIG["mse"], 1.5))
+    return out
+
+
+def _huber_candidates(case, p, num):
+    r = case["y_hat"] - case["y"]
+    n = r.size
+    clipped = np.clip(r, -1.0, 1.0)
+    return [(r / n, "where |ŷ − y| > 1 the loss is |ŷ − y| − ½, a straight line: its slope is ±1, "
+                    "not ŷ − y (only the quadratic piece was differentiated)."),
+            (np.sign(r) / n, "where |ŷ − y| ≤ 1 the loss is ½(ŷ − y)², whose slope is ŷ − y, not ±1."),
+            (2 * clipped / n, "the quadratic piece is ½(ŷ − y)²: its derivative is ŷ − y, no factor 2."),
+            (clipped, "L is the mean over all N·K entries: divide by N·K.")]
+
+
 ITEMS = {item.name: item for item in [
     loss_item("mse", ref.mse, ("y_hat",), _mse_cases, _mse_candidates),
     loss_item("cross_entropy", ref.cross_entropy, ("logits",), _ce_cases, _ce_candidates, shifted=("logits",)),
@@ -257,4 +297,5 @@ ITEMS = {item.name: item for item in [
     loss_item("semi_supervised", ref.semi_supervised_loss, ("logits_l", "logits_u"), _ss_cases, _ss_candidates,
               shifted=("logits_l", "logits_u")),
     loss_item("reinforce", ref.reinforce_loss, ("W",), _rf_cases, _rf_candidates),
+    loss_item("huber", ref.huber, ("y_hat",), _huber_cases, _huber_candidates),
 ]}

@@ -5,9 +5,32 @@
  * 2. Sliders (ipywidgets, drawn by the widget manager): the handle gets an accessible name
  *    (the slider's label) and announces the value shown in its readout (aria-valuetext),
  *    not the frame index the widget stores.
+ * 3. The widget manager typesets a label through MathJax 2's `MathJax.Hub.Queue`, which MathJax 3
+ *    does not have: every slider then throws "Cannot read properties of undefined (reading
+ *    'Queue')". A two-line `Hub` that hands the element to MathJax 3 keeps the console clean.
+ *    This script runs before MathJax's (both deferred, in this order), so the shim is added by
+ *    MathJax's startup.ready hook, and again when the page has loaded.
  */
 (function () {
   "use strict";
+  function addHub() {
+    var mj = window.MathJax;
+    if (!mj || mj.Hub || !mj.version) return;
+    mj.Hub = {Queue: function (job) {
+      var el = job && job[2];
+      if (mj.startup && mj.startup.promise && mj.typesetPromise)
+        mj.startup.promise = mj.startup.promise.then(function () { return mj.typesetPromise(el ? [el] : undefined); });
+    }};
+  }
+  if (window.MathJax && !window.MathJax.version) {        // still the configuration object
+    var startup = window.MathJax.startup = window.MathJax.startup || {};
+    var ready = startup.ready;
+    startup.ready = function () {
+      if (ready) ready(); else window.MathJax.startup.defaultReady();
+      addHub();
+    };
+  }
+  document.addEventListener("DOMContentLoaded", addHub);
   var WIDE = "article pre, article .cell_output .output, article mjx-container[display='true'], " +
              "article .pst-scrollable-table-container, article .table-wrapper";
 

@@ -127,6 +127,34 @@ def softmax_backward(dout, x):
     y = softmax_forward(x)
     return y * (dout - np.sum(dout * y, axis=0, keepdims=True))
 """),
+    # softplus: the derivative the page does not show, derived wrongly
+    "softplus_backward sigma(-x): a sign lost in the chain rule": ("softplus", """
+def softplus_backward(dout, x):
+    e = np.exp(-np.abs(x))
+    return dout * np.where(x >= 0, e / (1.0 + e), 1.0 / (1.0 + e))
+"""),
+    "softplus_backward returns softplus itself": ("softplus", """
+def softplus_backward(dout, x):
+    return dout * softplus_forward(x)
+"""),
+    "softplus_backward forgets the denominator": ("softplus", """
+def softplus_backward(dout, x):
+    return dout * np.exp(np.minimum(x, 700.0))
+"""),
+    "softplus_backward exp(x)/(1+exp(x)) overflows to NaN": ("softplus", """
+def softplus_backward(dout, x):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return dout * np.exp(x) / (1.0 + np.exp(x))
+"""),
+    "softplus_forward log(1 + exp(x)) overflows": ("softplus", """
+def softplus_forward(x):
+    with np.errstate(over="ignore"):
+        return np.log(1.0 + np.exp(x))
+"""),
+    "softplus_backward without dout": ("softplus", """
+def softplus_backward(dout, x):
+    return 0.5 * (1.0 + np.tanh(x / 2.0))
+"""),
 }
 
 UNUSUAL = {
@@ -178,5 +206,21 @@ def tanh_forward(x):
 
 def tanh_backward(dout, x):
     return dout / np.cosh(x) ** 2
+"""),
+    "softplus via logaddexp and tanh": ("softplus", """
+def softplus_forward(x):
+    return np.logaddexp(0.0, x)
+
+
+def softplus_backward(dout, x):
+    return dout * 0.5 * (1.0 + np.tanh(0.5 * x))
+"""),
+    "softplus_backward as exp(-softplus(-x))": ("softplus", """
+def softplus_forward(x):
+    return np.where(x > 30, x + np.log1p(np.exp(-np.abs(x))), np.log1p(np.exp(np.minimum(x, 30.0))))
+
+
+def softplus_backward(dout, x):
+    return dout * np.exp(-np.logaddexp(0.0, -x))
 """),
 }

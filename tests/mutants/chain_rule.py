@@ -232,6 +232,91 @@ def gradient_descent(x, y, w0, b0, lr, steps):
         w, b = w - lr * np.sum(delta * x), b - lr * np.sum(delta)
     return w, b, np.array(losses)
 """),
+    "chain_backward forgets w2 in the first delta": ("chain", """
+def _chain_parts(x, y, w1, b1, w2, b2):
+    s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
+    h = s(w1 * x + b1)
+    y_hat = s(w2 * h + b2)
+    return h, y_hat, (y_hat - y) * y_hat * (1.0 - y_hat) / len(x)
+
+def chain_backward(x, y, w1, b1, w2, b2):
+    h, y_hat, d2 = _chain_parts(x, y, w1, b1, w2, b2)
+    d1 = d2 * h * (1 - h)
+    return np.sum(d1 * x), np.sum(d1), np.sum(d2 * h), np.sum(d2)
+"""),
+    "chain_backward uses the output's slope for the first neuron": ("chain", """
+def _chain_parts(x, y, w1, b1, w2, b2):
+    s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
+    h = s(w1 * x + b1)
+    y_hat = s(w2 * h + b2)
+    return h, y_hat, (y_hat - y) * y_hat * (1.0 - y_hat) / len(x)
+
+def chain_backward(x, y, w1, b1, w2, b2):
+    h, y_hat, d2 = _chain_parts(x, y, w1, b1, w2, b2)
+    d1 = d2 * w2 * y_hat * (1 - y_hat)
+    return np.sum(d1 * x), np.sum(d1), np.sum(d2 * h), np.sum(d2)
+"""),
+    "chain_backward skips the first sigmoid's slope": ("chain", """
+def _chain_parts(x, y, w1, b1, w2, b2):
+    s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
+    h = s(w1 * x + b1)
+    y_hat = s(w2 * h + b2)
+    return h, y_hat, (y_hat - y) * y_hat * (1.0 - y_hat) / len(x)
+
+def chain_backward(x, y, w1, b1, w2, b2):
+    h, y_hat, d2 = _chain_parts(x, y, w1, b1, w2, b2)
+    d1 = d2 * w2
+    return np.sum(d1 * x), np.sum(d1), np.sum(d2 * h), np.sum(d2)
+"""),
+    "chain_backward multiplies dw2 by x": ("chain", """
+def _chain_parts(x, y, w1, b1, w2, b2):
+    s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
+    h = s(w1 * x + b1)
+    y_hat = s(w2 * h + b2)
+    return h, y_hat, (y_hat - y) * y_hat * (1.0 - y_hat) / len(x)
+
+def chain_backward(x, y, w1, b1, w2, b2):
+    h, y_hat, d2 = _chain_parts(x, y, w1, b1, w2, b2)
+    d1 = d2 * w2 * h * (1 - h)
+    return np.sum(d1 * x), np.sum(d1), np.sum(d2 * x), np.sum(d2)
+"""),
+    "chain_backward multiplies dw1 by h": ("chain", """
+def _chain_parts(x, y, w1, b1, w2, b2):
+    s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
+    h = s(w1 * x + b1)
+    y_hat = s(w2 * h + b2)
+    return h, y_hat, (y_hat - y) * y_hat * (1.0 - y_hat) / len(x)
+
+def chain_backward(x, y, w1, b1, w2, b2):
+    h, y_hat, d2 = _chain_parts(x, y, w1, b1, w2, b2)
+    d1 = d2 * w2 * h * (1 - h)
+    return np.sum(d1 * h), np.sum(d1), np.sum(d2 * h), np.sum(d2)
+"""),
+    "chain_backward sums instead of averaging": ("chain", """
+def _chain_parts(x, y, w1, b1, w2, b2):
+    s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
+    h = s(w1 * x + b1)
+    y_hat = s(w2 * h + b2)
+    return h, y_hat, (y_hat - y) * y_hat * (1.0 - y_hat) / len(x)
+
+def chain_backward(x, y, w1, b1, w2, b2):
+    h, y_hat, d2 = _chain_parts(x, y, w1, b1, w2, b2)
+    d2 = d2 * len(x)
+    d1 = d2 * w2 * h * (1 - h)
+    return np.sum(d1 * x), np.sum(d1), np.sum(d2 * h), np.sum(d2)
+"""),
+    "chain_backward returns the second neuron first": ("chain", """
+def _chain_parts(x, y, w1, b1, w2, b2):
+    s = lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
+    h = s(w1 * x + b1)
+    y_hat = s(w2 * h + b2)
+    return h, y_hat, (y_hat - y) * y_hat * (1.0 - y_hat) / len(x)
+
+def chain_backward(x, y, w1, b1, w2, b2):
+    h, y_hat, d2 = _chain_parts(x, y, w1, b1, w2, b2)
+    d1 = d2 * w2 * h * (1 - h)
+    return np.sum(d2 * h), np.sum(d2), np.sum(d1 * x), np.sum(d1)
+"""),
 }
 
 UNUSUAL = {
@@ -294,5 +379,31 @@ def gradient_descent(x, y, w0, b0, lr, steps):
         losses.append(float(np.mean(0.5 * (y - y_hat) ** 2)))
         p -= lr * X.T @ ((y_hat - y) * y_hat * (1 - y_hat)) / len(x)
     return p[0], p[1], losses
+"""),
+    "chain_backward with a loop over examples and the chain written out": ("chain", """
+def chain_backward(x, y, w1, b1, w2, b2):
+    import math
+    grads = [0.0, 0.0, 0.0, 0.0]
+    n = len(x)
+    for xi, yi in zip(x.tolist(), y.tolist()):
+        z1 = w1 * xi + b1
+        h = 1 / (1 + math.exp(-z1)) if z1 >= 0 else math.exp(z1) / (1 + math.exp(z1))
+        z2 = w2 * h + b2
+        yh = 1 / (1 + math.exp(-z2)) if z2 >= 0 else math.exp(z2) / (1 + math.exp(z2))
+        dL_dyh = (yh - yi) / n
+        dL_dz2 = dL_dyh * yh * (1 - yh)
+        dL_dh = dL_dz2 * w2
+        dL_dz1 = dL_dh * h * (1 - h)
+        for k, v in enumerate((dL_dz1 * xi, dL_dz1, dL_dz2 * h, dL_dz2)):
+            grads[k] += v
+    return tuple(grads)
+"""),
+    "chain_backward as 0-d arrays in a list, via np.mean": ("chain", """
+def chain_backward(x, y, w1, b1, w2, b2):
+    h = 1 / (1 + np.exp(-np.clip(w1 * x + b1, -500, 500)))
+    y_hat = 1 / (1 + np.exp(-np.clip(w2 * h + b2, -500, 500)))
+    g2 = (y_hat - y) * y_hat * (1 - y_hat)                 # per example, before the mean
+    g1 = g2 * w2 * h * (1 - h)
+    return [np.array(np.mean(g1 * x)), np.array(np.mean(g1)), np.array(np.mean(g2 * h)), np.array(np.mean(g2))]
 """),
 }

@@ -159,6 +159,32 @@ def reinforce_forward(s, a, G, W):
     logpi = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     return -np.mean(G * logpi[np.arange(s.shape[0]), a])
 """),
+    # huber: the gradient the page does not give, derived wrongly
+    "huber_backward differentiates only the quadratic piece": ("huber", """
+def huber_backward(y_hat, y):
+    return (y_hat - y) / y_hat.size
+"""),
+    "huber_backward differentiates only the linear piece": ("huber", """
+def huber_backward(y_hat, y):
+    return np.sign(y_hat - y) / y_hat.size
+"""),
+    "huber_backward keeps MSE's factor 2": ("huber", """
+def huber_backward(y_hat, y):
+    return 2.0 * np.clip(y_hat - y, -1.0, 1.0) / y_hat.size
+"""),
+    "huber_backward divides by N only": ("huber", """
+def huber_backward(y_hat, y):
+    return np.clip(y_hat - y, -1.0, 1.0) / y_hat.shape[0]
+"""),
+    "huber_backward sign flipped": ("huber", """
+def huber_backward(y_hat, y):
+    return np.clip(y - y_hat, -1.0, 1.0) / y_hat.size
+"""),
+    "huber_forward linear piece |r| - 1 (not continuous)": ("huber", """
+def huber_forward(y_hat, y):
+    r = np.abs(y_hat - y)
+    return np.mean(np.where(r <= 1.0, 0.5 * r * r, r - 1.0))
+"""),
 }
 
 UNUSUAL = {
@@ -239,5 +265,18 @@ def reinforce_backward(s, a, G, W):
         pi[a[t]] -= 1.0
         dW += G[t] * np.outer(s[t], pi)
     return dW
+"""),
+    "huber via min/max and an explicit mask": ("huber", """
+def huber_forward(y_hat, y):
+    a = np.abs(y_hat - y)
+    m = np.minimum(a, 1.0)
+    return float(np.sum(0.5 * m ** 2 + (a - m)) / a.size)
+
+
+def huber_backward(y_hat, y):
+    r = y_hat - y
+    g = np.where(np.abs(r) <= 1.0, r, np.sign(r))
+    N, K = r.shape
+    return g / N / K
 """),
 }
