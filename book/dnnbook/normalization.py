@@ -7,6 +7,8 @@ residual block), the batch-dependency measurement, and the depth experiment behi
 the slider: 30 plain ReLU layers, 30 residual blocks and 30 layers with batch norm, at
 initialisation and after training on the spirals.
 """
+import functools
+
 import numpy as np
 
 from autograder.reference import normalization as ref
@@ -229,10 +231,16 @@ def depth_run(kind, gain, depth=30, width=32, steps=0, lr=0.05, batch=64, seed=0
                 finite=finite and bool(np.isfinite(loss)))
 
 
-def depth_table(gains, depth=30, steps=500, **kw):
+def depth_table(gains, depth=30, steps=300, **kw):
     """Rows for the page: (kind, gain, run at initialisation, run after ``steps`` steps)."""
     return [(kind, g, depth_run(kind, g, depth, steps=0, **kw), depth_run(kind, g, depth, steps=steps, **kw))
             for kind in KINDS for g in gains]
+
+
+@functools.lru_cache(maxsize=None)
+def _init_run(kind, gain, depth, width):
+    """``depth_run`` at initialisation (a slider frame is drawn twice: wide and phone layout)."""
+    return depth_run(kind, gain, depth, width)
 
 
 def gradient_frame(gain, depth=30, width=32):
@@ -241,7 +249,7 @@ def gradient_frame(gain, depth=30, width=32):
     fig, (ax, gx) = new_figure(2, figsize=(7.4, 3.0))
     blocks = np.arange(1, depth + 1)
     for kind in KINDS:
-        run = depth_run(kind, gain, depth, width)
+        run = _init_run(kind, float(gain), depth, width)
         ax.plot(blocks, np.clip(run["dA"], 1e-12, 1e12), color=COLORS[kind], label=kind)
         gx.plot(blocks, np.clip(run["dW"], 1e-12, 1e12), color=COLORS[kind], label=kind)
     ax.set(yscale="log", ylim=(1e-10, 1e10), xlabel="block l (1 = nearest the input)",
