@@ -39,7 +39,7 @@ import course  # noqa: E402
 
 A, NB, N = "activations", "activations.ipynb", 40
 ASSIGNMENTS = ("learning_types", "activations", "chain_rule", "computation_graphs", "xor",
-               "two_layer_net", "deep_networks", "training")
+               "two_layer_net", "deep_networks", "training", "normalization")
 
 
 def _variants(assignment):

@@ -408,7 +408,8 @@ def _merge_streams_as_written() -> None:
 #: counts as 5 s. Stale figures make the build slower, never wrong.
 EXECUTION_SECONDS = {"book/activations": 31.9, "book/training": 15.4, "book/chain_rule": 11.9,
                      "book/xor": 10.2, "book/deep_networks": 10.0, "book/two_layer_net": 9.4,
-                     "book/learning_types": 8.1, "book/computation_graphs": 8.0, "book/intro": 0.1}
+                     "book/learning_types": 8.1, "book/computation_graphs": 8.0, "book/intro": 0.1,
+                     "book/normalization": 10.0}
 
 
 def _makespan(chunks, nproc):
