@@ -30,7 +30,7 @@ from autograder.grade import results as sandbox_output
 from autograder.grade.sandbox import Limits, Sandbox, remove_tree
 
 #: Statuses, from best to worst; everything but "graded" needs an instructor's look.
-STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing",
+STATUSES = ("graded", "flagged", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing",
             "bad id", "ambiguous")
 
 
@@ -63,6 +63,10 @@ class Result:
             self.reason = f"{self.reason}; {reason}" if self.reason else reason
 
 
+#: The flag of an item whose backward called the learner's forward at shifted inputs (issue 21 §4).
+SHIFTED = "backward evaluates the forward at shifted inputs"
+
+
 #: A number printed with 3 or more decimals: in a hidden verdict it may be (or reveal) a hidden
 #: input, e.g. a hidden slope in a check's detail ("between 0.149352·dout and 1·dout"), a ratio
 #: in a hint, or an array the student's own exception message printed. The relative-error and
@@ -75,13 +79,13 @@ def redact_numbers(text):
     return _PRECISE_NUMBER.sub("…", text)
 
 
-_SHAPE = re.compile(r"has shape \([^)]*\)")
+_SHAPE = re.compile(r"(?:has|of) shape \([^)]*\)")
 
 
 def hidden_text(text):
     """A hidden verdict's text as shown to the learner: precise numbers redacted, and the
     shape the student's code returned (integers the code chose) replaced by words."""
-    return redact_numbers(_SHAPE.sub("has the wrong shape", text))
+    return redact_numbers(_SHAPE.sub(lambda m: m.group().split()[0] + " the wrong shape", text))
 
 
 #: Where a submission's grading time goes (CPU seconds; ``make bench`` prints the totals). The
@@ -308,6 +312,8 @@ class Batch:
                 except Exception as exc:        # a bug of the checks, reported, never a pass
                     report = Report(item.name, [Outcome("checked", False, "internal grader error "
                                                         f"({type(exc).__name__}); please tell your instructor")])
+            if report.shifted:
+                res.worsen("flagged", f"{item.name}: {SHIFTED}")
             text = hidden_text(report.text(values=False))
             if cell_problem and not report.passed:
                 text += f"\n  note: {cell_problem}."

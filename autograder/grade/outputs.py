@@ -145,6 +145,8 @@ def status_text(res):
     was graded normally after restoring them."""
     if res.status == "tampered":
         return "graded — locked cells were restored"
+    if res.status == "flagged":
+        return "graded — needs a look"
     return res.status
 
 

@@ -249,7 +249,7 @@ def _prelu_verify(j, case):
 def _shared_slope_hint(j):
     """A (D,)-shaped dalpha for a shared slope of shape (1,) is the common mistake: say what to do."""
     info = j.info("res/1") or {}
-    if tuple(info.get("shape", ())) not in ((), (1,)) and info.get("type") == "array":
+    if tuple(info.get("shape") or ()) not in ((), (1,)) and info.get("type") == "array":
         j.report.outcomes[-1].hint = ("alpha has shape (1,): one slope shared by every column, so dalpha "
                                       "sums over ALL entries — `np.sum(...).reshape(alpha.shape)` "
                                       "(or `keepdims`), not `.sum(axis=0)`.")
