@@ -259,3 +259,43 @@ def test_other_versions_are_not_flagged(assignment, item, code, numerical):
     ns = course.mutant_namespace(assignment, code)
     for hidden in (False, True):
         assert _judge(ns, assignment, item, hidden).shifted == numerical, (assignment, item, hidden)
+
+
+#: Less usual numerical derivatives: perturbed copies stacked into one batch, a relative step, a
+#: helper that takes the forward as an argument, the layer's parameters changed in place.
+OTHER_NUMDIFF = {
+    ("activations", "tanh"): '''
+def tanh_backward(dout, x, h=1e-6):
+    both = tanh_forward(np.stack([x + h, x - h]))
+    return (both[0] - both[1]) / (2 * h) * dout
+''',
+    ("activations", "sigmoid"): '''
+def sigmoid_backward(dout, x):
+    h = 1e-7 * np.maximum(1.0, np.abs(x))
+    return (sigmoid_forward(x + h) - sigmoid_forward(x - h)) / (2 * h) * dout
+''',
+    ("activations", "relu"): '''
+def _derivative(f, x, h=1e-4):
+    return (f(x + h) - f(x)) / h
+def relu_backward(dout, x):
+    return _derivative(relu_forward, x) * dout
+''',
+    ("two_layer_net", "affine"): ENTRYWISE + '''
+_affine_forward = Affine.forward
+def _keep(self, x):
+    self.x_in = x
+    return _affine_forward(self, x)
+def _backward(self, dout):
+    x = self.x_in
+    self.dW = _numgrad(lambda: np.sum(self.forward(x) * dout), self.W)
+    self.db = _numgrad(lambda: np.sum(self.forward(x) * dout), self.b)
+    return dout @ self.W.T
+Affine.forward, Affine.backward = _keep, _backward
+''',
+}
+
+
+@pytest.mark.parametrize("assignment,item", sorted(OTHER_NUMDIFF))
+def test_other_numerical_derivatives_are_flagged(assignment, item):
+    ns = course.mutant_namespace(assignment, OTHER_NUMDIFF[assignment, item])
+    assert _judge(ns, assignment, item, True).shifted
