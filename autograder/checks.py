@@ -38,7 +38,7 @@ DEFAULT_HIDDEN_SEED = 20261123
 # --------------------------------------------------------------------------- data from the probe
 # The untrusted half lives in autograder.probe (the only checking code a sandbox holds).
 from autograder.probe import (Captured, Recorder, _Prefixed, describe_exception,  # noqa: E402,F401
-                              run_probe, _describe_exception)
+                              run_probe, _describe_exception, shape_text)
 
 
 # --------------------------------------------------------------------------- verdicts
@@ -61,6 +61,9 @@ class Outcome:
 class Report:
     item: str
     outcomes: list[Outcome] = field(default_factory=list)
+    #: A backward called the learner's forward at inputs shifted from the case's (a numerical
+    #: derivative): a flag for the instructor, never a verdict (:class:`autograder.probe.ShiftWatch`).
+    shifted: bool = False
 
     @property
     def passed(self):
@@ -188,10 +191,10 @@ class Judge:
             self.add(label, False, f"{what} has dtype {dtype}; it must be float64.",
                      hint=_hints.dtype_hint(dtype))
             return None
-        got_shape = tuple(info.get("shape", ()))
+        got_shape = _shape(info)
         if got_shape != tuple(shape):
-            self.add(label, False, f"{what} has shape {got_shape}; expected {tuple(shape)}.",
-                     hint=_hints.shape_hint(got_shape, tuple(shape)))
+            self.add(label, False, f"{what} has shape {shape_text(got_shape)}; expected {tuple(shape)}.",
+                     hint=_hints.shape_hint(got_shape, tuple(shape)) if got_shape is not None else "")
             return None
         arr = self.cap.arrays.get(k)
         if arr is None or arr.shape != tuple(shape) or arr.dtype != np.float64:
@@ -208,14 +211,14 @@ class Judge:
         if info is None:
             return None
         typ = info.get("type")
-        shape = tuple(info.get("shape", (None,)))
+        shape = _shape(info, (None,))
         if typ not in ("float", "array") or info.get("subclass"):
             shown = self.shown(info)
             self.add(label, False, f"{what} is a {shown}; return a single float (e.g. `np.mean(...)`).",
                      hint=_hints.type_hint(shown, ()) if typ == "none" else "")
             return None
         if shape != ():
-            self.add(label, False, f"{what} has shape {shape}; it must be a single number (shape ()).",
+            self.add(label, False, f"{what} has shape {shape_text(shape)}; it must be a single number (shape ()).",
                      hint="reduce with np.sum / np.mean over every axis (no `axis=` argument).")
             return None
         if info.get("dtype") != "float64":
@@ -265,9 +268,9 @@ class Judge:
                 problems.append((f"{what} is a {shown}; expected None.", ""))
             return None
         if kind == "float":
-            if typ not in ("float", "array") or tuple(info.get("shape", (None,))) != () \
+            if typ not in ("float", "array") or _shape(info, (None,)) != () \
                     or info.get("dtype") != "float64" or info.get("subclass"):
-                desc = shown if typ != "array" else f"{shown} of shape {tuple(info.get('shape', ()))} " \
+                desc = shown if typ != "array" else f"{shown} of shape {shape_text(_shape(info))} " \
                                                     f"and dtype {info.get('dtype')}"
                 problems.append((f"{what} is a {desc}; expected one float64 number.",
                                  _hints.type_hint(shown, ()) if typ == "none" else ""))
@@ -287,11 +290,13 @@ class Judge:
                 problems.append((f"{what} has dtype {info.get('dtype')}; it must be float64.",
                                  _hints.dtype_hint(info.get("dtype"))))
                 return None
-            got_shape = tuple(info.get("shape", ()))
-            if len(got_shape) != len(shape) or any(s is not None and s != g for s, g in zip(shape, got_shape)):
+            got_shape = _shape(info)
+            if got_shape is None or len(got_shape) != len(shape) or \
+                    any(s is not None and s != g for s, g in zip(shape, got_shape)):
                 want = tuple("any" if s is None else s for s in shape)
-                problems.append((f"{what} has shape {got_shape}; expected {want}.",
-                                 _hints.shape_hint(got_shape, shape) if None not in shape else ""))
+                problems.append((f"{what} has shape {shape_text(got_shape)}; expected {want}.",
+                                 _hints.shape_hint(got_shape, shape)
+                                 if None not in shape and got_shape is not None else ""))
                 return None
             arr = self.cap.arrays.get(k)
             if arr is None or arr.shape != got_shape or arr.dtype != np.float64:
@@ -301,7 +306,8 @@ class Judge:
         if kind == "tuple":
             items = expect[1]
             if typ not in ("tuple", "list") or info.get("len") != len(items):
-                n = f" of {info.get('len')}" if typ in ("tuple", "list") else ""
+                n = (f" of {info['len']}" if type(info.get("len")) is int else " of an unreadable length") \
+                    if typ in ("tuple", "list") else ""
                 problems.append((f"{what} is a {shown}{n}; return a tuple of {len(items)} "
                                  f"({', '.join(_describe(e) for e in items)}).",
                                  "did you forget a `return` statement?" if typ == "none" else ""))
@@ -371,6 +377,15 @@ def _fmt(v):
     return f"{float(v):.6g}"
 
 
+def _shape(info, default=()):
+    """The shape a node records as a tuple; ``None`` when it is not a list of ints (a node the
+    host closed, :func:`autograder.probe.closed_node`)."""
+    shape = info.get("shape", default)
+    if isinstance(shape, (list, tuple)) and all(type(s) is int for s in shape):
+        return tuple(shape)
+    return None if shape is not default else default
+
+
 def _describe(expect):
     kind = expect if isinstance(expect, str) else expect[0]
     if kind == "array":
@@ -405,7 +420,7 @@ def draw_cases(item: Item, hidden=False, seed=None):
 
 def verify(item: Item, cases, captured: Captured) -> Report:
     """Trusted half: judge the captured data case by case."""
-    report = Report(item.name)
+    report = Report(item.name, shifted=bool(getattr(captured, "shifted", ())))
     for i, case in enumerate(cases):
         judge = Judge(report, captured, f"c{i}/")
         with warnings.catch_warnings(), np.errstate(all="ignore"):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import traceback
+import types
 import warnings
 from pathlib import Path
 
@@ -41,6 +42,228 @@ def _type_name(value):
     return f"{type(value).__module__}.{type(value).__qualname__}".replace("builtins.", "")
 
 
+# --------------------------------------------------------------------------- closed sets (issue 21 §5)
+# What the host reads of a typed tree comes from the learner's process, which can rewrite it. Every
+# field the host may show is therefore checked against a closed set (:func:`closed_node`) and
+# replaced by fixed words otherwise: no free text, no student-chosen name survives.
+KINDS = ("none", "bool", "int", "float", "array", "tuple", "list", "dict", "other")
+#: NumPy dtype names a node may carry (``str``, ``bytes``, ``void`` stand for every string, bytes
+#: and structured dtype: their field names and lengths are never kept).
+DTYPES = ("bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+          "float16", "float32", "float64", "float96", "float128", "complex64", "complex128",
+          "complex192", "complex256", "object", "str", "bytes", "void", "datetime64", "timedelta64")
+#: Class names a node may carry; any other class is shown as OTHER_CLASS.
+CLASSES = frozenset(
+    ["NoneType", "bool", "int", "float", "complex", "str", "bytes", "bytearray", "tuple", "list",
+     "dict", "set", "frozenset", "range", "slice", "function", "builtin_function_or_method",
+     "method", "type", "module", "generator", "map", "filter", "zip", "enumerate", "object",
+     "Ellipsis", "NotImplementedType", "memoryview",
+     "numpy.ndarray", "numpy.matrix", "numpy.memmap", "numpy.recarray", "numpy.record",
+     "numpy.ma.MaskedArray", "numpy.ma.core.MaskedArray", "numpy.generic", "numpy.void",
+     "numpy.str_", "numpy.bytes_", "numpy.bool", "numpy.bool_", "numpy.object_", "numpy.datetime64",
+     "numpy.timedelta64", "numpy.dtype", "numpy.ufunc", "numpy.random._generator.Generator",
+     "numpy.random.mtrand.RandomState"]
+    + [f"numpy.{n}" for n in DTYPES if n[:1] in "iufc"])
+OTHER_CLASS = "value of your own type"
+#: A shape is a short list of sizes.
+MAX_NDIM = 32
+
+
+def dtype_name(dtype):
+    """The name of ``dtype`` in :data:`DTYPES` (structured, string and bytes dtypes by kind)."""
+    kind = {"U": "str", "S": "bytes", "V": "void", "M": "datetime64", "m": "timedelta64", "O": "object"}
+    name = kind.get(dtype.kind) or dtype.name
+    return name if name in DTYPES else "void"
+
+
+def closed_node(info):
+    """One typed-tree node as the host may use it: every field checked against its closed set —
+    ``type`` a kind, ``dtype`` a NumPy dtype name, ``shape`` a short list of ints, ``len`` an int,
+    ``class`` a known class name, ``keys`` plain identifiers — and anything else replaced by
+    fixed words (``shape``/``len``: ``None``) or dropped."""
+    out = {"type": info.get("type") if info.get("type") in KINDS else "other"}
+    if "dtype" in info:
+        out["dtype"] = info["dtype"] if info["dtype"] in DTYPES else "an unexpected dtype"
+    if "shape" in info:
+        shape = info["shape"]
+        ok = isinstance(shape, list) and len(shape) <= MAX_NDIM and \
+            all(type(s) is int and 0 <= s < 1 << 48 for s in shape)
+        out["shape"] = list(shape) if ok else None
+    if "len" in info:
+        n = info["len"]
+        out["len"] = n if type(n) is int and 0 <= n <= MAX_ITEMS else None
+    if "class" in info:
+        out["class"] = info["class"] if info["class"] in CLASSES else OTHER_CLASS
+    if "keys" in info:
+        keys = info["keys"]
+        out["keys"] = [k for k in keys[:MAX_ITEMS] if isinstance(k, str) and 0 < len(k) <= 64
+                       and set(k) <= _KEY_CHARS - {"/"}] if isinstance(keys, list) else []
+    if info.get("subclass") is True:
+        out["subclass"] = True
+    if "unreadable" in info:
+        out["unreadable"] = "a value that could not be read"
+    return out
+
+
+def shape_text(shape):
+    """A recorded shape as text (``None``: one the checks could not read)."""
+    return "(an unreadable shape)" if shape is None else str(tuple(shape))
+
+
+# --------------------------------------------------------------------------- shifted inputs (§4)
+#: A float array a watched call receives is a *shifted copy* of one of the case's arrays when it
+#: has its shape (or stacks copies of it along the first axis), is not equal to it, and every entry
+#: that differs does so by at most SHIFT times the case array's largest magnitude — what a
+#: numerical derivative passes (x ± h at one entry, at a group of entries, or everywhere), never
+#: what an honest backward passes (the case's own arrays, or values computed from them).
+SHIFT = 1e-2
+#: A number passed as an argument is shifted when it differs from one of the case's numbers by at
+#: most SHIFT_SCALAR times its magnitude (numbers an object holds are not looked at: an honest
+#: node keeps values computed from its inputs, and any of them may fall near one by chance).
+SHIFT_SCALAR = 1e-3
+#: Largest number of stacked copies looked at, and of values looked at per call.
+MAX_STACK = 64
+MAX_SCAN = 256
+
+
+class ShiftWatch:
+    """While a backward runs, every function the learner defined in the namespace (and every
+    method of a class they defined) is replaced by a wrapper that looks at the call's inputs —
+    its arguments and, for a method, the arrays its object holds — and records whether any is a
+    shifted copy of the case's inputs. Only a flag for the instructor: no verdict depends on it."""
+
+    def __init__(self, case):
+        self.arrays = []
+        scalars = []
+        for v in case.values():
+            v = np.asarray(v)
+            if v.dtype.kind != "f" or v.size == 0:
+                continue
+            finite = np.abs(v[np.isfinite(v)])
+            scale = float(finite.max()) if finite.size else 0.0
+            if v.ndim and scale > 0:
+                self.arrays.append((v, scale))
+            if v.size <= KEEP_INPUTS:
+                scalars.append(v.ravel())
+        self.values = np.unique(np.concatenate(scalars)) if scalars else np.zeros(0)
+        self.found = False
+        self._saved = []
+
+    # -- looking at values ------------------------------------------------------------------
+    @staticmethod
+    def _near(a, c, scale):
+        d = np.abs(a - c)
+        moved = d > 1e-12 * np.maximum(1.0, np.abs(c))
+        return bool(moved.any()) and bool(np.all(np.where(moved, d, 0.0) <= SHIFT * scale))
+
+    def _array(self, a, depth=0):
+        if a.dtype.kind != "f" or a.ndim == 0:
+            return a.ndim == 0 and a.dtype.kind == "f" and depth == 0 and self._scalar(float(a))
+        for c, scale in self.arrays:
+            if a.shape == c.shape:
+                if self._near(a, c, scale):
+                    return True
+            elif a.ndim in (c.ndim, c.ndim + 1) and a.shape[a.ndim - c.ndim + 1:] == c.shape[1:] \
+                    and a.size % c.size == 0 and 1 < a.size // c.size <= MAX_STACK:
+                if self._near(a.reshape(-1, *c.shape), c, scale):
+                    return True
+        return False
+
+    def _scalar(self, v):
+        if self.values.size == 0 or not np.isfinite(v):
+            return False
+        i = int(np.searchsorted(self.values, v))
+        near = self.values[max(0, i - 1):i + 1]
+        d = np.abs(near - v)
+        k = int(np.argmin(d))
+        return 0 < d[k] <= SHIFT_SCALAR * max(abs(float(near[k])), 1e-2)
+
+    def look(self, values):
+        """True if any of ``values`` (arguments; containers and objects are looked into, a few
+        levels deep) is a shifted copy of the case's inputs."""
+        stack, seen = [(v, 0) for v in values], 0
+        while stack and seen < MAX_SCAN:
+            v, depth = stack.pop()
+            seen += 1
+            if type(v) is np.ndarray:
+                if self._array(v, depth):
+                    return True
+            elif type(v) is float or isinstance(v, np.floating):
+                if depth == 0 and self._scalar(float(v)):
+                    return True
+            elif depth < 3 and type(v) in (list, tuple):
+                stack.extend((x, depth + 1) for x in v[:MAX_ITEMS])
+            elif depth < 3 and type(v) is dict:
+                stack.extend((x, depth + 1) for x in list(v.values())[:MAX_ITEMS])
+            elif depth < 3 and not isinstance(v, (type, types.ModuleType, types.FunctionType)):
+                try:
+                    attrs = object.__getattribute__(v, "__dict__")
+                except Exception:
+                    continue
+                if type(attrs) is dict:
+                    stack.extend((x, depth + 1) for x in list(attrs.values())[:MAX_ITEMS])
+        return False
+
+    # -- wrapping the learner's functions ---------------------------------------------------
+    def _wrap(self, func):
+        watch = self
+
+        def watched(*args, **kwargs):
+            if not watch.found:
+                try:
+                    watch.found = watch.look(list(args) + list(kwargs.values()))
+                except Exception:
+                    pass
+            return func(*args, **kwargs)
+        return watched
+
+    def __enter__(self):
+        return self
+
+    def install(self, namespace):
+        """Wrap the learner's functions and methods found in ``namespace``."""
+        for name, value in list(namespace.items()):
+            if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+                namespace[name] = wrapper = self._wrap(value)
+                self._saved.append((namespace, name, value, wrapper))
+            elif isinstance(value, type):
+                try:
+                    attrs = list(vars(value).items())
+                except Exception:
+                    continue
+                for attr, fn in attrs:
+                    if isinstance(fn, types.FunctionType) and fn.__globals__ is namespace and \
+                            (not attr.startswith("__") or attr in ("__init__", "__call__")):
+                        try:
+                            setattr(value, attr, self._wrap(fn))
+                            self._saved.append((value, attr, fn, None))
+                        except Exception:
+                            pass
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, value, wrapper in reversed(self._saved):
+            try:
+                if isinstance(owner, dict):
+                    if owner.get(name) is wrapper:        # not rebound by the learner meanwhile
+                        owner[name] = value
+                else:
+                    setattr(owner, name, value)
+            except Exception:
+                pass
+        self._saved = []
+        return False
+
+
+#: Calls watched for shifted inputs: a function or method named ``backward`` / ``*_backward``.
+WATCHED = ("backward",)
+
+
+def watched_label(label):
+    last = str(label).rsplit(".", 1)[-1]
+    return last in WATCHED or last.endswith("_backward")
+
+
 class Captured:
     """Everything a probe brings back: arrays (any numeric dtype), a typed description of each
     value, and the error raised by each call. Only plain data, so it can cross a process boundary
@@ -50,6 +273,9 @@ class Captured:
         self.arrays: dict[str, np.ndarray] = {}
         self.meta: dict[str, dict] = {}
         self.errors: dict[str, str] = {}
+        #: Keys of the calls (backwards) during which one of the learner's functions was called
+        #: at inputs shifted a little from the case's (see :class:`ShiftWatch`).
+        self.shifted: set[str] = set()
 
     # -- written by probes (untrusted side) ---------------------------------------------------
     def keep(self, key, value, depth=0):
@@ -63,12 +289,12 @@ class Captured:
                 self.arrays[key] = np.array(bool(value))
             elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, np.ndarray):
                 arr = np.array(value, copy=True)
-                info.update(type="int" if arr.dtype.kind in "iu" else "float", dtype=str(arr.dtype), shape=[])
+                info.update(type="int" if arr.dtype.kind in "iu" else "float", dtype=dtype_name(arr.dtype), shape=[])
                 self.arrays[key] = arr
             elif isinstance(value, np.ndarray):
                 # an ndarray subclass keeps its numbers only (as a plain ndarray), never its methods
                 arr = np.array(np.ndarray.view(value, np.ndarray), copy=True)
-                info.update(type="array", dtype=str(arr.dtype), shape=list(arr.shape),
+                info.update(type="array", dtype=dtype_name(arr.dtype), shape=list(arr.shape),
                             subclass=type(value) is not np.ndarray)
                 if arr.dtype.kind in NUMERIC_KINDS:
                     self.arrays[key] = arr
@@ -93,7 +319,8 @@ class Captured:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         np.savez(directory / "arrays.npz", **self.arrays)
-        (directory / "meta.json").write_text(json.dumps({"meta": self.meta, "errors": self.errors}))
+        (directory / "meta.json").write_text(json.dumps({"meta": self.meta, "errors": self.errors,
+                                                         "shifted": sorted(self.shifted)}))
 
     @classmethod
     def from_parts(cls, doc, arrays):
@@ -104,9 +331,12 @@ class Captured:
             raise ValueError("meta.json has the wrong structure")
         cap = cls()
         for k, v in doc["meta"].items():
-            if isinstance(v, dict) and isinstance(v.get("type", ""), str):
-                cap.meta[str(k)[:300]] = v
+            if isinstance(v, dict):
+                cap.meta[str(k)[:300]] = closed_node(v)
         cap.errors = {str(k)[:300]: str(v)[:2000] for k, v in doc["errors"].items()}
+        shifted = doc.get("shifted", [])
+        if isinstance(shifted, list):
+            cap.shifted = {str(k)[:300] for k in shifted[:1000]}
         for key, arr in arrays.items():
             if type(arr) is not np.ndarray or arr.dtype.kind not in NUMERIC_KINDS + "b":
                 raise ValueError(f"array {str(key)[:80]!r} has dtype {getattr(arr, 'dtype', '?')}")
@@ -132,6 +362,10 @@ class Recorder:
     def __init__(self, namespace, captured):
         self.ns = namespace
         self.cap = captured
+        #: The current case's inputs as drawn (set by :func:`run_probe`): what a watched call's
+        #: inputs are compared with (:class:`ShiftWatch`).
+        self.case = None
+        self._watch_next = False
 
     def call(self, key, name, *args, **kwargs):
         """Call ``namespace[name](*args, **kwargs)`` with warnings silenced; on an exception,
@@ -157,13 +391,31 @@ class Recorder:
         if not callable(func):
             self.cap.fail(key, f"`{label}` is not callable (it is a {type(func).__name__}).")
             return None
+        watched = self._watch_next or watched_label(label)
+        self._watch_next = False
+        watch = ShiftWatch(self.case) if self.case is not None and watched else None
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                return func(*args, **kwargs)
+                if watch is None:
+                    return func(*args, **kwargs)
+                with watch.install(self.ns):
+                    return func(*args, **kwargs)
         except Exception as exc:                          # the student's bug is data, not a crash
             self.cap.fail(key, describe_exception(label, exc))
             return None
+        finally:
+            if watch is not None and watch.found:
+                self.cap.shifted.add(key)
+
+    def watching(self, key, name, *args, **kwargs):
+        """``call``, watched for shifted inputs like a backward (:class:`ShiftWatch`): for a
+        function that returns gradients without being called ``*_backward``."""
+        self._watch_next = True
+        try:
+            return self.call(key, name, *args, **kwargs)
+        finally:
+            self._watch_next = False
 
     def record(self, key, name, *args, **kwargs):
         """``call`` and keep the result as a typed tree (or the exception) under ``key``."""
@@ -227,6 +479,9 @@ class _Prefixed:
     def call_method(self, key, obj, method, *args, **kwargs):
         return self._rec.call_method(self._prefix + key, obj, method, *args, **kwargs)
 
+    def watching(self, key, name, *args, **kwargs):
+        return self._rec.watching(self._prefix + key, name, *args, **kwargs)
+
     def invoke(self, key, label, func, *args, **kwargs):
         return self._rec.invoke(self._prefix + key, label, func, *args, **kwargs)
 
@@ -251,6 +506,7 @@ def run_probe(probe, namespace, cases) -> Captured:
     rec = Recorder(namespace, cap)
     for i, case in enumerate(cases):
         rec_case = _Prefixed(rec, f"c{i}/")
+        rec.case = {k: np.array(v, copy=True) for k, v in case.items()}
         try:
             probe(rec_case, {k: np.array(v, copy=True) for k, v in case.items()})
         except Exception as exc:                    # a probe step on a broken result

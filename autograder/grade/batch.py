@@ -28,7 +28,7 @@ import numpy as np
 
 from autograder.checks import Outcome, Report, draw_cases, load_spec, verify
 from autograder.grade import notebook, sandbox_output
-from autograder.grade.model import CELL, ITEM, KILLED, Result, Status, Verdict, status_of
+from autograder.grade.model import CELL, ITEM, KILLED, SHIFTED, Result, Status, Verdict, status_of
 from autograder.grade.sandbox import Sandbox, remove_tree
 from autograder.grade.text import hidden_text
 
@@ -252,6 +252,8 @@ class Batch:
         if status.get("status") != "ok":      # e.g. results too large to save (RLIMIT_FSIZE)
             return Verdict(gid, False, f"{item.name}: what your functions returned could not be recorded (too large?).")
         report = self._verify(item, out, cases)
+        if report.shifted:
+            res.worsen(Status.FLAGGED, f"{item.name}: {SHIFTED}")
         text = hidden_text(report.text(values=False))
         if cell_problem and not report.passed:
             text += f"\n  note: {cell_problem}."

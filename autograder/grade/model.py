@@ -32,6 +32,7 @@ class Status(StrEnum):
     is the label the CSV, the pages, ``results.json`` and the terminal show."""
 
     GRADED = "graded"
+    FLAGGED = "flagged"            # graded, but a backward evaluated the forward at shifted inputs
     TAMPERED = "tampered"
     TIMED_OUT = "timed out"
     OUT_OF_MEMORY = "out of memory"
@@ -50,6 +51,10 @@ class Status(StrEnum):
 
 
 _RANK = {s: i for i, s in enumerate(Status)}
+
+#: The reason of a flagged item (issue 21 §4): the probe saw its backward call the learner's
+#: functions at slightly shifted copies of the case's inputs, i.e. a numerical derivative.
+SHIFTED = "backward evaluates the forward at shifted inputs"
 
 #: ``sandbox.RunResult.killed`` -> the status it gives the submission
 KILLED = {"timeout": Status.TIMED_OUT, "cpu": Status.TIMED_OUT, "memory": Status.OUT_OF_MEMORY,

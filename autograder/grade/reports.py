@@ -119,6 +119,8 @@ def status_text(res):
     was graded normally after restoring them."""
     if res.status == Status.TAMPERED:
         return "graded — locked cells were restored"
+    if res.status == Status.FLAGGED:
+        return "graded — needs a look"
     return str(res.status)
 
 

@@ -66,7 +66,7 @@ def last_line(text, default="nbgrader autograde failed"):
 #: in a hint, or an array the student's own exception message printed. The relative-error and
 #: tolerance figures (``1.2e-03``) and counts/indices are kept.
 _PRECISE_NUMBER = re.compile(r"(?<![\w.])[-+]?\d*\.\d{3,}(?:[eE][-+]?\d+)?")
-_SHAPE = re.compile(r"has shape \([^)]*\)")
+_SHAPE = re.compile(r"(?:has|of) shape \([^)]*\)")
 
 
 def redact_numbers(text):
@@ -77,4 +77,4 @@ def redact_numbers(text):
 def hidden_text(text):
     """A hidden verdict's text as shown to the learner: precise numbers redacted, and the
     shape the student's code returned (integers the code chose) replaced by words."""
-    return redact_numbers(_SHAPE.sub("has the wrong shape", text))
+    return redact_numbers(_SHAPE.sub(lambda m: m.group().split()[0] + " the wrong shape", text))

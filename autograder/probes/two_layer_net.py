@@ -91,7 +91,8 @@ def _hinge_probe(rec, case):
 
 def _net_probe(rec, case):
     params = {k: case[k] for k in PARAM_NAMES}
-    res = rec.call("res", "two_layer_loss", params, case["X"], case["y"].astype(np.int64))
+    # watched like a backward: it returns the gradients (autograder.probe.ShiftWatch)
+    res = rec.watching("res", "two_layer_loss", params, case["X"], case["y"].astype(np.int64))
     if res is None:
         return
     if not (isinstance(res, (tuple, list)) and len(res) == 2 and isinstance(res[1], dict)):

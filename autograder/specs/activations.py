@@ -26,7 +26,7 @@ import numpy as np
 
 from autograder import hints
 from autograder.checks import Item
-from autograder.gradcheck import numerical_gradient_independent
+from autograder.gradcheck import directional_derivatives, numerical_gradient_independent, random_directions
 from autograder.probes.activations import KEEP_INPUTS, PROBES
 from autograder.reference import activations as ref
 
@@ -261,13 +261,21 @@ def _prelu_verify(j, case):
 def _shared_slope_hint(j):
     """A (D,)-shaped dalpha for a shared slope of shape (1,) is the common mistake: say what to do."""
     info = j.info("res/1") or {}
-    if tuple(info.get("shape", ())) not in ((), (1,)) and info.get("type") == "array":
+    if tuple(info.get("shape") or ()) not in ((), (1,)) and info.get("type") == "array":
         j.report.outcomes[-1].hint = ("alpha has shape (1,): one slope shared by every column, so dalpha "
                                       "sums over ALL entries — `np.sum(...).reshape(alpha.shape)` "
                                       "(or `keepdims`), not `.sum(axis=0)`.")
 
 
 SOFTMAX_BIG = (3000, 50)
+#: A wide hidden case (issue 21 §4): every output of a row depends on all 25 000 inputs of the
+#: row, so a backward that differences the forward column by column needs 50 000 forward calls on
+#: the whole input — minutes (``benchmarks/numdiff_cost.py``) — while the formula takes
+#: milliseconds. Checked at sampled entries and along random directions.
+SOFTMAX_WIDE = (8, 25_000)
+#: Entries of the wide case compared one by one, and random directions.
+WIDE_ENTRIES = 24
+WIDE_DIRECTIONS = 2
 
 
 def _softmax_cases(rng, hidden):
@@ -280,6 +288,8 @@ def _softmax_cases(rng, hidden):
     big[0, 0], big[1, 0] = 1000.0, -1000.0
     xs.append(big)
     xs.append(rng.standard_normal(SOFTMAX_BIG) * 2)
+    if hidden:
+        xs.append(rng.standard_normal(SOFTMAX_WIDE) * 2)
     return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
 
 
@@ -297,7 +307,9 @@ def _softmax_verify(j, case):
                 hint_fn=forward_hint)
     unchanged("x_after_forward", x, "softmax_forward leaves x unchanged", call="y")
     dx = j.array("dx", "softmax_backward returns a float64 array shaped like x", x.shape, "`softmax_backward(dout, x)`")
-    if dx is not None:
+    if dx is not None and x.shape[-1] >= SOFTMAX_WIDE[1]:
+        _softmax_wide_verify(j, x, dout, dx)
+    elif dx is not None:
         # Rows are independent, and each costs 2·C evaluations of softmax: on the big case the
         # numerical gradient is taken on every 15th row (200 of 3000), 15× less host time.
         rows = slice(None, None, 15) if x.size >= 100_000 else slice(None)
@@ -310,6 +322,27 @@ def _softmax_verify(j, case):
                     "depends on every input (∂y_i/∂x_j = −y_i·y_j): dx = y ⊙ (dout − Σ_j dout_j·y_j).")]))
     unchanged("x_after", x, "softmax_backward leaves x unchanged", call="dx")
 
+
+def _softmax_wide_verify(j, x, dout, dx):
+    """The wide case: central differences at WIDE_ENTRIES sampled entries (each on its own row,
+    2 softmax calls of one row) and along WIDE_DIRECTIONS random directions of the whole input."""
+    pick = np.random.default_rng([20261205, *x.shape])
+    rows = pick.integers(0, x.shape[0], WIDE_ENTRIES)
+    cols = pick.choice(x.shape[1], WIDE_ENTRIES, replace=False)
+    h = 1e-5
+    num = []
+    for i, k in zip(rows, cols):
+        up, down = x[i].copy(), x[i].copy()
+        up[k] += h
+        down[k] -= h
+        num.append(np.sum((ref.softmax(up) - ref.softmax(down)) * dout[i]) / (2 * h))
+    label = f"softmax_backward: dx matches the numerical gradient on a wide {x.shape[0]}×{x.shape[1]} input"
+    j.close(f"{label} ({WIDE_ENTRIES} sampled entries)", dx[rows, cols], np.array(num), TOL_GRAD,
+            ref_name="numerical")
+    dirs = random_directions(x.shape, WIDE_DIRECTIONS)
+    num = directional_derivatives(ref.softmax, x, dout, dirs)
+    j.close(f"{label} (along {WIDE_DIRECTIONS} random directions)", np.array([np.sum(dx * v) for v in dirs]),
+            num, TOL_GRAD, ref_name="numerical")
 
 
 ITEMS = {item.name: item for item in [

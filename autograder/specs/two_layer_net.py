@@ -87,6 +87,10 @@ def _constructed(j, key, label, what):
 #: of W (2·10⁴) — minutes — while vectorised code takes milliseconds. The host checks them
 #: along 3 random directions (a handful of forward calls).
 BIG_AFFINE = (1000, 100, 100)
+#: A wide hidden case (issue 21 §4): rows are independent, but every output of a row depends on
+#: all 10 000 inputs of the row, and every column of W on all of x: a backward that differences
+#: the forward by groups still needs 4·10 000 forward calls (minutes, ``benchmarks/numdiff_cost.py``).
+WIDE_AFFINE = (64, 10_000, 64)
 BIG = (300, 500)
 #: The largest |x| the instructions name for the Sigmoid layer: in every draw, visible and hidden.
 LARGE = 800.0
@@ -104,7 +108,7 @@ def _unchanged(j, x):
 
 def _affine_cases(rng, hidden):
     shapes = [(1, 3, 2), (7, 5, 4), (2, 1, 6), (3, 6, 1), (5, 4, 4)] if hidden else [(4, 3, 5), (1, 3, 2), (3, 3, 3)]
-    shapes = shapes + [BIG_AFFINE]
+    shapes = shapes + [BIG_AFFINE] + ([WIDE_AFFINE] if hidden else [])
     out = []
     for n, d, m in shapes:
         out.append(dict(x=rng.standard_normal((n, d)) * 2, W=rng.standard_normal((d, m)),

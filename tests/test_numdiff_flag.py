@@ -1,0 +1,301 @@
+"""A backward that differentiates the learner's own forward numerically is flagged (issue 21 §4).
+
+While a backward runs, the probe wraps the learner's functions and methods
+(:class:`autograder.probe.ShiftWatch`) and records whether any was called at inputs shifted a
+little from the case's — what a numerical derivative does, entry by entry, by groups or all at
+once. The flag reaches the instructor as the status "flagged" ("backward evaluates the forward
+at shifted inputs"); it never changes a score. Where the coupling allows it, hidden cases make a
+vectorised numerical derivative cost more than the item's time limit (softmax: a wide row;
+Affine: a wide input, ``benchmarks/numdiff_cost.py``).
+
+Here: every backward of every exercise, written as a numerical derivative of the learner's own
+forward, is flagged, and the solution (the honest control) is not — through the probe and the
+host's ``verify`` on visible and hidden cases. The real grader's run: ``test_grader_numdiff.py``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import course
+from autograder.checks import draw_cases, load_spec, run_probe, verify
+from autograder.probe import KEEP_INPUTS
+
+#: Central differences of a scalar function ``f()`` of the array ``a``, entry by entry, ``a``
+#: changed in place (what a learner who copied a gradient checker writes).
+ENTRYWISE = '''
+def _numgrad(f, a, h=1e-5):
+    g = np.zeros_like(a)
+    flat, gflat = a.reshape(-1), g.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        fp = float(f())
+        flat[i] = old - h
+        fm = float(f())
+        flat[i] = old
+        gflat[i] = (fp - fm) / (2 * h)
+    return g
+'''
+
+#: Vectorised: every independent entry perturbed at once (element-wise), or one column at a time
+#: (rows independent).
+ELEMENTWISE = '''
+def _vec(f, x, dout, h=1e-5):
+    return (f(x + h) - f(x - h)) / (2 * h) * dout
+
+def _by_column(f, x, dout, h=1e-5):
+    dx = np.zeros_like(x)
+    for j in range(x.shape[-1]):
+        xp, xm = x.copy(), x.copy()
+        xp[..., j] += h
+        xm[..., j] -= h
+        dx[..., j] = ((f(xp) - f(xm)) * dout).sum(axis=-1) / (2 * h)
+    return dx
+'''
+
+NUMDIFF = {
+    "activations": ELEMENTWISE + '''
+def linear_backward(dout, x, a):
+    return _vec(lambda v: linear_forward(v, a), x, dout)
+def sigmoid_backward(dout, x):
+    return _vec(sigmoid_forward, x, dout)
+def tanh_backward(dout, x):
+    return _vec(tanh_forward, x, dout)
+def relu_backward(dout, x):
+    return _vec(relu_forward, x, dout)
+def leaky_relu_backward(dout, x, a):
+    return _vec(lambda v: leaky_relu_forward(v, a), x, dout)
+def elu_backward(dout, x, alpha):
+    return _vec(lambda v: elu_forward(v, alpha), x, dout)
+def selu_backward(dout, x):
+    return _vec(selu_forward, x, dout)
+def prelu_backward(dout, x, alpha):
+    h = 1e-5
+    d = (prelu_forward(x, alpha + h) - prelu_forward(x, alpha - h)) * dout / (2 * h)
+    da = d.sum(axis=0) if alpha.size > 1 else np.array([d.sum()])
+    return _vec(lambda v: prelu_forward(v, alpha), x, dout), da
+def softmax_backward(dout, x):
+    return _by_column(softmax_forward, x, dout)
+''',
+    "two_layer_net": ENTRYWISE + ELEMENTWISE + '''
+def _affine_backward(self, dout):
+    x = self.x
+    self.dW = _numgrad(lambda: np.sum(self.forward(x) * dout), self.W)
+    self.db = _numgrad(lambda: np.sum(self.forward(x) * dout), self.b)
+    dx = _by_column(self.forward, x.copy(), dout)
+    self.x = x
+    return dx
+Affine.backward = _affine_backward
+def _relu_backward(self, dout):
+    return _vec(Relu().forward, self.x, dout)
+_relu_forward = Relu.forward
+def _relu_keep(self, x):
+    self.x = x
+    return _relu_forward(self, x)
+Relu.forward, Relu.backward = _relu_keep, _relu_backward
+_sig_forward = Sigmoid.forward
+def _sig_keep(self, x):
+    self.x = x
+    return _sig_forward(self, x)
+def _sig_backward(self, dout):
+    return _vec(Sigmoid().forward, self.x, dout)
+Sigmoid.forward, Sigmoid.backward = _sig_keep, _sig_backward
+_swl_forward = SoftmaxWithLoss.forward
+def _swl_keep(self, x, t):
+    self.x, self.t0 = x, t
+    return _swl_forward(self, x, t)
+def _swl_backward(self, dout=1.0):
+    x, t = self.x.copy(), self.t0
+    return dout * _numgrad(lambda: SoftmaxWithLoss().forward(x, t), x)
+SoftmaxWithLoss.forward, SoftmaxWithLoss.backward = _swl_keep, _swl_backward
+def _two_layer_value(params, X, y):
+    fc1, fc2 = Affine(params["W1"], params["b1"]), Affine(params["W2"], params["b2"])
+    return SoftmaxWithLoss().forward(fc2.forward(np.maximum(fc1.forward(X), 0)), y)
+def two_layer_loss(params, X, y):
+    p = {k: v.copy() for k, v in params.items()}
+    grads = {k: _numgrad(lambda: _two_layer_value(p, X, y), p[k]) for k in p}
+    return _two_layer_value(params, X, y), grads
+''',
+    "deep_networks": ENTRYWISE + ELEMENTWISE + '''
+_tanh_forward = Tanh.forward
+def _tanh_keep(self, x):
+    self.x = x
+    return _tanh_forward(self, x)
+def _tanh_backward(self, dout):
+    return _vec(Tanh().forward, self.x, dout)
+Tanh.forward, Tanh.backward = _tanh_keep, _tanh_backward
+_net_loss = Network.loss
+def _net_keep(self, X, t):
+    self.X, self.t = X, t
+    return _net_loss(self, X, t)
+def _net_backward(self, dout=1.0):
+    X, t = self.X.copy(), self.t
+    for layer in self.layers:
+        if hasattr(layer, "W"):
+            layer.dW = _numgrad(lambda: self.loss(X, t), layer.W)
+            layer.db = _numgrad(lambda: self.loss(X, t), layer.b)
+    dX = _numgrad(lambda: self.loss(X, t), X)
+    self.loss(self.X, t)
+    return dout * dX
+Network.loss, Network.backward = _net_keep, _net_backward
+''',
+    "learning_types": ENTRYWISE + '''
+def _numdiff_all(forward, args, wrt):
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    grads = [_numgrad(lambda: forward(*args), args[i]) for i in wrt]
+    return grads[0] if len(grads) == 1 else tuple(grads)
+def mse_backward(y_hat, y):
+    return _numdiff_all(mse_forward, [y_hat, y], [0])
+def cross_entropy_backward(logits, labels):
+    return _numdiff_all(cross_entropy_forward, [logits, labels], [0])
+def autoencoder_backward(x, W_enc, b_enc, W_dec, b_dec):
+    return _numdiff_all(autoencoder_forward, [x, W_enc, b_enc, W_dec, b_dec], [1, 2, 3, 4])
+def semi_supervised_backward(logits_l, labels, logits_u, lam):
+    return _numdiff_all(semi_supervised_forward, [logits_l, labels, logits_u, lam], [0, 2])
+def reinforce_backward(s, a, G, W):
+    return _numdiff_all(reinforce_forward, [s, a, G, W], [3])
+''',
+    "xor": ENTRYWISE + '''
+def xor_backward(X, y, W1, b1, W2, b2):
+    p = [W1.copy(), b1.copy(), W2.copy(), b2.copy()]
+    loss = lambda: 0.5 * np.sum((xor_forward(X, *p)[1] - y) ** 2)
+    return tuple(_numgrad(loss, a) for a in p)
+''',
+    "chain_rule": '''
+def neuron_backward(x, y, w, b):
+    h = 1e-5
+    L = lambda w, b: neuron_forward(x, y, w, b)[1]
+    return (L(w + h, b) - L(w - h, b)) / (2 * h), (L(w, b + h) - L(w, b - h)) / (2 * h)
+''',
+    "computation_graphs": '''
+def _numdiff_node(cls):
+    forward = cls.forward
+    def keep(self, *args):
+        self._args = args
+        return forward(self, *args)
+    def backward(self, dout):
+        h, args, grads = 1e-5, list(self._args), []
+        for i in range(len(args)):
+            up, down = list(args), list(args)
+            up[i] += h
+            down[i] -= h
+            grads.append(dout * (self.forward(*up) - self.forward(*down)) / (2 * h))
+        self._args = tuple(args)
+        return tuple(grads) if len(grads) > 1 else grads[0]
+    cls.forward, cls.backward = keep, backward
+for _cls in (AddNode, MulNode, MaxNode, ExpNode, SigmoidNode, PowNode):
+    _numdiff_node(_cls)
+''',
+}
+
+#: The items whose backward is watched, per exercise (every item with a backward the learner
+#: writes and a forward it could differentiate).
+ITEMS = {
+    "activations": ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "prelu", "softmax"],
+    "two_layer_net": ["affine", "relu_layer", "sigmoid_layer", "softmax_with_loss", "two_layer_net"],
+    "deep_networks": ["tanh_layer", "network"],
+    "learning_types": ["mse", "cross_entropy", "autoencoder", "semi_supervised", "reinforce"],
+    "xor": ["backward"],
+    "chain_rule": ["neuron"],
+    "computation_graphs": ["add_mul", "max", "exp_sigmoid", "pow"],
+}
+PAIRS = [(a, i) for a, items in ITEMS.items() for i in items]
+
+
+def _small(cases):
+    """The cases without the big ones (an entry-by-entry numerical derivative of those runs for
+    minutes: the grader's time limit ends it, see ``test_grader_numdiff.py``)."""
+    return [c for c in cases if max(np.size(v) for v in c.values()) <= KEEP_INPUTS]
+
+
+def _judge(ns, assignment, item, hidden):
+    spec = load_spec(assignment)
+    cases = _small(draw_cases(spec.ITEMS[item], hidden=hidden, seed=None if not hidden else 4242))
+    return verify(spec.ITEMS[item], cases, run_probe(spec.ITEMS[item], ns, cases))
+
+
+@pytest.fixture(scope="module")
+def namespaces():
+    return {a: (course.solution_namespace(a), course.mutant_namespace(a, NUMDIFF[a])) for a in ITEMS}
+
+
+@pytest.mark.parametrize("assignment,item", PAIRS)
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+def test_numerical_backward_is_flagged(namespaces, assignment, item, hidden):
+    report = _judge(namespaces[assignment][1], assignment, item, hidden)
+    assert report.shifted, (assignment, item, report.text())
+    # on small inputs a numerical derivative is right: only the flag (and the big cases) tell
+    # (MaxNode's rule for a tie, all of dout to x, is a convention no difference quotient finds)
+    assert report.passed or (assignment, item) == ("computation_graphs", "max"), report.reasons()
+
+
+@pytest.mark.parametrize("assignment,item", PAIRS)
+@pytest.mark.parametrize("hidden", [False, True], ids=["visible", "hidden"])
+def test_honest_backward_is_not_flagged(namespaces, assignment, item, hidden):
+    report = _judge(namespaces[assignment][0], assignment, item, hidden)
+    assert not report.shifted, (assignment, item)
+    assert report.passed, report.reasons()
+
+
+def _variants():
+    import importlib
+    out = []
+    for a, items in ITEMS.items():
+        mod = importlib.import_module(f"mutants.{a}")
+        for kind in ("UNUSUAL", "MUTANTS"):
+            for name, (item, code, *_) in getattr(mod, kind, {}).items():
+                if item in items:
+                    # a mutant that IS a numerical derivative must be flagged
+                    out.append(pytest.param(a, item, code, "numerical" in name, id=f"{kind.lower()}-{a}-{name}"))
+    return out
+
+
+@pytest.mark.parametrize("assignment,item,code,numerical", _variants())
+def test_other_versions_are_not_flagged(assignment, item, code, numerical):
+    """Differently written correct versions and plausible wrong ones (``tests/mutants``) are not
+    numerical derivatives: none is flagged, on visible and hidden cases — except the mutant
+    that differentiates the forward numerically."""
+    ns = course.mutant_namespace(assignment, code)
+    for hidden in (False, True):
+        assert _judge(ns, assignment, item, hidden).shifted == numerical, (assignment, item, hidden)
+
+
+#: Less usual numerical derivatives: perturbed copies stacked into one batch, a relative step, a
+#: helper that takes the forward as an argument, the layer's parameters changed in place.
+OTHER_NUMDIFF = {
+    ("activations", "tanh"): '''
+def tanh_backward(dout, x, h=1e-6):
+    both = tanh_forward(np.stack([x + h, x - h]))
+    return (both[0] - both[1]) / (2 * h) * dout
+''',
+    ("activations", "sigmoid"): '''
+def sigmoid_backward(dout, x):
+    h = 1e-7 * np.maximum(1.0, np.abs(x))
+    return (sigmoid_forward(x + h) - sigmoid_forward(x - h)) / (2 * h) * dout
+''',
+    ("activations", "relu"): '''
+def _derivative(f, x, h=1e-4):
+    return (f(x + h) - f(x)) / h
+def relu_backward(dout, x):
+    return _derivative(relu_forward, x) * dout
+''',
+    ("two_layer_net", "affine"): ENTRYWISE + '''
+_affine_forward = Affine.forward
+def _keep(self, x):
+    self.x_in = x
+    return _affine_forward(self, x)
+def _backward(self, dout):
+    x = self.x_in
+    self.dW = _numgrad(lambda: np.sum(self.forward(x) * dout), self.W)
+    self.db = _numgrad(lambda: np.sum(self.forward(x) * dout), self.b)
+    return dout @ self.W.T
+Affine.forward, Affine.backward = _keep, _backward
+''',
+}
+
+
+@pytest.mark.parametrize("assignment,item", sorted(OTHER_NUMDIFF))
+def test_other_numerical_derivatives_are_flagged(assignment, item):
+    ns = course.mutant_namespace(assignment, OTHER_NUMDIFF[assignment, item])
+    assert _judge(ns, assignment, item, True).shifted
