@@ -15,7 +15,7 @@ import pytest
 import course
 from autograder.checks import draw_cases, load_spec, run_probe, verify
 from autograder.grade import sandbox_output as results
-from autograder.grade.batch import hidden_text
+from autograder.grade.text import hidden_text
 from autograder.probe import CLASSES, DTYPES, OTHER_CLASS, Captured, closed_node, dtype_name
 
 MARK = "QQFORGEDQQ1234567"
