@@ -111,9 +111,10 @@ class _Audit(HTMLParser):
 
 def markdown_problems(source: str, attachments=None) -> list[str]:
     """What in a markdown cell is outside the allow-list once rendered (empty: safe to render)."""
-    from nbconvert.filters.markdown_mistune import markdown2html_mistune
-    try:
-        html = markdown2html_mistune(source)
+    from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
+    try:               # as nbconvert's HTMLExporter renders it (attachments become data: URIs)
+        html = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments or {})
+                                ).render(source)
     except Exception as exc:            # e.g. a missing attachment: formgrade would fail too
         return [f"markdown that cannot be rendered ({type(exc).__name__})"]
     audit = _Audit()
@@ -124,9 +125,6 @@ def markdown_problems(source: str, attachments=None) -> list[str]:
         return ["HTML that cannot be parsed"]
     if clean_html(html) != clean_html(clean_html(html)):       # bleach itself disagrees: not stable
         audit.problems.append("unstable HTML")
-    for ref in re.findall(r"attachment:([^\s)\"'>]+)", source):
-        if ref not in (attachments or {}):
-            audit.problems.append(f"attachment:{ref[:40]} (missing)")
     return audit.problems
 
 

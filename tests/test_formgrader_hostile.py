@@ -104,8 +104,6 @@ def test_formgrader_shows_hostile_markdown_as_text_and_runs_nothing(hostile_cour
             assert set(titles) == {A}, (student, titles)
             hits = [u for u in requests if "/api/contents" in u or "/api/kernels" in u]
             assert not hits, (student, hits)
-            body = page.inner_html("#notebook-container")
-            assert "onerror" not in body.replace("&lt;", "<").split("<pre")[0] or student == "mallory"
             assert page.locator("#notebook-container img[onerror], #notebook-container script, "
                                 "#notebook-container svg[onload], #notebook-container a[href^='javascript']"
                                 ).count() == 0, student
