@@ -31,7 +31,12 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograder.sanitize.StripSolutionRegions",      # no solution/hidden region, no student HTML
 ]
+
+# nbgrader's exchange, collected safely (autograder/exchange.py): no links or special files, the
+# entry's owner must be the student it names, one bad entry skipped and listed, never followed.
+c.ExchangeFactory.collect = "autograder.exchange.SafeExchangeCollect"
 
 # What a student wrote never runs in a page an instructor or a learner opens (formgrader's
 # submission view, nbgrader's feedback): the course's templates (autograder/templates/) extend
@@ -41,10 +46,12 @@ c.GenerateFeedback.preprocessors = [
 import nbgrader as _nbgrader  # noqa: E402
 
 _nbg_templates = os.path.join(os.path.dirname(_nbgrader.__file__), "server_extensions", "formgrader", "templates")
-_nbg_css = os.path.join(os.path.dirname(_nbg_templates), "static", "node_modules", "bootstrap", "dist", "css")
 c.HTMLExporter.extra_template_basedirs = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"),
                                           _nbg_templates]
-c.HTMLExporter.extra_template_paths = [_nbg_templates, _nbg_css]
+# nbgrader sets the template *folder* (formgrade, feedback); the course's file in that folder
+# (dnn.html.j2) extends nbgrader's index.html.j2 found next on the search path. Any other
+# template folder has no dnn.html.j2: rendering fails rather than going unsanitised.
+c.HTMLExporter.template_file = "dnn.html.j2"
 c.HTMLExporter.filters = {"dnn_clean_html": "autograder.sanitize.clean_html"}
 c.HTMLExporter.sanitize_html = True
 

@@ -200,3 +200,42 @@ def sanitize_notebook(nb, metadata=None) -> list[str]:
         old = nb.get("metadata", {}) if isinstance(nb.get("metadata"), dict) else {}
         nb["metadata"] = {k: old[k] for k in ("kernelspec", "language_info") if k in old}
     return notes
+
+
+# ------------------------------------------------------------------ solution regions
+_REGION = re.compile(r"^[ \t]*#+[ \t]*BEGIN (SOLUTION|HIDDEN TESTS)\b.*?(^[ \t]*#+[ \t]*END \1\b[^\n]*\n?|\Z)",
+                     re.M | re.S)
+REGION_NOTE = "# [removed by the grader: a region marked as solution or hidden tests]\n"
+
+
+def strip_solution_regions(nb) -> int:
+    """Remove every ``BEGIN SOLUTION``/``BEGIN HIDDEN TESTS`` ... ``END`` region (to the end of
+    the cell when it is not closed) from every cell's source, in place; how many were removed.
+    A student who submitted (a copy of) the instructor's notebook never reads it back in their
+    feedback."""
+    count = 0
+    for cell in nb.get("cells", []):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        new, n = _REGION.subn(REGION_NOTE, source)
+        if n:
+            cell["source"], count = new, count + n
+    return count
+
+
+try:
+    from nbconvert.preprocessors import Preprocessor as _Preprocessor
+except ImportError:          # pragma: no cover
+    _Preprocessor = object
+
+
+class StripSolutionRegions(_Preprocessor):
+    """nbconvert/nbgrader preprocessor form of :func:`strip_solution_regions` and the markdown
+    allow-list, for ``GenerateFeedback`` (configured in ``autograder/nbgrader_config.py``)."""
+
+    def preprocess(self, nb, resources):
+        strip_solution_regions(nb)
+        for cell in nb.cells:
+            if cell.get("cell_type") == "markdown":
+                sanitize_cell(cell)
+        return nb, resources

@@ -106,6 +106,13 @@ def test_course_templates_render_student_html_inert(course_config, template):
     cfg = Config()
     cfg.HTMLExporter.template_name = template          # what nbgrader sets before the course's file
     cfg.merge(course_config)
+    if template == "feedback":                         # what GenerateFeedback adds after it
+        import os
+
+        import nbgrader
+        cfg.HTMLExporter.extra_template_paths = [os.path.join(
+            os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "static",
+            "node_modules", "bootstrap", "dist", "css")]
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell('<img src=x onerror="document.title=1"><script>evil()</script>'),
         nbformat.v4.new_markdown_cell("Honest **bold** text."),

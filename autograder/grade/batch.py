@@ -30,7 +30,7 @@ from autograder.grade import results as sandbox_output
 from autograder.grade.sandbox import Limits, Sandbox, remove_tree
 
 #: Statuses, from best to worst; everything but "graded" needs an instructor's look.
-STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing",
+STATUSES = ("graded", "tampered", "suspicious", "timed out", "out of memory", "crashed", "unparseable", "missing",
             "bad id", "ambiguous")
 
 

@@ -398,7 +398,9 @@ def _copy_for_nbgrader(src, dst, released):
       graded, changed points): the kept copy gets the released cell's metadata back;
     * it cannot write a lone surrogate character: those become U+FFFD. Outputs are dropped (the
       verdicts replace them)."""
-    nb = nbformat.from_dict(_clean_strings(json.loads(Path(src).read_text(encoding="utf-8"))))
+    from autograder.safeio import read_regular
+    from autograder.sanitize import sanitize_notebook, strip_solution_regions
+    nb = nbformat.from_dict(_clean_strings(json.loads(read_regular(src).decode("utf-8"))))
     nb = nbformat.convert(nb, 4)
     by_id = {_grade_id(c): c for c in released.cells if _grade_id(c)}
     seen = set()
@@ -423,7 +425,7 @@ def _copy_for_nbgrader(src, dst, released):
             nb.cells.insert(at, nbformat.from_dict(copy.deepcopy(ref)))
             seen.add(gid)
         previous = gid or previous
-    from autograder.sanitize import sanitize_notebook
+    strip_solution_regions(nb)                    # feedback never shows a solution region
     sanitize_notebook(nb, released.metadata)      # nothing a student wrote runs in formgrader
     nbformat.write(nb, dst)
 
@@ -529,6 +531,8 @@ def record_submissions(course: Path, assignment, subs: dict, clean):
     that very folder are left as they are, except that a missing ``timestamp.txt`` is written
     (the notebook's modification time). ``clean(text)`` is how notes are written."""
     import datetime as dt
+
+    from autograder.safeio import Unsafe, copy_regular
     root = (course / "submitted").resolve()
     for student, sub in subs.items():
         files = [p for p in sub.files.values() if p is not None]
@@ -544,7 +548,10 @@ def record_submissions(course: Path, assignment, subs: dict, clean):
             dst.mkdir(parents=True)
             for nb_name, p in sub.files.items():
                 if p is not None:
-                    shutil.copyfile(p, dst / nb_name)
+                    try:
+                        copy_regular(p, dst / nb_name)     # never through a link
+                    except Unsafe:
+                        pass                   # the batch grades it "unparseable", with the reason
         elif sub.timestamp:
             continue                       # nbgrader's own folder with its timestamp: untouched
         ts = valid_timestamp(sub.timestamp)

@@ -165,6 +165,9 @@ def main(argv=None):
         if src.is_file():
             src = safe_extract(src, work / "unzipped")
         subs = find_submissions(src, args.assignment, notebooks, args.name_pattern)
+        from autograder.grade.collect import MAX_NOTEBOOK_BYTES
+        from autograder.grade.safety import flag_suspicious
+        flag_suspicious(subs, course, args.assignment, MAX_NOTEBOOK_BYTES)   # copies: needs a look
         warnings = []
         for s in [s for s in subs if not valid_student_id(s)]:
             warnings.append(f"skipping submission with an unusable student id {clean(s)!r}")
@@ -181,12 +184,20 @@ def main(argv=None):
         for w in warnings:
             print(f"warning: {w}", file=sys.stderr)
         lib = make_lib(work)
+        from autograder.grade.state import check_state
+        if check_state():                     # the uids' lock files: a private, root-owned place
+            return stop(check_state())
         try:
             mode, why = detect(args.sandbox, lib, limits)
         except RuntimeError as exc:          # --sandbox bwrap where it cannot work: say why
             print(f"error: {clean(str(exc))}", file=sys.stderr)
             return 2
         print(f"sandbox: {clean(why)}", file=sys.stderr)
+        # a weaker sandbox is asked for (--sandbox rlimits), never fallen into quietly
+        degraded = "" if mode == "bwrap" or args.sandbox == "rlimits" else (
+            "NEEDS A LOOK: bubblewrap could not run here, so every submission ran in the DEGRADED "
+            "sandbox (rlimits only: it can read what its uid can read). Fix bubblewrap, or ask for "
+            "this mode with --sandbox rlimits.")
         released = {nb: nbformat.read(release / nb, as_version=4) for nb in notebooks}
         batch = Batch(args.assignment, released, Sandbox(mode, lib, limits), seed, work, args.workers)
         staging = course / ".grader" / f"{args.assignment}-{os.getpid()}"
@@ -249,7 +260,10 @@ def main(argv=None):
                 page.write_text(f"<!doctype html><meta charset='utf-8'><p>Feedback could not be written "
                                 f"({type(exc).__name__}); score: {outputs.totals(scores, res.student)[0]:g}</p>")
                 problems.append(f"{clean(res.student)}: feedback page not written ({type(exc).__name__})")
-        meta = {"assignment": args.assignment, "submissions": len(results), "sandbox": why,
+        if degraded:
+            problems.append(degraded)
+        meta = {"assignment": args.assignment, "submissions": len(results),
+                "sandbox": f"{degraded} ({why})" if degraded else why,
                 "seed": seed, "workers": args.workers, "seconds_sandbox": round(t_sandbox, 2),
                 "seconds_total": round(time.monotonic() - started, 2), "gradebook": db_url,
                 "gradebook_problems": problems, "students": sorted(subs) if args.student else "all",
@@ -270,7 +284,7 @@ def main(argv=None):
         for r in needs_look:
             print(f"  {clean(r.student)}: {r.status} — {clean(r.reason)}", file=sys.stderr)
         for p in problems:
-            print(f"  gradebook: {clean(p)}", file=sys.stderr)
+            print(f"  {clean(p)}" if p == degraded else f"  gradebook: {clean(p)}", file=sys.stderr)
         return 1 if look else 0
     finally:
         log.close()

@@ -152,13 +152,22 @@ def find_submissions(path, assignment, notebooks, name_pattern=None):
         for d in sorted(p for p in root.iterdir() if p.is_dir()):
             sub = _submission(subs, d.name)
             adir = d / assignment
+            if d.is_symlink() or adir.is_symlink():       # never read through a link
+                for nb in notebooks:
+                    sub.files.setdefault(nb, None)
+                sub.flag("unparseable", "the submission folder is a symbolic link; not read", skip=True)
+                continue
             found = sorted(adir.glob("*.ipynb")) if adir.is_dir() else []
             _match(found, notebooks, sub)
             for z in sorted(adir.glob("*.zip")) if adir.is_dir() else []:
                 sub.flag("ambiguous", f"a zip inside the submission ('{shown(z.name)}') was not opened")
             ts = adir / "timestamp.txt"
-            if ts.is_file() and ts.stat().st_size < 200:
-                sub.timestamp = ts.read_text(errors="replace").strip()
+            if ts.is_file() and not ts.is_symlink():
+                from autograder.safeio import Unsafe, read_regular
+                try:
+                    sub.timestamp = read_regular(ts, 200).decode("utf-8", "replace").strip()
+                except Unsafe:
+                    pass
         return subs
     pattern = re.compile(name_pattern or r"^(?P<student>[^_]+?)(?:_.*)?$")
 
