@@ -37,9 +37,9 @@ import nbformat
 class Progress:
     """A one-line progress bar with count, rate and ETA on stderr (plain lines when not a tty)."""
 
-    def __init__(self, total, enabled=True, stream=sys.stderr):
+    def __init__(self, total, enabled=True, stream=None):
         self.total, self.done, self.start = total, 0, time.monotonic()
-        self.enabled, self.stream = enabled, stream
+        self.enabled, self.stream = enabled, stream or sys.stderr     # the stderr of now, not of import
         self.tty = stream.isatty()
         self.last = 0.0
 
@@ -163,7 +163,11 @@ def main(argv=None):
     os.chmod(work, 0o711)
     try:
         if src.is_file():
-            src = safe_extract(src, work / "unzipped")
+            from autograder.grade.safezip import UnsafeZip
+            try:
+                src = safe_extract(src, work / "unzipped")
+            except UnsafeZip as exc:         # one line naming the entry, nobody graded
+                return stop(str(exc))
         subs = find_submissions(src, args.assignment, notebooks, args.name_pattern)
         from autograder.grade.collect import MAX_NOTEBOOK_BYTES
         from autograder.grade.safety import flag_suspicious
