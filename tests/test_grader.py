@@ -945,7 +945,9 @@ def _grade_class_in(tmp_path_factory):
     (d / "notes.txt").write_text("forgot the notebook")
     d = course_dir / "submitted" / "u_renamed" / A
     d.mkdir(parents=True)
-    nbformat.write(ctx.solved(), d / "activations (1).ipynb")
+    renamed = ctx.solved()          # not byte-identical to h_solution's (that is "suspicious")
+    renamed.cells.append(nbformat.v4.new_markdown_cell("Saved under another name."))
+    nbformat.write(renamed, d / "activations (1).ipynb")
 
     p1 = grade(course_dir, course_dir / "submitted", out=tmp / "out1")
     time.sleep(1.0)

@@ -40,7 +40,7 @@ class Progress:
     def __init__(self, total, enabled=True, stream=None):
         self.total, self.done, self.start = total, 0, time.monotonic()
         self.enabled, self.stream = enabled, stream or sys.stderr     # the stderr of now, not of import
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self.last = 0.0
 
     def update(self, res):
