@@ -97,16 +97,16 @@ class _Audit(HTMLParser):
             self.problems.append(f"</{tag}>")
 
     def handle_comment(self, data):
-        self.problems.append("<!-- -->")
+        self.problems.append("an HTML comment")
 
     def handle_decl(self, decl):
-        self.problems.append("<!…>")
+        self.problems.append("a declaration")
 
     def handle_pi(self, data):
-        self.problems.append("<?…>")
+        self.problems.append("a processing instruction")
 
     def unknown_decl(self, data):
-        self.problems.append("<![…]>")
+        self.problems.append("a CDATA section")
 
 
 def markdown_problems(source: str, attachments=None) -> list[str]:
@@ -179,8 +179,9 @@ def sanitize_cell(cell) -> list[str]:
         notes.append(f"attachments dropped: {', '.join(dropped)}")
     problems = markdown_problems(source, kept)
     if problems:
-        what = ", ".join(sorted(set(problems)))[:200]
-        cell["source"] = NOTE.format(what=bleach.clean(what).replace("*", "\\*")) + "\n\n" + _fence(source)
+        # in plain words (no markup of its own): "a href=…, img onerror=…, script"
+        what = ", ".join(sorted({re.sub(r"[^A-Za-z0-9 =…()-]", "", p).strip() for p in problems} - {""}))[:200]
+        cell["source"] = NOTE.format(what=what or "HTML") + "\n\n" + _fence(source)
         cell.pop("attachments", None)
         notes.append(f"markdown shown as text ({what})")
     return notes

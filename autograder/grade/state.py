@@ -74,7 +74,9 @@ def check_state() -> str:
 
 
 def write_private(path, text: str):
-    """Write ``text`` to a new file ``path`` readable by the grader's user only."""
+    """Write ``text`` to ``path`` (replaced, never through a link), readable by the grader's
+    user only."""
+    Path(path).unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)
