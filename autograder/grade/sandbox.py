@@ -38,7 +38,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE_UID = 61000           # sandbox uids: BASE_UID .. BASE_UID + MAX_UIDS - 1 (when the grader is root)
+BASE_UID = 62000           # sandbox uids: BASE_UID .. BASE_UID + MAX_UIDS - 1 (when the grader is root);
+#                            not 61000: graders that kept their locks in /tmp used that range
 MAX_UIDS = 1000
 _UIDS: dict[int, int] = {}     # worker slot -> uid reserved by this process
 _UID_LOCKS: dict[int, object] = {}
@@ -65,6 +66,9 @@ def slot_uid(slot):
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
+                f.close()
+                continue
+            if _uid_busy(uid):         # a grader that keeps its locks elsewhere (another version)
                 f.close()
                 continue
             _UID_LOCKS[uid], _UIDS[slot] = f, uid
@@ -590,6 +594,17 @@ def _tree_size(path: Path, stop_at):
         except OSError:
             pass
     return total
+
+
+def _uid_busy(uid):
+    """Some process runs as ``uid`` (then another grader is using it)."""
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid:
+                return True
+        except OSError:
+            pass
+    return False
 
 
 def _kill_uid(uid):
