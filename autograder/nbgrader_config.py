@@ -31,18 +31,36 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    "autograder.sanitize.StripSolutionRegions",      # no solution/hidden region, no student HTML
 ]
 
-# Inside a Jupyter server, formgrader's "Autograde" button would run student code with the
-# instructor's privileges: there it runs the sandboxed batch grader for that student instead
-# (nbgrader's pre-convert hook), and nbgrader stores the notebook that grader produced. The
-# `nbgrader autograde` command itself keeps nbgrader's behaviour.
-_prog = os.path.basename(sys.argv[0] if sys.argv else "")
-if _prog.startswith(("jupyter-lab", "jupyter-server", "jupyter-notebook", "jupyter-nbclassic")):
-    import functools
+# nbgrader's exchange, collected safely (autograder/exchange.py): no links or special files, the
+# entry's owner must be the student it names, one bad entry skipped and listed, never followed.
+c.ExchangeFactory.collect = "autograder.exchange.SafeExchangeCollect"
 
-    from autograder.grade.nbgrader_hooks import grade_in_sandbox
+# What a student wrote never runs in a page an instructor or a learner opens (formgrader's
+# submission view, nbgrader's feedback): the course's templates (autograder/templates/) extend
+# nbgrader's formgrade and feedback templates and render every markdown cell through an HTML
+# allow-list (autograder/sanitize.py); nbconvert's own sanitiser cleans outputs. The grader also
+# writes autograded/ notebooks through the same allow-list.
+import nbgrader as _nbgrader  # noqa: E402
 
-    c.Autograde.pre_convert_hook = functools.partial(grade_in_sandbox, c.CourseDirectory.root)
-    c.Autograde.autograde_preprocessors = ["autograder.grade.nbgrader_hooks.UseBatchGrader"]
-    c.UseBatchGrader.course_root = c.CourseDirectory.root
+_nbg_templates = os.path.join(os.path.dirname(_nbgrader.__file__), "server_extensions", "formgrader", "templates")
+c.HTMLExporter.extra_template_basedirs = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates"),
+                                          _nbg_templates]
+# nbgrader sets the template *folder* (formgrade, feedback); the course's file in that folder
+# (dnn.html.j2) extends nbgrader's index.html.j2 found next on the search path. Any other
+# template folder has no dnn.html.j2: rendering fails rather than going unsanitised.
+c.HTMLExporter.template_file = "dnn.html.j2"
+c.HTMLExporter.filters = {"dnn_clean_html": "autograder.sanitize.clean_html"}
+c.HTMLExporter.sanitize_html = True
+
+# formgrader's "Autograde" button would run student code with the instructor's privileges: in
+# every process but the `nbgrader` command line it runs the sandboxed batch grader for that
+# student instead (nbgrader's pre-convert hook), and nbgrader stores the notebook that grader
+# produced. Fail closed: any Jupyter server, however started (jupyter lab, python -m jupyterlab,
+# jupyter-server, jupyterhub-singleuser, ...), gets the sandboxed path; only `nbgrader autograde`
+# typed by the instructor keeps nbgrader's own, unsandboxed, behaviour — and says so.
+from autograder.hook import install_autograde_hook  # noqa: E402
+
+install_autograde_hook(c, sys.argv)

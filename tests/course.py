@@ -18,7 +18,7 @@ import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
+SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|\Z)", re.M)
 
 
 def nbgrader_env():

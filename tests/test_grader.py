@@ -939,13 +939,17 @@ def _grade_class_in(tmp_path_factory):
         if build is None:
             continue
         nb = build(ctx)
+        if isinstance(nb, nbformat.NotebookNode):    # no two students hand in the same bytes
+            nb.cells.append(nbformat.v4.new_markdown_cell(f"(handed in by {student!r})"))   # ("suspicious")
         course.submit(course_dir, student, A, NB, nb)
     d = course_dir / "submitted" / "u_missing" / A
     d.mkdir(parents=True)
     (d / "notes.txt").write_text("forgot the notebook")
     d = course_dir / "submitted" / "u_renamed" / A
     d.mkdir(parents=True)
-    nbformat.write(ctx.solved(), d / "activations (1).ipynb")
+    renamed = ctx.solved()          # not byte-identical to h_solution's (that is "suspicious")
+    renamed.cells.append(nbformat.v4.new_markdown_cell("Saved under another name."))
+    nbformat.write(renamed, d / "activations (1).ipynb")
 
     p1 = grade(course_dir, course_dir / "submitted", out=tmp / "out1")
     time.sleep(1.0)

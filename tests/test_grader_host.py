@@ -207,8 +207,10 @@ def flat_run(tmp_path_factory):
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as z:
         z.writestr(f"carol_{NB}", good)
+    own = course.fill(course.released(c, A, NB), course.solution_sources(A, NB))
+    own.cells.append(nbformat.v4.new_markdown_cell("dave's own copy"))   # not byte-identical
     entries = [
-        (f"dave_{NB}", good),                                   # control: graded normally
+        (f"dave_{NB}", nbformat.writes(own)),                   # control: graded normally
         (f"alice_{NB}", good), (f"alice_v2_{NB}", good),        # two notebooks, one student
         (f"bob_{NB}", good), (f"bob_{NB}", nbformat.writes(blank)),   # one entry twice
         ("carol.zip", inner.getvalue()),                        # a zip inside the zip

@@ -22,10 +22,9 @@ statuses make the grader's exit code say "needs a look". ``Submission.problem`` 
 import hashlib
 import re
 import unicodedata
-import zipfile
 from pathlib import Path
 
-from autograder.grade.model import MAX_ZIP_BYTES, MAX_ZIP_ENTRIES, Status, Submission
+from autograder.grade.model import Status, Submission
 from autograder.grade.text import shown
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,127}$")
@@ -44,32 +43,12 @@ def safe_id(raw):
 
 
 def safe_extract(zip_path: Path, dest: Path) -> Path:
-    """Extract a zip, refusing absolute paths, '..', links, more than MAX_ZIP_ENTRIES entries
-    and more than MAX_ZIP_BYTES. An entry that appears twice is extracted under a second name
+    """Extract a zip safely (:mod:`autograder.grade.safezip`: no absolute paths, '..', links,
+    over-size entries or lying sizes; :class:`~autograder.grade.safezip.UnsafeZip` names the
+    entry). An entry that appears twice is extracted under a second name
     (``x.duplicate-2.ipynb``), never over the first, so :func:`find_submissions` reports it."""
-    with zipfile.ZipFile(zip_path) as zf:
-        total = 0
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_ENTRIES:
-            raise ValueError(f"zip has more than {MAX_ZIP_ENTRIES} entries")
-        seen: dict[str, int] = {}
-        for info in infos:
-            name = info.filename
-            if name.startswith(("/", "\\")) or ".." in Path(name).parts or "\0" in name:
-                raise ValueError(f"unsafe path in zip: {shown(name)}")
-            if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                raise ValueError(f"symbolic link in zip: {shown(name)}")
-            total += info.file_size
-            if total > MAX_ZIP_BYTES:
-                raise ValueError(f"zip expands to more than {MAX_ZIP_BYTES >> 20} MiB")
-        for info in infos:
-            key = info.filename.replace("\\", "/").rstrip("/")
-            n = seen[key] = seen.get(key, 0) + 1
-            if n > 1 and not info.is_dir():
-                p = Path(key)
-                info.filename = str(p.with_name(f"{p.stem}.duplicate-{n}{p.suffix}"))
-            zf.extract(info, dest)
-    return dest
+    from autograder.grade.safezip import extract
+    return extract(zip_path, dest)
 
 
 def _nbgrader_root(path: Path, assignment):
@@ -126,13 +105,22 @@ def find_submissions(path, assignment, notebooks, name_pattern=None):
         for d in sorted(p for p in root.iterdir() if p.is_dir()):
             sub = _submission(subs, d.name)
             adir = d / assignment
+            if d.is_symlink() or adir.is_symlink():       # never read through a link
+                for nb in notebooks:
+                    sub.files.setdefault(nb, None)
+                sub.flag("unparseable", "the submission folder is a symbolic link; not read", skip=True)
+                continue
             found = sorted(adir.glob("*.ipynb")) if adir.is_dir() else []
             _match(found, notebooks, sub)
             for z in sorted(adir.glob("*.zip")) if adir.is_dir() else []:
                 sub.flag(Status.AMBIGUOUS, f"a zip inside the submission ('{shown(z.name)}') was not opened")
             ts = adir / "timestamp.txt"
-            if ts.is_file() and ts.stat().st_size < 200:
-                sub.timestamp = ts.read_text(errors="replace").strip()
+            if ts.is_file() and not ts.is_symlink():
+                from autograder.safeio import Unsafe, read_regular
+                try:
+                    sub.timestamp = read_regular(ts, 200).decode("utf-8", "replace").strip()
+                except Unsafe:
+                    pass
         return subs
     pattern = re.compile(name_pattern or r"^(?P<student>[^_]+?)(?:_.*)?$")
 

@@ -121,6 +121,7 @@ class _GradebookWriter:
         cfg.CourseDirectory.root = str(course)
         cfg.CourseDirectory.submitted_directory = os.path.relpath(staging / "submitted", course)
         cfg.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+        cfg.Autograde.pre_convert_hook = None          # this IS the sandboxed path (autograder/hook.py)
         cfg.InjectVerdicts.verdicts_dir = str(staging / "verdicts")
         # nbconvert's documented switch: validate the notebook once after the preprocessors, not
         # after each one (the write validates it again); ~30 full validations per student before
@@ -236,7 +237,9 @@ def _copy_for_nbgrader(src, dst, released):
       graded, changed points): the kept copy gets the released cell's metadata back;
     * it cannot write a lone surrogate character: those become U+FFFD. Outputs are dropped (the
       verdicts replace them)."""
-    nb = nbformat.from_dict(writable(json.loads(Path(src).read_text(encoding="utf-8"))))
+    from autograder.safeio import read_regular
+    from autograder.sanitize import sanitize_notebook, strip_solution_regions
+    nb = nbformat.from_dict(writable(json.loads(read_regular(src).decode("utf-8"))))
     nb = nbformat.convert(nb, 4)
     by_id = {grade_id(c): c for c in released.cells if grade_id(c)}
     seen = set()
@@ -260,6 +263,8 @@ def _copy_for_nbgrader(src, dst, released):
             nb.cells.insert(at, nbformat.from_dict(copy.deepcopy(ref)))
             seen.add(gid)
         previous = gid or previous
+    strip_solution_regions(nb)                    # feedback never shows a solution region
+    sanitize_notebook(nb, released.metadata)      # nothing a student wrote runs in formgrader
     nbformat.write(nb, dst)
 
 
@@ -364,6 +369,7 @@ def record_submissions(course: Path, assignment, subs: dict):
     nbgrader's ``generate_feedback``/``release_feedback`` find them. Submissions graded from
     that very folder are left as they are, except that a missing ``timestamp.txt`` is written
     (the notebook's modification time)."""
+    from autograder.safeio import Unsafe, copy_regular
     root = (course / "submitted").resolve()
     for student, sub in subs.items():
         files = [p for p in sub.files.values() if p is not None]
@@ -379,7 +385,10 @@ def record_submissions(course: Path, assignment, subs: dict):
             dst.mkdir(parents=True)
             for nb_name, p in sub.files.items():
                 if p is not None:
-                    shutil.copyfile(p, dst / nb_name)
+                    try:
+                        copy_regular(p, dst / nb_name)     # never through a link
+                    except Unsafe:
+                        pass                   # the batch grades it "unparseable", with the reason
         elif sub.timestamp:
             continue                       # nbgrader's own folder with its timestamp: untouched
         ts = valid_timestamp(sub.timestamp)

@@ -25,6 +25,7 @@ from autograder.grade.text import clean
 MAX_NOTEBOOK_BYTES = 32 << 20
 MAX_ZIP_BYTES = 512 << 20
 MAX_ZIP_ENTRIES = 20_000
+MAX_ZIP_ENTRY_BYTES = 64 << 20
 
 
 class Status(StrEnum):
@@ -34,6 +35,7 @@ class Status(StrEnum):
     GRADED = "graded"
     FLAGGED = "flagged"            # graded, but a backward evaluated the forward at shifted inputs
     TAMPERED = "tampered"
+    SUSPICIOUS = "suspicious"      # graded, but holds solution markers or is a byte-identical copy
     TIMED_OUT = "timed out"
     OUT_OF_MEMORY = "out of memory"
     CRASHED = "crashed"

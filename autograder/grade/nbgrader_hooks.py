@@ -61,6 +61,7 @@ class InjectVerdicts(Preprocessor):
 
 
 _HANDOFF: dict = {}          # (assignment, student) -> what the sandboxed grader said
+_ROOTS: dict = {}            # (assignment, student) -> the course folder it graded in
 
 
 def grade_in_sandbox(course_root, assignment, student, notebooks=None):
@@ -78,6 +79,7 @@ def grade_in_sandbox(course_root, assignment, student, notebooks=None):
         for f in folder.glob("*"):               # nbgrader rewrites these files next
             f.chmod(0o644)
         _HANDOFF[key] = (proc.returncode in (0, 1), proc.stdout.strip())
+        _ROOTS[key] = str(course_root)
     except Exception as exc:                     # nbgrader only logs a failing hook: hand it over
         _HANDOFF[key] = (False, f"{type(exc).__name__}: {exc}")
 
@@ -94,7 +96,8 @@ class UseBatchGrader(Preprocessor):
         a, s = info.get("assignment", "ASSIGNMENT"), info.get("student", "STUDENT")
         ok, output = _HANDOFF.get((a, s), (False, "the sandboxed grader did not run"))
         self.log.info("sandboxed grader for %s/%s:\n%s", a, s, output)
-        path = Path(self.course_root) / "autograded" / s / a / f"{info.get('notebook')}.ipynb"
+        root = _ROOTS.get((a, s), self.course_root)
+        path = Path(root) / "autograded" / s / a / f"{info.get('notebook')}.ipynb"
         if not ok or not path.exists():
             raise RuntimeError(
                 f"This course grades in a sandbox with `.venv/bin/python -m autograder.grade {a} submitted "

@@ -35,9 +35,12 @@ from autograder.checks import load_spec
 from autograder.grade import gradebook, reports
 from autograder.grade.batch import Batch, make_lib
 from autograder.grade.collect import find_submissions, safe_extract, valid_student_id
-from autograder.grade.model import PHASES, GradeOptions, Release, Result, Status, Submission
+from autograder.grade.model import MAX_NOTEBOOK_BYTES, PHASES, GradeOptions, Release, Result, Status, Submission
 from autograder.grade.progress import Progress
+from autograder.grade.safety import flag_suspicious
+from autograder.grade.safezip import UnsafeZip
 from autograder.grade.sandbox import Sandbox, detect
+from autograder.grade.state import check_state
 from autograder.grade.text import clean
 
 log = logging.getLogger("autograder.grade")          # the terminal
@@ -102,8 +105,12 @@ def collect(course: Course, opts: GradeOptions) -> tuple[dict[str, Submission], 
     """The submissions to grade (student -> Submission) and warnings not tied to one of them."""
     src = Path(opts.submissions)
     if src.is_file():
-        src = safe_extract(src, course.work / "unzipped")
+        try:
+            src = safe_extract(src, course.work / "unzipped")
+        except UnsafeZip as exc:             # one line naming the entry, nobody graded
+            raise Stop(str(exc)) from None
     subs = find_submissions(src, course.assignment, course.release.names, opts.name_pattern)
+    flag_suspicious(subs, course.root, course.assignment, MAX_NOTEBOOK_BYTES)   # copies: need a look
     warnings = []
     for s in [s for s in subs if not valid_student_id(s)]:
         warnings.append(f"skipping submission with an unusable student id {clean(s)!r}")
@@ -123,15 +130,24 @@ def collect(course: Course, opts: GradeOptions) -> tuple[dict[str, Submission], 
 
 
 # ---------------------------------------------------------------------------- 3. grade
-def open_sandbox(course: Course, opts: GradeOptions) -> tuple[Sandbox, str]:
+def open_sandbox(course: Course, opts: GradeOptions) -> tuple[Sandbox, str, str]:
+    """The sandbox, what it is, and '' — or, when bubblewrap could not run and the weaker mode
+    was not asked for, the line that makes the run need a look (never fallen into quietly)."""
     limits = opts.limits()
     lib = make_lib(course.work)
+    problem = check_state()                  # the uids' lock files: a private, root-owned place
+    if problem:
+        raise Stop(problem)
     try:
         mode, why = detect(opts.sandbox, lib, limits)
     except RuntimeError as exc:          # --sandbox bwrap where it cannot work: say why
         raise Stop(str(exc)) from None
     log.info("sandbox: %s", clean(why))
-    return Sandbox(mode, lib, limits), why
+    degraded = "" if mode == "bwrap" or opts.sandbox == "rlimits" else (
+        "NEEDS A LOOK: bubblewrap could not run here, so every submission ran in the DEGRADED "
+        "sandbox (rlimits only: it can read what its uid can read). Fix bubblewrap, or ask for "
+        "this mode with --sandbox rlimits.")
+    return Sandbox(mode, lib, limits), why, degraded
 
 
 def grade(course: Course, opts: GradeOptions, subs: dict, sandbox: Sandbox, meta: dict) -> list[Result]:
@@ -221,6 +237,7 @@ def report(course: Course, opts: GradeOptions, subs, results, meta, warnings) ->
     all_scores = gradebook.read_scores(course.db_url, course.assignment, everyone)
     scores = {r.student: all_scores.get(r.student) for r in results if r.student in all_scores}
     problems = check_gradebook(course, results, scores)
+    degraded = meta.pop("_degraded", "")
     graded_at = time.strftime("%Y-%m-%d %H:%M:%S %Z")
     info = {r.student: {"timestamp": subs[r.student].timestamp or "", "graded_at": graded_at,
                         "seed": course.seed} for r in results}
@@ -230,6 +247,8 @@ def report(course: Course, opts: GradeOptions, subs, results, meta, warnings) ->
     reports.save_results(course.out / "results.json", class_results, class_info)
     reports.write_csv(course.out / "grades.csv", course.assignment, class_results, all_scores, class_info)
     problems += write_pages(course, results, scores, info)
+    if degraded:
+        problems.append(degraded)
     meta.update({"seconds_total": round(time.monotonic() - meta.pop("_started"), 2),
                  "gradebook": course.db_url, "gradebook_problems": problems,
                  "students": sorted(subs) if opts.students else "all", "profile": profile(results)})
@@ -256,7 +275,7 @@ def tell(course: Course, results, scores, problems, warnings, meta) -> int:
     for r in needs_look:
         log.info("  %s: %s — %s", clean(r.student), r.status, clean(r.reason))
     for p in problems:
-        log.info("  gradebook: %s", clean(p))
+        log.info("  %s" if p.startswith("NEEDS A LOOK") else "  gradebook: %s", clean(p))
     return 1 if look else 0
 
 
@@ -273,8 +292,9 @@ def grade_class(opts: GradeOptions) -> int:
         with _run_record(course, opts):
             try:
                 subs, warnings = collect(course, opts)
-                sandbox, why = open_sandbox(course, opts)
-                meta = {"assignment": course.assignment, "submissions": len(subs), "sandbox": why,
+                sandbox, why, degraded = open_sandbox(course, opts)
+                meta = {"assignment": course.assignment, "submissions": len(subs),
+                        "sandbox": f"{degraded} ({why})" if degraded else why, "_degraded": degraded,
                         "seed": course.seed, "workers": opts.workers, "seconds_sandbox": 0.0,
                         "_started": time.monotonic()}
                 results = grade(course, opts, subs, sandbox, meta)

@@ -11,10 +11,10 @@ from autograder.grade.text import clean
 class Progress:
     """A one-line progress bar with count, rate and ETA on stderr (plain lines when not a tty)."""
 
-    def __init__(self, total, enabled=True, stream=sys.stderr):
+    def __init__(self, total, enabled=True, stream=None):
         self.total, self.done, self.start = total, 0, time.monotonic()
-        self.enabled, self.stream = enabled, stream
-        self.tty = stream.isatty()
+        self.enabled, self.stream = enabled, stream or sys.stderr     # the stderr of now, not of import
+        self.tty = self.stream.isatty()
         self.last = 0.0
 
     def update(self, res):

@@ -38,7 +38,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE_UID = 61000           # sandbox uids: BASE_UID .. BASE_UID + MAX_UIDS - 1 (when the grader is root)
+BASE_UID = 62000           # sandbox uids: BASE_UID .. BASE_UID + MAX_UIDS - 1 (when the grader is root);
+#                            not 61000: graders that kept their locks in /tmp used that range
 MAX_UIDS = 1000
 _UIDS: dict[int, int] = {}     # worker slot -> uid reserved by this process
 _UID_LOCKS: dict[int, object] = {}
@@ -47,25 +48,27 @@ _UID_MUTEX = threading.Lock()
 
 def slot_uid(slot):
     """The unprivileged uid of a worker slot, reserved for this process's lifetime with an
-    ``flock`` on ``/tmp/dnn-grade-uids/<uid>.lock``. Two grader runs at once (two courses, two
+    ``flock`` on ``<private state folder>/uids/<uid>.lock`` (:mod:`autograder.grade.state`). Two grader runs at once (two courses, two
     assignments, parallel tests) used to share ``BASE_UID + slot``: each run's ``_kill_uid`` then
     SIGKILLed the other's sandboxes (a correct submission ended "crashed"), and they shared one
     RLIMIT_NPROC budget."""
     import fcntl
-    import tempfile
     with _UID_MUTEX:
         if slot in _UIDS:
             return _UIDS[slot]
-        # one folder for every grader on the machine, whatever TMPDIR each one has
-        folder = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / "dnn-grade-uids"
-        folder.mkdir(mode=0o755, exist_ok=True)
+        # one folder for every grader on the machine, private to root (autograder/grade/state.py)
+        from autograder.grade.state import private_dir
+        folder = private_dir("uids")
         for uid in range(BASE_UID, BASE_UID + MAX_UIDS):
             if uid in _UID_LOCKS:
                 continue
-            f = open(folder / f"{uid}.lock", "a")
+            f = open(os.open(folder / f"{uid}.lock", os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600), "a")
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
+                f.close()
+                continue
+            if _uid_busy(uid):         # a grader that keeps its locks elsewhere (another version)
                 f.close()
                 continue
             _UID_LOCKS[uid], _UIDS[slot] = f, uid
@@ -363,28 +366,36 @@ class Sandbox:
         """(argv, env, cwd) that run the job's runner (or ``program``) under this sandbox mode."""
         uid = slot_uid(slot) if self.root else BASE_UID + slot
         if self.mode == "bwrap":
+            # bwrap reads its arguments from a file only root (or the grader) can read
+            # (``--args``): no job path shows in any process's /proc/*/cmdline; the commands
+            # below run in the job folder and name it only relatively
+            inner = self._bwrap_args(job, {p: p for p in self.prefixes} if not self.root else
+                                     {real: str(job / f"stage_py{i}") for i, real in enumerate(self.prefixes)},
+                                     uid, program)
+            from autograder.grade.state import write_private
+            cut = inner.index("--")            # bwrap takes its options from the file, the command here
+            write_private(job / "bwrap.args", "".join(a + "\0" for a in inner[1:cut]))
+            bwrap = f"{shlex.quote(inner[0])} --args 3 {shlex.join(inner[cut:])} 3<bwrap.args"
+            launch = f"exec {bwrap}"
             if self.root:
                 # Root binds what the sandbox needs into the job's stage folder (inside a private
                 # mount namespace), then drops to the slot's uid, which runs bwrap unprivileged.
-                stage, binds = {}, []
+                binds = []
                 for i, real in enumerate(self.prefixes):
-                    dst = job / f"stage_py{i}"
-                    dst.mkdir(exist_ok=True)
-                    binds.append(f"mount --bind {shlex.quote(real)} {shlex.quote(str(dst))}")
-                    stage[real] = str(dst)
+                    (job / f"stage_py{i}").mkdir(exist_ok=True)
+                    binds.append(f"mount --bind {shlex.quote(real)} stage_py{i}")
                 (job / "stage_lib").mkdir(exist_ok=True)
-                binds.append(f"mount --bind {shlex.quote(str(self.lib))} {shlex.quote(str(job / 'stage_lib'))}")
-                inner = self._bwrap_args(job, stage, uid, program)
+                binds.append(f"mount --bind {shlex.quote(os.path.relpath(self.lib, job))} stage_lib")
                 drop = [_which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                         "--no-new-privs", "--"]
-                script = " && ".join(binds) + " && exec " + shlex.join(drop + inner)
+                launch = " && ".join(binds) + f" && exec {shlex.join(drop)} {bwrap}"
                 return [_which("unshare"), "--mount", "--propagation", "private", "--",
-                        "/bin/sh", "-c", script], None, str(job)
-            return self._bwrap_args(job, {p: p for p in self.prefixes}, uid, program), None, str(job)
+                        "/bin/sh", "-c", launch], None, str(job)
+            return ["/bin/sh", "-c", launch], None, str(job)
         # degraded: rlimits + uid drop + no network where allowed
         tmp = job / "out" / "tmp"
         tmp.mkdir(exist_ok=True)
-        argv = program or [self.python, "-m", "autograder.grade.runner", str(job / "in"), str(job / "out")]
+        argv = program or [self.python, "-m", "autograder.grade.runner", "../in", "."]   # cwd: out
         if self.root:
             argv = [_which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                     "--no-new-privs", "--"] + argv
@@ -585,6 +596,17 @@ def _tree_size(path: Path, stop_at):
         except OSError:
             pass
     return total
+
+
+def _uid_busy(uid):
+    """Some process runs as ``uid`` (then another grader is using it)."""
+    for pid in os.listdir("/proc"):
+        try:
+            if pid.isdigit() and os.stat(f"/proc/{pid}").st_uid == uid:
+                return True
+        except OSError:
+            pass
+    return False
 
 
 def _kill_uid(uid):

@@ -6,7 +6,7 @@ from autograder.grade.sandbox import Limits
 
 
 def test_status_order_and_labels():
-    assert [s.value for s in Status] == ["graded", "flagged", "tampered", "timed out", "out of memory", "crashed",
+    assert [s.value for s in Status] == ["graded", "flagged", "tampered", "suspicious", "timed out", "out of memory", "crashed",
                                          "unparseable", "missing", "bad id", "ambiguous"]
     assert Status.CRASHED.worse_than("timed out") and not Status.TAMPERED.worse_than(Status.TAMPERED)
     assert f"{Status.OUT_OF_MEMORY}" == "out of memory" == Status("out of memory")
