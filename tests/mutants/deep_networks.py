@@ -5,11 +5,10 @@ plausible mistake and is appended to ``item``'s answer cell; the submission must
 points of ``test_<item>`` plus those of the dependent items. The chapter-6 layers (Affine, Relu,
 Sigmoid, SoftmaxWithLoss) are not graded on their own in this exercise: their mistakes are
 appended to the network's answer cell and cost the ``network`` item. ``Tanh`` is graded on its
-own and used by every seed's networks, so its mistakes cost ``tanh_layer`` and ``network``.
+own: the network item builds its tanh layers from the learner's ``Sigmoid`` (2σ(2x) − 1), so a
+mistake in ``Tanh`` costs ``tanh_layer`` only.
 ``UNUSUAL[name] = (item, code)``: correct but differently written; must keep full marks.
 """
-
-NET = ("network",)
 
 MUTANTS = {
     # ---- Tanh
@@ -21,17 +20,17 @@ class Tanh(Tanh):
 
     def backward(self, dout):
         return dout * (1.0 - self.x ** 2)
-""", NET),
+"""),
     "Tanh backward 1 - y instead of 1 - y**2": ("tanh_layer", """
 class Tanh(Tanh):
     def backward(self, dout):
         return dout * (1.0 - self.out)
-""", NET),
+"""),
     "Tanh backward forgets dout": ("tanh_layer", """
 class Tanh(Tanh):
     def backward(self, dout):
         return 1.0 - self.out ** 2
-""", NET),
+"""),
     "Tanh via exp(2x) overflows for large x": ("tanh_layer", """
 class Tanh(Tanh):
     def forward(self, x):
@@ -62,6 +61,14 @@ class Network(Network):
         for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
         return dout
+"""),
+    "backward ignores its dout (always starts with 1)": ("network", """
+class Network(Network):
+    def backward(self, dout=1.0):
+        grad = 1.0
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
 """),
     "backward with the sign flipped": ("network", """
 class Network(Network):
@@ -218,6 +225,23 @@ def init_weights(sizes, scheme, rng):
     for fi, fo in zip(sizes[:-1], sizes[1:]):
         std = np.sqrt(2.0 / fi) if scheme == "he" else np.sqrt(2.0 / (fi + fo))
         out.append((np.random.default_rng(0).standard_normal((fi, fo)) * std, np.zeros(fo)))
+    return out
+"""),
+    "weights drawn from the global np.random, not from rng": ("init", """
+def init_weights(sizes, scheme, rng):
+    out = []
+    for fi, fo in zip(sizes[:-1], sizes[1:]):
+        std = np.sqrt(2.0 / fi) if scheme == "he" else np.sqrt(2.0 / (fi + fo))
+        out.append((np.random.standard_normal((fi, fo)) * std, np.zeros(fo)))
+    return out
+"""),
+    "a generator of its own with a fixed seed, drawn layer after layer": ("init", """
+def init_weights(sizes, scheme, rng):
+    own = np.random.default_rng(12345)
+    out = []
+    for fi, fo in zip(sizes[:-1], sizes[1:]):
+        std = np.sqrt(2.0 / fi) if scheme == "he" else np.sqrt(2.0 / (fi + fo))
+        out.append((own.standard_normal((fi, fo)) * std, np.zeros(fo)))
     return out
 """),
     "float32 weights": ("init", """
