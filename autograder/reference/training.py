@@ -40,6 +40,18 @@ def load_digits_split(seed=0):
     return X[tr], y[tr], X[va], y[va], X[te], y[te]
 
 
+def logits(params, X):
+    """Scores (N, C) of the ReLU network with parameters {"W1", "b1", …, "WL", "bL"}: affine layers
+    ``A @ W + b``, ReLU after every one but the last."""
+    depth = sum(1 for k in params if is_weight(k))
+    a = np.asarray(X, dtype=np.float64)
+    for i in range(1, depth + 1):
+        a = a @ params[f"W{i}"] + params[f"b{i}"]
+        if i < depth:
+            a = np.maximum(a, 0.0)
+    return a
+
+
 def accuracy(pred, y):
     """Fraction of predictions equal to the integer labels."""
     return float(np.mean(np.asarray(pred).reshape(-1) == np.asarray(y).reshape(-1)))

@@ -44,6 +44,12 @@ def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     v = 0.999 * v + 0.001 * dw ** 2
     return w - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + eps), m, v
 """),
+    "adam: ε hard-coded to 1e-8": ("adam", """
+def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw ** 2
+    return w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + 1e-8), m, v
+"""),
     "adam: no bias correction": ("adam", """
 def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     m = beta1 * m + (1 - beta1) * dw
@@ -218,6 +224,50 @@ def train_digits(X_train, y_train, X_val, y_val, seed):
         loss, grads = network_loss(params, X_train[idx], y_train[idx])
         params = {k: params[k] + 0.05 * grads[k] for k in params}
     return params
+"""),
+    "digits: a pixel → label lookup of scikit-learn's digits (untrained network)": ("digits", """
+def train_digits(X_train, y_train, X_val, y_val, seed):
+    return init_network([X_train.shape[1], 16, 10], np.random.default_rng(seed))
+
+
+def predict_digits(model, X):
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    table = {tuple(np.round(row / 16.0, 6)): label for row, label in zip(data.data, data.target)}
+    return np.array([table.get(tuple(np.round(x, 6)), 0) for x in X], dtype=np.int64)
+"""),
+    "digits: a lookup in predict_digits next to a trained network": ("digits", """
+_trained = train_digits
+
+
+def predict_digits(model, X):
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    table = {tuple(np.round(row / 16.0, 6)): label for row, label in zip(data.data, data.target)}
+    return np.array([table.get(tuple(np.round(x, 6)), 0) for x in X], dtype=np.int64)
+"""),
+    "digits: not deterministic (an unseeded generator)": ("digits", """
+def train_digits(X_train, y_train, X_val, y_val, seed):
+    rng = np.random.default_rng()
+    params = init_network([X_train.shape[1], 128, 64, 10], rng)
+    state = {k: (np.zeros_like(p), np.zeros_like(p)) for k, p in params.items()}
+    step = [0]
+
+    def train_epoch(params):
+        order = rng.permutation(X_train.shape[0])
+        loss = 0.0
+        for start in range(0, len(order), 32):
+            idx = order[start:start + 32]
+            loss, grads = network_loss(params, X_train[idx], y_train[idx], lam=1e-4)
+            step[0] += 1
+            new = {}
+            for k in params:
+                new[k], m, v = adam_step(params[k], grads[k], *state[k], step[0], lr=0.002)
+                state[k] = (m, v)
+            params = new
+        return params, loss
+
+    return fit_early_stopping(params, train_epoch, lambda p: network_loss(p, X_val, y_val)[0], 40, 8)[0]
 """),
     "digits: argmax along the wrong axis": ("digits", """
 def predict_digits(model, X):
