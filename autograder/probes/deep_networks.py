@@ -103,6 +103,34 @@ def network_probe(rec, case):
         rec.keep(f"b{l}_after", case[f"b{l}"])
 
 
+# ------------------------------------------------------------------ the δ recursion in arrays
+def backprop_probe(rec, case):
+    """``backprop(Ws, bs, acts, X, y)`` on lists of arrays: keep the loss and every gradient."""
+    depth = int(case["depth"])
+    Ws = [case[f"W{l}"] for l in range(depth)]
+    bs = [case[f"b{l}"] for l in range(depth)]
+    acts = [ACTIVATIONS[int(a)].lower() for a in case["acts"]]
+    res = rec.call("res", "backprop", Ws, bs, acts, case["X"], case["y"].astype(np.int64))
+    if res is None:
+        return
+    try:
+        loss, dWs, dbs = res
+        dWs, dbs = list(dWs), list(dbs)
+    except Exception as exc:
+        rec.fail("res", f"`backprop` must return (loss, dWs, dbs): {type(exc).__name__}: {exc}")
+        return
+    rec.keep("loss", _scalar(loss))
+    for l in range(depth):
+        for key, arrays in (("dW", dWs), ("db", dbs)):
+            if l < len(arrays):
+                rec.keep(f"{key}{l}", arrays[l])
+            else:
+                rec.fail(f"{key}{l}", f"`backprop` returned {len(arrays)} {key} arrays; the network has {depth} layers.")
+    rec.keep("X_after", case["X"])
+    for l in range(depth):
+        rec.keep(f"W{l}_after", Ws[l])
+
+
 # ------------------------------------------------------------------ initialisation
 def init_probe(rec, case):
     """``init_weights(sizes, scheme, rng)`` twice with the same seed: the weights and biases of
@@ -139,4 +167,4 @@ def init_probe(rec, case):
             rec.fail(f"{key}/W0", f"{type(exc).__name__}: {exc}")
 
 
-PROBES = {"tanh_layer": tanh_probe, "network": network_probe, "init": init_probe}
+PROBES = {"tanh_layer": tanh_probe, "backprop": backprop_probe, "network": network_probe, "init": init_probe}

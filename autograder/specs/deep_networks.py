@@ -5,6 +5,8 @@ What the learner writes (row-vector batches; every array float64):
     Affine, Relu, Sigmoid, SoftmaxWithLoss   their chapter-6 layers (not graded on their own here:
                                              the network's checks use them)
     Tanh()              forward(x) -> tanh(x); backward(dout) -> dout·(1 − y²), y the stored output
+    backprop(Ws, bs, acts, X, y) -> (loss, dWs, dbs)
+                        the δ recursion on lists of arrays; acts: "relu" / "sigmoid" / "tanh"
     Network(layers)     layers: [Affine, act, Affine, act, …, Affine, SoftmaxWithLoss]
                         predict(X) -> logits (N, C): forward through every layer but the last
                         loss(X, t) -> mean cross-entropy; t integer labels (N,) or one-hot (N, C)
@@ -288,6 +290,47 @@ def _network_verify(j, case):
         j.unchanged(f"b{l}_after", case[f"b{l}"], "Network leaves every b unchanged", f"b{l + 1}")
 
 
+# ------------------------------------------------------------------ the δ recursion in arrays
+def _backprop_cases(rng, hidden):
+    """Small networks only (every entry is checked); integer labels; ``backprop`` has no dout."""
+    layouts = [(5, [3, 6, 4, 3], ["Relu", "Tanh"], False)] if not hidden else \
+        [(3, [4, 3], [], False), (1, [3, 5, 2], ["Sigmoid"], False), (6, [1, 4, 6, 3], ["Tanh", "Relu"], False),
+         (4, [3, 6, 5, 4, 7, 5], ["Sigmoid", "Relu", "Tanh", "Relu"], False)]
+    return [_draw_net(rng, *layout) for layout in layouts]
+
+
+def _backprop_verify(j, case):
+    depth, Ws, bs, acts = _unpack(case)
+    X, y = case["X"], case["y"].astype(np.int64)
+    n = X.shape[0]
+    name = _describe({**case, "dout": np.float64(1.0)}).replace(", backward()", "")
+    if j.prefix + "res" in j.cap.errors:
+        j.add(f"backprop returns (loss, dWs, dbs) ({name})", False, j.cap.errors[j.prefix + "res"])
+        return
+    loss = j.scalar("loss", "backprop: the loss is a float64 number", "the loss")
+    if loss is not None:
+        j.close(f"backprop: the loss is the mean cross-entropy ({name})", np.array([loss]),
+                np.array([ref.loss(Ws, bs, acts, X, y)]), TOL_FORWARD)
+    for l in range(depth):
+        for kind, value in (("W", Ws[l]), ("b", bs[l])):
+            g = j.array(f"d{kind}{l}", f"backprop: d{kind}s[{l}] has the shape of {kind}{l + 1}", value.shape,
+                        f"d{kind}s[{l}]")
+            if g is None:
+                continue
+
+            def f(v, kind=kind, l=l):
+                W2, b2 = list(Ws), list(bs)
+                (W2 if kind == "W" else b2)[l] = v
+                return ref.loss(W2, b2, acts, X, y)
+            num = numerical_gradient(f, value.copy())
+            cands = [(n * num, "the gradient is N times too large: δ at the top is (Ŷ − T)/N.")] if n > 1 else []
+            j.gradient(f"backprop: ∂L/∂{kind}{l + 1} matches the numerical gradient ({name})", g, num, TOL_GRAD,
+                       candidates=cands)
+    j.unchanged("X_after", X, "backprop leaves X unchanged", "X")
+    for l in range(depth):
+        j.unchanged(f"W{l}_after", case[f"W{l}"], "backprop leaves every W unchanged", f"W{l + 1}")
+
+
 # ------------------------------------------------------------------ initialisation
 HIDDEN_INITS = [
     ([1000, 250, 250, 250, 1], "he"),       # fan-in 4× fan-out; two square layers; one output unit
@@ -401,6 +444,7 @@ def _rng_verify(j, desc, Ws):
 
 ITEMS = {item.name: item for item in [
     Item("tanh_layer", ("Tanh",), _tanh_cases, PROBES["tanh_layer"], _tanh_verify),
+    Item("backprop", ("backprop",), _backprop_cases, PROBES["backprop"], _backprop_verify),
     Item("network", ("Network", "Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss"),
          _network_cases, PROBES["network"], _network_verify),
     Item("init", ("init_weights",), _init_cases, PROBES["init"], _init_verify),

@@ -11,6 +11,114 @@ mistake in ``Tanh`` costs ``tanh_layer`` only.
 """
 
 MUTANTS = {
+    # ---- the δ recursion in plain arrays
+    "backprop: derivative taken at the layer above (f'(Z_l) instead of f'(Z_(l-1)))": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[min(l + 1, L - 1)] if l + 1 < L else A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * (d if d.shape == g.shape else 1.0)
+    return loss, dWs, dbs
+"""),
+    "backprop: δ not multiplied by f' (linear backward)": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g
+    return loss, dWs, dbs
+"""),
+    "backprop: dW = δᵀA (transposed product)": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = (delta.T @ A[l]).T * 1.0 if False else (delta.T @ A[l]).reshape(Ws[l].shape)
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * d
+    return loss, dWs, dbs
+"""),
+    "backprop: δ at the top not divided by N": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * d
+    return loss, dWs, dbs
+"""),
     # ---- Tanh
     "Tanh backward from the input (1 - x**2)": ("tanh_layer", """
 class Tanh(Tanh):
@@ -255,6 +363,33 @@ def init_weights(sizes, scheme, rng):
 }
 
 UNUSUAL = {
+    "backprop written with the chain rule on dA, one dict of derivatives": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * d
+    return loss, dWs, dbs
+"""),
     "Tanh through the sigmoid, 2σ(2x) − 1": ("tanh_layer", """
 class Tanh:
     def forward(self, x):
