@@ -40,6 +40,15 @@ def adam_probe(rec, case):
     rec.keep("v_after", v)
 
 
+def rmsprop_probe(rec, case):
+    w, dw, s = case["w"], case["dw"], case["s"]
+    res = rec.call("res", "rmsprop_step", w, dw, s, float(case["lr"]), rho=float(case["rho"]), eps=float(case["eps"]))
+    _keep_tuple(rec, "res", res, ("w", "s"), "`rmsprop_step`")
+    rec.keep("w_after", w)
+    rec.keep("dw_after", dw)
+    rec.keep("s_after", s)
+
+
 def _params(case):
     """The case's parameter dict: keys W1, b1, W2, b2, ... (``depth`` layers)."""
     return {f"{kind}{i}": case[f"{kind}{i}"] for i in range(1, int(case["depth"]) + 1) for kind in "Wb"}
@@ -126,6 +135,7 @@ def digits_probe(rec, case):
 PROBES = {
     "momentum": momentum_probe,
     "adam": adam_probe,
+    "rmsprop": rmsprop_probe,
     "l2": l2_probe,
     "early_stopping": early_stopping_probe,
     "digits": digits_probe,

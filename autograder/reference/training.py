@@ -72,3 +72,10 @@ def adam_update(w, dw, m, v, t, lr, b1, b2, eps, correct=True, t0=0):
         mh = m / (1 - b1 ** (t - t0)) if correct else m
         vh = v / (1 - b2 ** (t - t0)) if correct else v
         return w - lr * mh / (np.sqrt(vh) + eps), m, v, mh, vh
+
+
+def rmsprop_update(w, dw, s, lr, rho, eps):
+    """RMSProp (Tieleman and Hinton, 2012; ε outside the root as in PyTorch): s ← ρ·s + (1−ρ)·dw²,
+    w ← w − η·dw/(√s + ε). Returns (w, s), new arrays."""
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + eps), s

@@ -7,6 +7,9 @@ What the learner writes (row-vector batches; every array float64):
                                                        m ← β1·m + (1−β1)·dw;  v ← β2·v + (1−β2)·dw²
                                                        m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ) (t = 1, 2, ...)
                                                        w ← w − η·m̂/(√v̂ + ε); the state returned is m, v
+    rmsprop_step(w, dw, s, lr, rho, eps) -> (w, s)    s ← ρ·s + (1−ρ)·dw²;  w ← w − η·dw/(√s + ε)
+                                                       (the exercise gives it in words; the formula
+                                                       is behind a hint)
     l2_penalty(params, lam) -> (penalty, grads)        (λ/2)·Σ‖W‖² over the weights ("W…" keys);
                                                        grads: λ·W for weights, zeros for biases
     fit_early_stopping(params, train_epoch, val_loss, max_epochs, patience) -> (best, val_losses)
@@ -169,6 +172,50 @@ def _adam_verify(j, case):
     j.unchanged("dw_after", dw, "adam_step leaves dw unchanged", "dw")
     j.unchanged("m_after", m, "adam_step leaves its argument m unchanged (return a new m)", "m")
     j.unchanged("v_after", v, "adam_step leaves its argument v unchanged (return a new v)", "v")
+
+
+# ------------------------------------------------------------------ RMSProp
+def _rmsprop_cases(rng, hidden):
+    # (shape, gradient scale, lr, rho, eps, first step: s = 0?)
+    layout = [((3,), 1.0, 1e-2, 0.9, 1e-8, True), ((2, 4), 2.0, 1e-3, 0.99, 1e-8, False),
+              ((5,), 1e-4, 1e-2, 0.9, 1e-3, False)]
+    if hidden:
+        layout = [((2, 2), 1.0, 1e-3, 0.9, 1e-8, True), ((6,), 0.5, 1e-2, 0.99, 1e-8, False),
+                  ((3, 3), 3.0, 5e-3, 0.5, 1e-8, False), ((4,), 1e-5, 1e-2, 0.9, 1e-4, False),
+                  ((1, 5), 1e-9, 1e-3, 0.95, 1e-8, True)]
+    out = []
+    for shape, scale, lr, rho, eps, first in layout:
+        s = np.zeros(shape) if first else rng.uniform(0.2, 2.0, shape) * scale ** 2
+        out.append(dict(w=rng.standard_normal(shape), dw=rng.standard_normal(shape) * scale, s=s,
+                        lr=np.float64(lr), rho=np.float64(rho), eps=np.float64(eps)))
+    return out
+
+
+def _rmsprop_verify(j, case):
+    w, dw, s = case["w"], case["dw"], case["s"]
+    lr, rho, eps = float(case["lr"]), float(case["rho"]), float(case["eps"])
+    if not _returned(j, "rmsprop_step returns (w, s)"):
+        return
+    w_new, s_new = ref.rmsprop_update(w, dw, s, lr, rho, eps)
+    where = f"(lr = {lr:g}, rho = {rho:g}, eps = {eps:g}{', s = 0' if not s.any() else ''})"
+    got_s = j.array("res/s", "rmsprop_step: the new s is a float64 array shaped like w", w.shape, "s")
+    if got_s is not None:
+        j.close(f"rmsprop_step: the running average of the squared gradient {where}", got_s, s_new, TOL_STEP,
+                hint_fn=lambda bad: _match(got_s, [
+                    (rho * s + (1 - rho) * dw, "s averages the SQUARED gradient."),
+                    ((1 - rho) * s + rho * dw ** 2, "the old average keeps the weight ρ, the new squared gradient 1 − ρ."),
+                    (s, "return the NEW average: it is the state for the next step.")]))
+    got_w = j.array("res/w", "rmsprop_step: the new w is a float64 array shaped like w", w.shape, "w")
+    if got_w is not None:
+        j.close(f"rmsprop_step: the step {where}", got_w, w_new, TOL_STEP, hint_fn=lambda bad: _match(got_w, [
+            (w - lr * dw / np.sqrt(s_new + eps), "ε goes outside the square root here."),
+            (w - lr * dw / (np.sqrt(s) + eps), "divide by the root of the NEW average (update s first)."),
+            (w + lr * dw / (np.sqrt(s_new) + eps), "the step goes DOWN the gradient."),
+            (w - lr * dw / (np.sqrt(s_new) + 1e-8), "use the argument `eps`, not the number 1e-8."),
+            (w - lr * dw / (s_new + eps), "divide by the square ROOT of the average (the typical size of the gradient).")]))
+    j.unchanged("w_after", w, "rmsprop_step leaves its argument w unchanged", "w")
+    j.unchanged("dw_after", dw, "rmsprop_step leaves dw unchanged", "dw")
+    j.unchanged("s_after", s, "rmsprop_step leaves its argument s unchanged (return a new s)", "s")
 
 
 # ------------------------------------------------------------------ L2 weight decay
@@ -418,11 +465,11 @@ def _digits_verify(j, case):
                "`np.random.default_rng(seed)`, never from np.random.… or an unseeded generator.")
 
 
-_CASES = {"momentum": _momentum_cases, "adam": _adam_cases, "l2": _l2_cases,
+_CASES = {"momentum": _momentum_cases, "adam": _adam_cases, "rmsprop": _rmsprop_cases, "l2": _l2_cases,
           "early_stopping": _early_cases, "digits": _digits_cases}
-_VERIFY = {"momentum": _momentum_verify, "adam": _adam_verify, "l2": _l2_verify,
+_VERIFY = {"momentum": _momentum_verify, "adam": _adam_verify, "rmsprop": _rmsprop_verify, "l2": _l2_verify,
            "early_stopping": _early_verify, "digits": _digits_verify}
-_FUNCTIONS = {"momentum": ("momentum_step",), "adam": ("adam_step",), "l2": ("l2_penalty",),
+_FUNCTIONS = {"momentum": ("momentum_step",), "adam": ("adam_step",), "rmsprop": ("rmsprop_step",), "l2": ("l2_penalty",),
               "early_stopping": ("fit_early_stopping",), "digits": ("train_digits", "predict_digits")}
 
 ITEMS = {name: Item(name, _FUNCTIONS[name], _CASES[name], probe, _VERIFY[name])

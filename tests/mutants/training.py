@@ -37,6 +37,31 @@ def momentum_step(w, dw, v, lr, mu):
     v_new = 0.9 * v - lr * dw
     return w + v_new, v_new
 """),
+    # ---------------------------------------------------------------- RMSProp
+    "rmsprop: ε inside the square root": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / np.sqrt(s + eps), s
+"""),
+    "rmsprop: step with the old average": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    return w - lr * dw / (np.sqrt(s) + eps), rho * s + (1 - rho) * dw ** 2
+"""),
+    "rmsprop: weights of the average swapped": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = (1 - rho) * s + rho * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + eps), s
+"""),
+    "rmsprop: divides by the average, not its root": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / (s + eps), s
+"""),
+    "rmsprop: ε hard-coded": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + 1e-8), s
+"""),
     # ---------------------------------------------------------------- Adam
     "adam: β1, β2 arguments ignored (defaults hard-coded)": ("adam", """
 def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -282,6 +307,11 @@ def predict_digits(model, X):
 }
 
 UNUSUAL = {
+    "rmsprop through np.hypot-free algebra, state first": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s_new = s + (1.0 - rho) * (np.square(dw) - s)
+    return np.subtract(w, lr * dw / np.add(np.sqrt(s_new), eps)), s_new
+"""),
     "momentum with np.add/np.multiply into new arrays": ("momentum", """
 def momentum_step(w, dw, v, lr, mu):
     v_new = np.subtract(np.multiply(v, mu), np.multiply(dw, lr))
