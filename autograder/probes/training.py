@@ -40,6 +40,15 @@ def adam_probe(rec, case):
     rec.keep("v_after", v)
 
 
+def rmsprop_probe(rec, case):
+    w, dw, s = case["w"], case["dw"], case["s"]
+    res = rec.call("res", "rmsprop_step", w, dw, s, float(case["lr"]), rho=float(case["rho"]), eps=float(case["eps"]))
+    _keep_tuple(rec, "res", res, ("w", "s"), "`rmsprop_step`")
+    rec.keep("w_after", w)
+    rec.keep("dw_after", dw)
+    rec.keep("s_after", s)
+
+
 def _params(case):
     """The case's parameter dict: keys W1, b1, W2, b2, ... (``depth`` layers)."""
     return {f"{kind}{i}": case[f"{kind}{i}"] for i in range(1, int(case["depth"]) + 1) for kind in "Wb"}
@@ -103,22 +112,30 @@ def early_stopping_probe(rec, case):
 
 
 def digits_probe(rec, case):
-    model = rec.call("model", "train_digits", case["X_train"], case["y_train"].astype(np.int64),
-                     case["X_val"], case["y_val"].astype(np.int64), int(case["seed"]))
-    if model is None:
-        return
-    rec.keep("model", np.float64(1.0))
-    pred = rec.call("pred", "predict_digits", model, case["X_test"])
-    if pred is not None:
+    """``train_digits`` twice with the same seed, and ``predict_digits`` on the test images after
+    each: the host recomputes the labels from the returned parameters itself (the accuracy), and
+    compares them with both runs' predictions."""
+    args = (case["X_train"], case["y_train"].astype(np.int64), case["X_val"], case["y_val"].astype(np.int64),
+            int(case["seed"]))
+    for key in ("", "again/"):
+        model = rec.call(key + "model", "train_digits", *args)
+        if model is None:
+            return
+        rec.keep(key + "model", model)
+        pred = rec.call(key + "pred", "predict_digits", model, case["X_test"])
+        if pred is None:
+            return
         try:
-            rec.keep("pred", np.asarray(pred))
+            rec.keep(key + "pred", np.asarray(pred))
         except Exception as exc:
-            rec.fail("pred", f"the predictions could not be read as an array: {type(exc).__name__}: {exc}")
+            rec.fail(key + "pred", f"the predictions could not be read as an array: {type(exc).__name__}: {exc}")
+            return
 
 
 PROBES = {
     "momentum": momentum_probe,
     "adam": adam_probe,
+    "rmsprop": rmsprop_probe,
     "l2": l2_probe,
     "early_stopping": early_stopping_probe,
     "digits": digits_probe,

@@ -40,6 +40,18 @@ def load_digits_split(seed=0):
     return X[tr], y[tr], X[va], y[va], X[te], y[te]
 
 
+def logits(params, X):
+    """Scores (N, C) of the ReLU network with parameters {"W1", "b1", …, "WL", "bL"}: affine layers
+    ``A @ W + b``, ReLU after every one but the last."""
+    depth = sum(1 for k in params if is_weight(k))
+    a = np.asarray(X, dtype=np.float64)
+    for i in range(1, depth + 1):
+        a = a @ params[f"W{i}"] + params[f"b{i}"]
+        if i < depth:
+            a = np.maximum(a, 0.0)
+    return a
+
+
 def accuracy(pred, y):
     """Fraction of predictions equal to the integer labels."""
     return float(np.mean(np.asarray(pred).reshape(-1) == np.asarray(y).reshape(-1)))
@@ -60,3 +72,10 @@ def adam_update(w, dw, m, v, t, lr, b1, b2, eps, correct=True, t0=0):
         mh = m / (1 - b1 ** (t - t0)) if correct else m
         vh = v / (1 - b2 ** (t - t0)) if correct else v
         return w - lr * mh / (np.sqrt(vh) + eps), m, v, mh, vh
+
+
+def rmsprop_update(w, dw, s, lr, rho, eps):
+    """RMSProp (Tieleman and Hinton, 2012; ε outside the root as in PyTorch): s ← ρ·s + (1−ρ)·dw²,
+    w ← w − η·dw/(√s + ε). Returns (w, s), new arrays."""
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + eps), s

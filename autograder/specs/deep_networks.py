@@ -5,6 +5,8 @@ What the learner writes (row-vector batches; every array float64):
     Affine, Relu, Sigmoid, SoftmaxWithLoss   their chapter-6 layers (not graded on their own here:
                                              the network's checks use them)
     Tanh()              forward(x) -> tanh(x); backward(dout) -> dout·(1 − y²), y the stored output
+    backprop(Ws, bs, acts, X, y) -> (loss, dWs, dbs)
+                        the δ recursion on lists of arrays; acts: "relu" / "sigmoid" / "tanh"
     Network(layers)     layers: [Affine, act, Affine, act, …, Affine, SoftmaxWithLoss]
                         predict(X) -> logits (N, C): forward through every layer but the last
                         loss(X, t) -> mean cross-entropy; t integer labels (N,) or one-hot (N, C)
@@ -132,15 +134,26 @@ def _draw_net(rng, n, sizes, acts, onehot):
     return case
 
 
+#: The upstream gradient ``backward(dout)`` receives at the loss, per case (1: ``backward()``
+#: with its default). A backward that ignores its ``dout`` fails the cases where it is not 1.
+HIDDEN_DOUTS = [1.0, -0.7, 1.0, 3.0, 1.0, 0.5]
+VISIBLE_DOUTS = [1.0, 2.5, 1.0]
+
+
 def _network_cases(rng, hidden):
     layouts = list(HIDDEN_NETS if hidden else VISIBLE_NETS)
+    douts = list(HIDDEN_DOUTS if hidden else VISIBLE_DOUTS)
     if hidden:                                        # plus one random architecture per seed
         depth = int(rng.integers(2, 6))
         sizes = [int(s) for s in rng.integers(1, 8, size=depth + 1)]
         sizes[-1] = max(sizes[-1], 2)
         acts = [ACTIVATIONS[int(i)] for i in rng.integers(0, 3, size=depth - 1)]
         layouts.append((int(rng.integers(1, 7)), sizes, acts, bool(rng.integers(0, 2))))
-    return [_draw_net(rng, *layout) for layout in layouts]
+        douts.append(float(rng.choice([1.0, 2.0, -1.5])))
+    cases = [_draw_net(rng, *layout) for layout in layouts]
+    for case, dout in zip(cases, douts):
+        case["dout"] = np.float64(dout)
+    return cases
 
 
 def _unpack(case):
@@ -159,7 +172,9 @@ def _describe(case):
         parts.append(f"Affine→{sizes[l + 1]}")
         if l < depth - 1:
             parts.append(acts[l])
-    return f"depth {depth}: " + " → ".join(parts) + " → SoftmaxWithLoss"
+    dout = float(case.get("dout", 1.0))
+    call = "backward()" if dout == 1.0 else f"backward({dout:g})"
+    return f"N = {case['X'].shape[0]}, depth {depth}: " + " → ".join(parts) + f" → SoftmaxWithLoss, {call}"
 
 
 def _sampled_gradient(f, x, idx):
@@ -180,6 +195,7 @@ def _network_verify(j, case):
     depth, Ws, bs, acts = _unpack(case)
     X, t = case["X"], targets(case)
     n, c = X.shape[0], Ws[-1].shape[1]
+    dout = float(case["dout"])
     name = _describe(case)
     n_params = sum(W.size + b.size for W, b in zip(Ws, bs))
     large = n_params > LARGE
@@ -203,25 +219,38 @@ def _network_verify(j, case):
     def f_of(kind, l):
         A = ref.logits(Ws[:l], bs[:l], acts[:l], X) if kind != "X" else None
 
-        def f(v):
+        def f(v):                                     # dout · L: backward(dout) scales every gradient
             if kind == "X":
-                return ref.loss(Ws, bs, acts, v, t)
+                return dout * ref.loss(Ws, bs, acts, v, t)
             W2, b2 = list(Ws[l:]), list(bs[l:])
             if kind == "W":
                 W2[0] = v
             else:
                 b2[0] = v
-            return ref.loss(W2, b2, acts[l:], A, t)
+            return dout * ref.loss(W2, b2, acts[l:], A, t)
         return f
 
     arrays = [("dX", "∂L/∂X (what backward returns)", X, f_of("X", 0))]
     for l in range(depth):
         arrays.append((f"dW{l}", f"dW of Affine layer {l + 1}", Ws[l], f_of("W", l)))
         arrays.append((f"db{l}", f"db of Affine layer {l + 1}", bs[l], f_of("b", l)))
+    if j.prefix + "dX" in j.cap.errors:
+        j.add(f"Network.backward runs ({name})", False, j.cap.errors[j.prefix + "dX"],
+              hint="call `backward` of every layer in REVERSE order, starting with the loss layer: "
+                   "each layer's backward receives what the layer after it returned.")
+        return
     got = {}
     pick = np.random.default_rng(int(case["pick"]))
     for key, what, value, f in arrays:
-        g = j.array(key, f"{what} has the shape of {'X' if key == 'dX' else key[1:3]}", value.shape, what)
+        kind = "X" if key == "dX" else f"{key[1]}{int(key[2:]) + 1}"
+        info = j.info(key)
+        if key == "dX" and info and info.get("type") == "array" and tuple(info.get("shape", ())) != value.shape:
+            j.add(f"{what} has the shape of X", False,
+                  f"backward returned shape {tuple(info.get('shape', ()))}; ∂L/∂X has the shape of X, {value.shape}.",
+                  hint="call `backward` of EVERY layer, the first Affine included, and return what the "
+                       "first layer's backward returns.")
+            continue
+        g = j.array(key, f"{what} has the shape of {kind}", value.shape, what)
         if g is None:
             continue
         got[key] = (g, value, f)
@@ -235,6 +264,9 @@ def _network_verify(j, case):
         else:
             num = numerical_gradient(f, value.copy())
             cands = [(n * num, "the gradient is N times too large: the loss is a MEAN over the batch.")] if n > 1 else []
+            if dout != 1.0:
+                cands.append((num / dout, f"backward ignores its argument: pass `dout` (here {dout:g}) to "
+                                          "the loss layer's backward, and each result to the layer before."))
             j.gradient(f"Network.backward: {what} ({name})", g, num, TOL_GRAD, candidates=cands)
     if large and len(got) == len(arrays):
         # directional derivatives: every entry of every gradient at once
@@ -247,7 +279,7 @@ def _network_verify(j, case):
             def along(s):
                 W2 = [Ws[l] + s * V[f"dW{l}"] for l in range(depth)]
                 b2 = [bs[l] + s * V[f"db{l}"] for l in range(depth)]
-                return ref.loss(W2, b2, acts, X + s * V["dX"], t)
+                return dout * ref.loss(W2, b2, acts, X + s * V["dX"], t)
             num = np.array([(along(H) - along(-H)) / (2 * H)])
             mine = np.array([sum(float(np.sum(g * V[key])) for key, (g, _, _) in got.items())])
             j.gradient(f"Network.backward: all gradients together, along random directions ({name})",
@@ -256,6 +288,47 @@ def _network_verify(j, case):
     for l in range(depth):
         j.unchanged(f"W{l}_after", case[f"W{l}"], "Network leaves every W unchanged", f"W{l + 1}")
         j.unchanged(f"b{l}_after", case[f"b{l}"], "Network leaves every b unchanged", f"b{l + 1}")
+
+
+# ------------------------------------------------------------------ the δ recursion in arrays
+def _backprop_cases(rng, hidden):
+    """Small networks only (every entry is checked); integer labels; ``backprop`` has no dout."""
+    layouts = [(5, [3, 6, 4, 3], ["Relu", "Tanh"], False)] if not hidden else \
+        [(3, [4, 3], [], False), (1, [3, 5, 2], ["Sigmoid"], False), (6, [1, 4, 6, 3], ["Tanh", "Relu"], False),
+         (4, [3, 6, 5, 4, 7, 5], ["Sigmoid", "Relu", "Tanh", "Relu"], False)]
+    return [_draw_net(rng, *layout) for layout in layouts]
+
+
+def _backprop_verify(j, case):
+    depth, Ws, bs, acts = _unpack(case)
+    X, y = case["X"], case["y"].astype(np.int64)
+    n = X.shape[0]
+    name = _describe({**case, "dout": np.float64(1.0)}).replace(", backward()", "")
+    if j.prefix + "res" in j.cap.errors:
+        j.add(f"backprop returns (loss, dWs, dbs) ({name})", False, j.cap.errors[j.prefix + "res"])
+        return
+    loss = j.scalar("loss", "backprop: the loss is a float64 number", "the loss")
+    if loss is not None:
+        j.close(f"backprop: the loss is the mean cross-entropy ({name})", np.array([loss]),
+                np.array([ref.loss(Ws, bs, acts, X, y)]), TOL_FORWARD)
+    for l in range(depth):
+        for kind, value in (("W", Ws[l]), ("b", bs[l])):
+            g = j.array(f"d{kind}{l}", f"backprop: d{kind}s[{l}] has the shape of {kind}{l + 1}", value.shape,
+                        f"d{kind}s[{l}]")
+            if g is None:
+                continue
+
+            def f(v, kind=kind, l=l):
+                W2, b2 = list(Ws), list(bs)
+                (W2 if kind == "W" else b2)[l] = v
+                return ref.loss(W2, b2, acts, X, y)
+            num = numerical_gradient(f, value.copy())
+            cands = [(n * num, "the gradient is N times too large: δ at the top is (Ŷ − T)/N.")] if n > 1 else []
+            j.gradient(f"backprop: ∂L/∂{kind}{l + 1} matches the numerical gradient ({name})", g, num, TOL_GRAD,
+                       candidates=cands)
+    j.unchanged("X_after", X, "backprop leaves X unchanged", "X")
+    for l in range(depth):
+        j.unchanged(f"W{l}_after", case[f"W{l}"], "backprop leaves every W unchanged", f"W{l + 1}")
 
 
 # ------------------------------------------------------------------ initialisation
@@ -326,13 +399,14 @@ def _init_verify(j, case):
                 if abs(s / other - 1) <= tol and abs(other / want - 1) > tol:
                     hint = msg
                     break
-        j.add(f"{desc}: the std of each large W is the required one (within {SIGMAS:g} standard errors)",
+        j.add(f"{desc}: the std of W{l + 1} is the required one (within {SIGMAS:g} standard errors)",
               err <= tol, "" if err <= tol else f"W{l + 1} ({fan_in}×{fan_out}) has std {s:.4g}; "
               f"expected {want:.4g} (relative error {err:.3f} > {tol:.3f}).", error=err, tol=tol, hint=hint)
         mtol = SIGMAS * want / np.sqrt(W.size)
-        j.add(f"{desc}: the mean of each large W is 0 (within {SIGMAS:g} standard errors)", abs(m) <= mtol,
+        j.add(f"{desc}: the mean of W{l + 1} is 0 (within {SIGMAS:g} standard errors)", abs(m) <= mtol,
               "" if abs(m) <= mtol else f"W{l + 1} has mean {m:.4g}; |mean| must be ≤ {mtol:.3g}.",
               error=abs(m) / want, tol=mtol / want)
+    _rng_verify(j, desc, Ws)
     same = [(a, b) for a in range(len(Ws)) for b in range(a) if Ws[a].shape == Ws[b].shape
             and np.array_equal(Ws[a], Ws[b])]
     j.add(f"{desc}: the layers are drawn independently", not same,
@@ -340,8 +414,37 @@ def _init_verify(j, case):
                               "one after the other (do not re-create the generator per layer).")
 
 
+def _rng_verify(j, desc, Ws):
+    """The weights come from the given ``rng``: the same seed gives the same W1 (even after the
+    global ``np.random`` moved on), another seed another W1."""
+    if not Ws:
+        return
+    label = f"{desc}: the weights are drawn from the given rng (same seed, same weights)"
+    for key, same in (("again", True), ("other", False)):
+        if j.prefix + key in j.cap.errors:
+            j.add(label, False, j.cap.errors[j.prefix + key])
+            return
+        W = j.numbers(f"{key}/W0")
+        if W is None or W.shape != Ws[0].shape:
+            j.add(label, False, "a second call of `init_weights` did not return the same layers.")
+            return
+        if same and not np.array_equal(W, Ws[0]):
+            j.add(label, False, "two calls with generators of the same seed returned different W1.",
+                  hint="draw with the generator you are given (`rng.standard_normal(shape)`), not with "
+                       "`np.random.…` — the global generator is not seeded by `rng`.")
+            return
+        if not same and np.array_equal(W, Ws[0]):
+            j.add(f"{desc}: the weights are drawn from the given rng (another seed, other weights)", False,
+                  "generators of two different seeds gave the same W1.",
+                  hint="use the `rng` argument; do not create a generator of your own with a fixed seed.")
+            return
+    j.add(label, True)
+    j.add(f"{desc}: the weights are drawn from the given rng (another seed, other weights)", True)
+
+
 ITEMS = {item.name: item for item in [
     Item("tanh_layer", ("Tanh",), _tanh_cases, PROBES["tanh_layer"], _tanh_verify),
+    Item("backprop", ("backprop",), _backprop_cases, PROBES["backprop"], _backprop_verify),
     Item("network", ("Network", "Affine", "Relu", "Sigmoid", "Tanh", "SoftmaxWithLoss"),
          _network_cases, PROBES["network"], _network_verify),
     Item("init", ("init_weights",), _init_cases, PROBES["init"], _init_verify),

@@ -7,6 +7,9 @@ What the learner writes (row-vector batches; every array float64):
                                                        m ← β1·m + (1−β1)·dw;  v ← β2·v + (1−β2)·dw²
                                                        m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ) (t = 1, 2, ...)
                                                        w ← w − η·m̂/(√v̂ + ε); the state returned is m, v
+    rmsprop_step(w, dw, s, lr, rho, eps) -> (w, s)    s ← ρ·s + (1−ρ)·dw²;  w ← w − η·dw/(√s + ε)
+                                                       (the exercise gives it in words; the formula
+                                                       is behind a hint)
     l2_penalty(params, lam) -> (penalty, grads)        (λ/2)·Σ‖W‖² over the weights ("W…" keys);
                                                        grads: λ·W for weights, zeros for biases
     fit_early_stopping(params, train_epoch, val_loss, max_epochs, patience) -> (best, val_losses)
@@ -43,6 +46,10 @@ TOL_LOSS = 1e-12
 #: same score; the grader's per-item time limit (30 s) is the CPU budget.
 MIN_ACCURACY = 0.95
 DIGITS_SPLITS = {False: (0, 0), True: (1, 1)}       # hidden? -> (split seed, training seed)
+#: The host computes the accuracy itself, from the parameters ``train_digits`` returns (the
+#: chapter's forward: affine layers, ReLU between them): a lookup of the labels, or hard-coded
+#: ones, in ``predict_digits`` earns nothing. Networks of 1 to this many layers are accepted.
+MAX_DIGITS_LAYERS = 8
 
 
 # ------------------------------------------------------------------ shared judging helpers
@@ -107,15 +114,18 @@ def _match(got, candidates):
 def _adam_cases(rng, hidden):
     # (shape, t, gradient scale, lr, beta1, beta2): t = 1 is the first step (m = v = 0); a
     # gradient scale of 1e-9 makes √v̂ smaller than ε, where ε's place in the formula shows.
+    # A seventh entry sets ε (1e-8 otherwise): with gradients of the size of ε, an ε hard-coded
+    # to its default shows.
     layout = [((3,), 1, 1.0, 1e-3, 0.9, 0.999), ((2, 3), 5, 1.0, 1e-2, 0.8, 0.99),
-              ((4,), 3, 1e-9, 1e-2, 0.9, 0.999)]
+              ((4,), 3, 1e-9, 1e-2, 0.9, 0.999), ((3, 2), 4, 1e-3, 1e-2, 0.9, 0.999, 1e-3)]
     if hidden:
         layout = [((2, 2), 1, 1.0, 1e-2, 0.9, 0.999), ((5,), 1, 1e-9, 1e-3, 0.8, 0.99),
                   ((3, 4), 2, 1.0, 1e-3, 0.9, 0.999), ((6,), int(rng.integers(7, 40)), 3.0, 1e-2, 0.9, 0.999),
                   ((2, 5), int(rng.integers(500, 3000)), 0.5, 5e-3, 0.95, 0.999),
-                  ((4, 1), int(rng.integers(4, 20)), 1e-9, 1e-2, 0.9, 0.999)]
+                  ((4, 1), int(rng.integers(4, 20)), 1e-9, 1e-2, 0.9, 0.999),
+                  ((5, 2), 1, 1e-2, 1e-3, 0.9, 0.999, 1e-2), ((7,), int(rng.integers(2, 30)), 1e-5, 1e-2, 0.9, 0.999, 1e-5)]
     out = []
-    for shape, t, scale, lr, b1, b2 in layout:
+    for shape, t, scale, lr, b1, b2, *eps in layout:
         dw = rng.standard_normal(shape) * scale
         if t == 1:
             m, v = np.zeros(shape), np.zeros(shape)
@@ -123,7 +133,7 @@ def _adam_cases(rng, hidden):
             m = rng.standard_normal(shape) * scale * (1 - b1 ** (t - 1))
             v = rng.uniform(0.2, 2.0, shape) * scale ** 2 * (1 - b2 ** (t - 1))
         out.append(dict(w=rng.standard_normal(shape), dw=dw, m=m, v=v, t=np.float64(t), lr=np.float64(lr),
-                        beta1=np.float64(b1), beta2=np.float64(b2), eps=np.float64(1e-8)))
+                        beta1=np.float64(b1), beta2=np.float64(b2), eps=np.float64(eps[0] if eps else 1e-8)))
     return out
 
 
@@ -135,7 +145,8 @@ def _adam_verify(j, case):
     w_new, m_new, v_new, mh, vh = ref.adam_update(w, dw, m, v, t, lr, b1, b2, eps)
     tiny = float(np.abs(dw).max()) < 1e-6
     betas = "" if (b1, b2) == (0.9, 0.999) else f", β1 = {b1:g}, β2 = {b2:g}"
-    where = f"(t = {t}{', m = v = 0' if t == 1 else ''}{betas}{', gradients ~1e-9 so √v̂ < ε' if tiny else ''})"
+    eps_text = "" if eps == 1e-8 else f", ε = {eps:g}"
+    where = f"(t = {t}{', m = v = 0' if t == 1 else ''}{betas}{eps_text}{', gradients ~1e-9 so √v̂ < ε' if tiny else ''})"
     got_m = j.array("res/m", "adam_step: the new m is a float64 array shaped like w", w.shape, "m")
     if got_m is not None:
         j.close(f"adam_step: m = β1·m + (1 − β1)·dw {where}", got_m, m_new, TOL_STEP, hint_fn=lambda bad: _match(
@@ -152,7 +163,8 @@ def _adam_verify(j, case):
                  (ref.adam_update(w, dw, m, v, t, lr, b1, b2, eps, t0=1)[0],
                   "the bias correction uses t − 1: t counts steps from 1, so the first step uses 1 − β**1."),
                  (w - lr * mh / np.sqrt(vh + eps), "ε belongs outside the square root: √v̂ + ε."),
-                 (w + lr * mh / (np.sqrt(vh) + eps), "the step has the wrong sign: w ← w − η·m̂/(√v̂ + ε).")]
+                 (w + lr * mh / (np.sqrt(vh) + eps), "the step has the wrong sign: w ← w − η·m̂/(√v̂ + ε)."),
+                 (w - lr * mh / (np.sqrt(vh) + 1e-8), "use the argument `eps`, not the number 1e-8.")]
         j.close(f"adam_step: w = w − η·m̂/(√v̂ + ε) {where}", got_w, w_new, TOL_STEP,
                 hint_fn=lambda bad: _match(got_w, cands) or (
                     "NaN or inf: 1 − β**t is 0 when t = 0 — the first step is t = 1." if not np.all(np.isfinite(got_w)) else ""))
@@ -160,6 +172,50 @@ def _adam_verify(j, case):
     j.unchanged("dw_after", dw, "adam_step leaves dw unchanged", "dw")
     j.unchanged("m_after", m, "adam_step leaves its argument m unchanged (return a new m)", "m")
     j.unchanged("v_after", v, "adam_step leaves its argument v unchanged (return a new v)", "v")
+
+
+# ------------------------------------------------------------------ RMSProp
+def _rmsprop_cases(rng, hidden):
+    # (shape, gradient scale, lr, rho, eps, first step: s = 0?)
+    layout = [((3,), 1.0, 1e-2, 0.9, 1e-8, True), ((2, 4), 2.0, 1e-3, 0.99, 1e-8, False),
+              ((5,), 1e-4, 1e-2, 0.9, 1e-3, False)]
+    if hidden:
+        layout = [((2, 2), 1.0, 1e-3, 0.9, 1e-8, True), ((6,), 0.5, 1e-2, 0.99, 1e-8, False),
+                  ((3, 3), 3.0, 5e-3, 0.5, 1e-8, False), ((4,), 1e-5, 1e-2, 0.9, 1e-4, False),
+                  ((1, 5), 1e-9, 1e-3, 0.95, 1e-8, True)]
+    out = []
+    for shape, scale, lr, rho, eps, first in layout:
+        s = np.zeros(shape) if first else rng.uniform(0.2, 2.0, shape) * scale ** 2
+        out.append(dict(w=rng.standard_normal(shape), dw=rng.standard_normal(shape) * scale, s=s,
+                        lr=np.float64(lr), rho=np.float64(rho), eps=np.float64(eps)))
+    return out
+
+
+def _rmsprop_verify(j, case):
+    w, dw, s = case["w"], case["dw"], case["s"]
+    lr, rho, eps = float(case["lr"]), float(case["rho"]), float(case["eps"])
+    if not _returned(j, "rmsprop_step returns (w, s)"):
+        return
+    w_new, s_new = ref.rmsprop_update(w, dw, s, lr, rho, eps)
+    where = f"(lr = {lr:g}, rho = {rho:g}, eps = {eps:g}{', s = 0' if not s.any() else ''})"
+    got_s = j.array("res/s", "rmsprop_step: the new s is a float64 array shaped like w", w.shape, "s")
+    if got_s is not None:
+        j.close(f"rmsprop_step: the running average of the squared gradient {where}", got_s, s_new, TOL_STEP,
+                hint_fn=lambda bad: _match(got_s, [
+                    (rho * s + (1 - rho) * dw, "s averages the SQUARED gradient."),
+                    ((1 - rho) * s + rho * dw ** 2, "the old average keeps the weight ρ, the new squared gradient 1 − ρ."),
+                    (s, "return the NEW average: it is the state for the next step.")]))
+    got_w = j.array("res/w", "rmsprop_step: the new w is a float64 array shaped like w", w.shape, "w")
+    if got_w is not None:
+        j.close(f"rmsprop_step: the step {where}", got_w, w_new, TOL_STEP, hint_fn=lambda bad: _match(got_w, [
+            (w - lr * dw / np.sqrt(s_new + eps), "ε goes outside the square root here."),
+            (w - lr * dw / (np.sqrt(s) + eps), "divide by the root of the NEW average (update s first)."),
+            (w + lr * dw / (np.sqrt(s_new) + eps), "the step goes DOWN the gradient."),
+            (w - lr * dw / (np.sqrt(s_new) + 1e-8), "use the argument `eps`, not the number 1e-8."),
+            (w - lr * dw / (s_new + eps), "divide by the square ROOT of the average (the typical size of the gradient).")]))
+    j.unchanged("w_after", w, "rmsprop_step leaves its argument w unchanged", "w")
+    j.unchanged("dw_after", dw, "rmsprop_step leaves dw unchanged", "dw")
+    j.unchanged("s_after", s, "rmsprop_step leaves its argument s unchanged (return a new s)", "s")
 
 
 # ------------------------------------------------------------------ L2 weight decay
@@ -308,7 +364,10 @@ def _early_verify(j, case):
             and np.all(bw == best) and np.all(bb == -best)
         got_epoch = None if bw is None or bw.size == 0 else bw.reshape(-1)[0]
         hint = ""
-        if not ok and got_epoch is not None and got_epoch == epochs:
+        if not ok and got_epoch is not None and best == 0:
+            hint = "no epoch improved on the start: the starting parameters (epoch 0) are the first " \
+                   "candidate, and then they are the best."
+        elif not ok and got_epoch is not None and got_epoch == epochs:
             hint = "you returned the LAST parameters: keep the ones with the lowest validation loss."
         elif not ok and got_epoch is not None:
             hint = "decide on the validation loss `val_loss(params)` (not the training loss), and count " \
@@ -327,15 +386,54 @@ def _digits_cases(rng, hidden):
                  X_test=Xte, split=np.float64(split), seed=np.float64(seed))]
 
 
+def _digits_model(j, key, n_in, n_out):
+    """The parameter dict {"W1", "b1", …, "WL", "bL"} kept under ``key``, or ``None`` after
+    recording why it is not one."""
+    label = "train_digits returns the parameters of a ReLU network {'W1', 'b1', …, 'WL', 'bL'}"
+    info = j.info(key)
+    if j.prefix + key in j.cap.errors:
+        j.add(label, False, j.cap.errors[j.prefix + key])
+        return None
+    if info is None or info.get("type") != "dict":
+        j.add(label, False, "`train_digits` must return a dict of NumPy arrays with the keys W1, b1, …, WL, bL.")
+        return None
+    keys = info.get("keys", [])
+    depth = sum(1 for k in keys if k.startswith("W"))
+    want = [f"{kind}{i}" for i in range(1, depth + 1) for kind in "Wb"]
+    if depth == 0 or sorted(keys) != sorted(want) or depth > MAX_DIGITS_LAYERS:
+        j.add(label, False, f"the dict has the keys {', '.join(map(str, keys[:12]))}; expected W1, b1, …, WL, bL "
+                            f"(1 to {MAX_DIGITS_LAYERS} layers) and nothing else.")
+        return None
+    params, fan_in = {}, n_in
+    for i in range(1, depth + 1):
+        W, b = j.numbers(f"{key}/W{i}"), j.numbers(f"{key}/b{i}")
+        ok = all(x is not None and x.dtype.kind == "f" for x in (W, b)) and W.ndim == 2 and W.shape[0] == fan_in \
+            and b.shape == (W.shape[1],) and (i < depth or W.shape[1] == n_out)
+        if not ok:
+            j.add(label, False, f"W{i} must have shape ({fan_in}, H{i}) and b{i} shape (H{i},), with "
+                                f"{n_out} outputs in the last layer.")
+            return None
+        params[f"W{i}"], params[f"b{i}"] = W.astype(np.float64), b.astype(np.float64)
+        fan_in = W.shape[1]
+    j.add(label, True)
+    return params
+
+
 def _digits_verify(j, case):
-    n = case["X_test"].shape[0]
-    k = j.prefix + "model"
-    if k in j.cap.errors:
-        j.add("train_digits returns a model", False, j.cap.errors[k])
+    X_test = case["X_test"]
+    n = X_test.shape[0]
+    which = "hidden" if int(case["split"]) else "visible"
+    params = _digits_model(j, "model", X_test.shape[1], 10)
+    if params is None:
         return
-    if k not in j.cap.meta:
-        j.add("train_digits returns a model", False, "`train_digits` returned None.")
+    with np.errstate(all="ignore"):
+        scores = ref.logits(params, X_test)
+    if not np.all(np.isfinite(scores)):
+        j.add("the network's scores on the test images are finite", False, "NaN or inf in the scores.")
         return
+    mine = scores.argmax(axis=1)
+    top2 = np.sort(scores, axis=1)[:, -2:]
+    clear = (top2[:, 1] - top2[:, 0]) > 1e-9 * np.maximum(1.0, np.abs(top2).max(axis=1))
     if j.prefix + "pred" in j.cap.errors:
         j.add("predict_digits returns one label per test image", False, j.cap.errors[j.prefix + "pred"])
         return
@@ -345,20 +443,33 @@ def _digits_verify(j, case):
                  "" if ok else f"expected a NumPy array of {n} integer labels; got "
                                f"{j.cap.meta.get(j.prefix + 'pred', {}).get('shape', 'nothing')}."):
         return
+    same = np.all(pred[clear] == mine[clear])
+    j.add("predict_digits gives the labels of the network train_digits returned", bool(same),
+          "" if same else f"{int(np.sum(pred[clear] != mine[clear]))} of {n} test labels differ from the argmax of "
+                          "the network's scores (ReLU after every affine layer but the last).",
+          hint="predict with the returned parameters only: the argmax over the 10 scores of each row.")
     y_test = ref.load_digits_split(int(case["split"]))[5]
-    acc = ref.accuracy(pred, y_test)
-    which = "hidden" if int(case["split"]) else "visible"
-    j.add(f"test accuracy on the {n} held-out digits ({which} split) ≥ {MIN_ACCURACY:.0%}", acc >= MIN_ACCURACY,
+    acc = ref.accuracy(mine, y_test)
+    j.add(f"test accuracy on the {n} held-out digits ({which} split) ≥ {MIN_ACCURACY:.0%} (yours: {acc:.1%})",
+          acc >= MIN_ACCURACY,
           f"your network labels {acc:.1%} of the test images correctly; needed ≥ {MIN_ACCURACY:.0%}.",
-          hint="use your adam_step and fit_early_stopping; check the loss at initialisation (≈ log 10) and "
-               "that your network can overfit 20 training images first.")
+          hint="check the loss at initialisation (≈ log 10) and that your network can overfit 20 "
+               "training images first; then your optimiser and early stopping.")
+    again = _digits_model(j, "again/model", X_test.shape[1], 10) if j.info("again/model") else None
+    pred2 = j.cap.arrays.get(j.prefix + "again/pred")
+    det = again is not None and pred2 is not None and pred2.shape == pred.shape and np.array_equal(pred2, pred) \
+        and all(np.array_equal(again[k], params[k]) for k in params) and set(again) == set(params)
+    j.add(f"train_digits is deterministic for a given seed (two runs with seed {int(case['seed'])})", det,
+          "" if det else "two calls of train_digits with the same seed gave different networks.",
+          hint="draw every random number (initial weights, shuffling) from "
+               "`np.random.default_rng(seed)`, never from np.random.… or an unseeded generator.")
 
 
-_CASES = {"momentum": _momentum_cases, "adam": _adam_cases, "l2": _l2_cases,
+_CASES = {"momentum": _momentum_cases, "adam": _adam_cases, "rmsprop": _rmsprop_cases, "l2": _l2_cases,
           "early_stopping": _early_cases, "digits": _digits_cases}
-_VERIFY = {"momentum": _momentum_verify, "adam": _adam_verify, "l2": _l2_verify,
+_VERIFY = {"momentum": _momentum_verify, "adam": _adam_verify, "rmsprop": _rmsprop_verify, "l2": _l2_verify,
            "early_stopping": _early_verify, "digits": _digits_verify}
-_FUNCTIONS = {"momentum": ("momentum_step",), "adam": ("adam_step",), "l2": ("l2_penalty",),
+_FUNCTIONS = {"momentum": ("momentum_step",), "adam": ("adam_step",), "rmsprop": ("rmsprop_step",), "l2": ("l2_penalty",),
               "early_stopping": ("fit_early_stopping",), "digits": ("train_digits", "predict_digits")}
 
 ITEMS = {name: Item(name, _FUNCTIONS[name], _CASES[name], probe, _VERIFY[name])

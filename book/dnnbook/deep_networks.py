@@ -129,25 +129,43 @@ def accuracy(Ws, bs, act, X, y):
 def deep_vs_wide(depths=(1, 2, 4, 8), budget=1200, seeds=(0, 1, 2), lr=0.3, batch_size=64,
                  steps=2000, data_seed=1):
     """Train ReLU networks of several depths with about ``budget`` parameters each on the same
-    spirals (300 training points; 600 test points from another seed of the same distribution).
-    Returns one dict per depth with the width, parameter count and accuracies over the seeds."""
+    spirals (300 training points; 300 validation points and 600 test points drawn from the same
+    distribution with other seeds). ``lr`` is one learning rate for every depth, or a dict
+    {depth: learning rate}. Returns one dict per depth with the width, parameter count, learning
+    rate and accuracies over the seeds."""
     X, y = tln_ref.spirals(100, 3, noise=0.2, seed=data_seed)
+    Xv, yv = tln_ref.spirals(100, 3, noise=0.2, seed=data_seed + 500)
     Xt, yt = tln_ref.spirals(200, 3, noise=0.2, seed=data_seed + 1000)
     rows = []
     for depth in depths:
         h = width_for(depth, budget)
         sizes = [2] + [h] * depth + [3]
-        train_acc, test_acc, final = [], [], []
+        eta = lr[depth] if isinstance(lr, dict) else lr
+        train_acc, val_acc, test_acc, final = [], [], [], []
         start = time.perf_counter()
         for seed in seeds:
-            Ws, bs, losses = sgd(sizes, "Relu", X, y, lr, batch_size, steps, seed)
+            Ws, bs, losses = sgd(sizes, "Relu", X, y, eta, batch_size, steps, seed)
             train_acc.append(accuracy(Ws, bs, "Relu", X, y))
+            val_acc.append(accuracy(Ws, bs, "Relu", Xv, yv))
             test_acc.append(accuracy(Ws, bs, "Relu", Xt, yt))
             final.append(float(losses[-200:].mean()))
-        rows.append(dict(depth=depth, width=h, params=n_params(sizes), train=np.array(train_acc),
-                         test=np.array(test_acc), loss=np.array(final),
+        rows.append(dict(depth=depth, width=h, params=n_params(sizes), lr=eta, train=np.array(train_acc),
+                         val=np.array(val_acc), test=np.array(test_acc), loss=np.array(final),
                          seconds=(time.perf_counter() - start) / len(seeds)))
     return rows
+
+
+def tune_per_depth(depths=(1, 2, 4, 8), lrs=(0.03, 0.1, 0.3, 1.0), **kwargs):
+    """Train every depth at every learning rate of ``lrs`` (``deep_vs_wide`` with ``kwargs``) and
+    pick, per depth, the learning rate with the highest mean VALIDATION accuracy (the smaller η
+    of a tie). Returns (grid, best): grid[depth][lr] is that run's row, best[depth] the chosen
+    row; the test accuracy plays no part in the choice."""
+    grid = {d: {} for d in depths}
+    for lr in lrs:
+        for r in deep_vs_wide(depths=depths, lr=lr, **kwargs):
+            grid[r["depth"]][lr] = r
+    best = {d: max(grid[d].values(), key=lambda r: (r["val"].mean(), -r["lr"])) for d in depths}
+    return grid, best
 
 
 # ------------------------------------------------------------------ initialisation statistics
@@ -217,3 +235,20 @@ def symmetric_run(value, sizes=(2, 16, 16, 16, 3), lr=0.3, steps=1500, seed=0, d
     distinct = [int(np.unique(np.round(np.vstack([W, b[None]]), 12), axis=1).shape[1])
                 for W, b in zip(Ws[:-1], bs[:-1])]
     return distinct, accuracy(Ws, bs, "Tanh", X, y)
+
+
+# ------------------------------------------------------------------ dead units
+def dead_units(depth=8, budget=1200, lr=None, seed=1, batch_size=64, steps=2000, data_seed=1):
+    """Hidden units that are inactive (Z ≤ 0) for every training point of the deep-vs-wide
+    spirals, per hidden layer, for the ReLU network of ``depth`` hidden layers — at He
+    initialisation (``lr=None``) or after ``steps`` steps of SGD with learning rate ``lr``.
+    Returns (dead units per hidden layer, training accuracy)."""
+    X, y = tln_ref.spirals(100, 3, noise=0.2, seed=data_seed)
+    h = width_for(depth, budget)
+    sizes = [2] + [h] * depth + [3]
+    if lr is None:
+        Ws, bs = he_weights(sizes, np.random.default_rng(seed))
+    else:
+        Ws, bs, _ = sgd(sizes, "Relu", X, y, lr, batch_size, steps, seed)
+    Zs = ref.preactivations(Ws, bs, ["Relu"] * depth, X)
+    return [int(np.sum(np.all(Z <= 0, axis=0))) for Z in Zs[:depth]], accuracy(Ws, bs, "Relu", X, y)

@@ -214,20 +214,24 @@ def epoch(params, opt, X, y, batch_size, lam, rng):
 
 def fit(X, y, Xv, yv, sizes=(64, 128, 64, 10), optimiser="adam", lr=2e-3, batch_size=32, lam=1e-4,
         max_epochs=40, patience=8, seed=0):
-    """Train with early stopping on the validation loss. Returns a dict with the best parameters,
-    the per-epoch training and validation losses (epoch 0 = initialisation), the best epoch and
+    """Train with early stopping on the validation loss (``patience=0``: never stop early).
+    Returns a dict with the best parameters, per epoch (epoch 0 = initialisation) the penalised
+    training loss ``train`` (mean over the epoch's batches; at epoch 0 on the whole set), the
+    training cross-entropy ``train_ce`` of the whole training set without the penalty and the
+    validation cross-entropy ``val``; the best epoch, the optimiser steps taken up to it, and
     the CPU seconds used."""
     rng = np.random.default_rng(seed)
     start = time.process_time()
     params = init_mlp(list(sizes), rng)
     opt = OPTIMISERS[optimiser](lr)
     best, best_val, waited = params, loss(params, Xv, yv), 0
-    hist = {"train": [loss(params, X, y, lam)], "val": [best_val]}
+    hist = {"train": [loss(params, X, y, lam)], "train_ce": [loss(params, X, y)], "val": [best_val]}
     best_epoch = 0
     for e in range(1, max_epochs + 1):
         params, tr = epoch(params, opt, X, y, batch_size, lam, rng)
         val = loss(params, Xv, yv)
         hist["train"].append(tr)
+        hist["train_ce"].append(loss(params, X, y))
         hist["val"].append(val)
         if val < best_val:
             best, best_val, best_epoch, waited = params, val, e, 0
@@ -235,8 +239,18 @@ def fit(X, y, Xv, yv, sizes=(64, 128, 64, 10), optimiser="adam", lr=2e-3, batch_
             waited += 1
             if patience and waited == patience:
                 break
-    return dict(params=best, train=np.array(hist["train"]), val=np.array(hist["val"]),
-                best_epoch=best_epoch, cpu=time.process_time() - start)
+    steps_per_epoch = -(-X.shape[0] // batch_size)
+    return dict(params=best, train=np.array(hist["train"]), train_ce=np.array(hist["train_ce"]),
+                val=np.array(hist["val"]), best_epoch=best_epoch, steps=best_epoch * steps_per_epoch,
+                cpu=time.process_time() - start)
+
+
+def blank_pixel_weights(params, X, init):
+    """Mean |W1| over the rows of the input pixels that are 0 in every image of ``X`` — weights
+    whose cross-entropy gradient is exactly 0, so only a weight penalty can move them — for the
+    trained ``params`` and for the initial parameters ``init``. Returns (pixels, init, trained)."""
+    blank = np.all(X == 0, axis=0)
+    return int(blank.sum()), float(np.abs(init["W1"][blank]).mean()), float(np.abs(params["W1"][blank]).mean())
 
 
 def lr_range(X, y, lrs, steps=150, batch_size=32, seed=0, optimiser="adam"):

@@ -5,13 +5,120 @@ plausible mistake and is appended to ``item``'s answer cell; the submission must
 points of ``test_<item>`` plus those of the dependent items. The chapter-6 layers (Affine, Relu,
 Sigmoid, SoftmaxWithLoss) are not graded on their own in this exercise: their mistakes are
 appended to the network's answer cell and cost the ``network`` item. ``Tanh`` is graded on its
-own and used by every seed's networks, so its mistakes cost ``tanh_layer`` and ``network``.
+own: the network item builds its tanh layers from the learner's ``Sigmoid`` (2σ(2x) − 1), so a
+mistake in ``Tanh`` costs ``tanh_layer`` only.
 ``UNUSUAL[name] = (item, code)``: correct but differently written; must keep full marks.
 """
 
-NET = ("network",)
-
 MUTANTS = {
+    # ---- the δ recursion in plain arrays
+    "backprop: derivative taken at the layer above (f'(Z_l) instead of f'(Z_(l-1)))": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[min(l + 1, L - 1)] if l + 1 < L else A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * (d if d.shape == g.shape else 1.0)
+    return loss, dWs, dbs
+"""),
+    "backprop: δ not multiplied by f' (linear backward)": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g
+    return loss, dWs, dbs
+"""),
+    "backprop: dW = δᵀA (transposed product)": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = (delta.T @ A[l]).T * 1.0 if False else (delta.T @ A[l]).reshape(Ws[l].shape)
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * d
+    return loss, dWs, dbs
+"""),
+    "backprop: δ at the top not divided by N": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * d
+    return loss, dWs, dbs
+"""),
     # ---- Tanh
     "Tanh backward from the input (1 - x**2)": ("tanh_layer", """
 class Tanh(Tanh):
@@ -21,17 +128,17 @@ class Tanh(Tanh):
 
     def backward(self, dout):
         return dout * (1.0 - self.x ** 2)
-""", NET),
+"""),
     "Tanh backward 1 - y instead of 1 - y**2": ("tanh_layer", """
 class Tanh(Tanh):
     def backward(self, dout):
         return dout * (1.0 - self.out)
-""", NET),
+"""),
     "Tanh backward forgets dout": ("tanh_layer", """
 class Tanh(Tanh):
     def backward(self, dout):
         return 1.0 - self.out ** 2
-""", NET),
+"""),
     "Tanh via exp(2x) overflows for large x": ("tanh_layer", """
 class Tanh(Tanh):
     def forward(self, x):
@@ -62,6 +169,14 @@ class Network(Network):
         for layer in reversed(self.layers[1:]):
             dout = layer.backward(dout)
         return dout
+"""),
+    "backward ignores its dout (always starts with 1)": ("network", """
+class Network(Network):
+    def backward(self, dout=1.0):
+        grad = 1.0
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+        return grad
 """),
     "backward with the sign flipped": ("network", """
 class Network(Network):
@@ -220,6 +335,23 @@ def init_weights(sizes, scheme, rng):
         out.append((np.random.default_rng(0).standard_normal((fi, fo)) * std, np.zeros(fo)))
     return out
 """),
+    "weights drawn from the global np.random, not from rng": ("init", """
+def init_weights(sizes, scheme, rng):
+    out = []
+    for fi, fo in zip(sizes[:-1], sizes[1:]):
+        std = np.sqrt(2.0 / fi) if scheme == "he" else np.sqrt(2.0 / (fi + fo))
+        out.append((np.random.standard_normal((fi, fo)) * std, np.zeros(fo)))
+    return out
+"""),
+    "a generator of its own with a fixed seed, drawn layer after layer": ("init", """
+def init_weights(sizes, scheme, rng):
+    own = np.random.default_rng(12345)
+    out = []
+    for fi, fo in zip(sizes[:-1], sizes[1:]):
+        std = np.sqrt(2.0 / fi) if scheme == "he" else np.sqrt(2.0 / (fi + fo))
+        out.append((own.standard_normal((fi, fo)) * std, np.zeros(fo)))
+    return out
+"""),
     "float32 weights": ("init", """
 def init_weights(sizes, scheme, rng):
     out = []
@@ -231,6 +363,33 @@ def init_weights(sizes, scheme, rng):
 }
 
 UNUSUAL = {
+    "backprop written with the chain rule on dA, one dict of derivatives": ("backprop", """
+def backprop(Ws, bs, acts, X, y):
+    L = len(Ws)
+    A, Z = [X], []
+    for l in range(L):
+        Z.append(A[-1] @ Ws[l] + bs[l])
+        if l < L - 1:
+            A.append({"relu": lambda z: np.maximum(z, 0.0), "sigmoid": lambda z: 1 / (1 + np.exp(-z)),
+                      "tanh": np.tanh}[acts[l]](Z[-1]))
+    n = X.shape[0]
+    z = Z[-1] - Z[-1].max(axis=1, keepdims=True)
+    P = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    loss = float(-np.log(P[np.arange(n), y]).mean())
+    delta = P.copy()
+    delta[np.arange(n), y] -= 1.0
+    delta /= n
+    dWs, dbs = [None] * L, [None] * L
+    for l in range(L - 1, -1, -1):
+        dWs[l] = A[l].T @ delta
+        dbs[l] = delta.sum(axis=0)
+        if l > 0:
+            g = delta @ Ws[l].T
+            a = A[l]
+            d = {"relu": (Z[l - 1] > 0) * 1.0, "sigmoid": a * (1 - a), "tanh": 1 - a ** 2}[acts[l - 1]]
+            delta = g * d
+    return loss, dWs, dbs
+"""),
     "Tanh through the sigmoid, 2σ(2x) − 1": ("tanh_layer", """
 class Tanh:
     def forward(self, x):

@@ -37,12 +37,43 @@ def momentum_step(w, dw, v, lr, mu):
     v_new = 0.9 * v - lr * dw
     return w + v_new, v_new
 """),
+    # ---------------------------------------------------------------- RMSProp
+    "rmsprop: ε inside the square root": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / np.sqrt(s + eps), s
+"""),
+    "rmsprop: step with the old average": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    return w - lr * dw / (np.sqrt(s) + eps), rho * s + (1 - rho) * dw ** 2
+"""),
+    "rmsprop: weights of the average swapped": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = (1 - rho) * s + rho * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + eps), s
+"""),
+    "rmsprop: divides by the average, not its root": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / (s + eps), s
+"""),
+    "rmsprop: ε hard-coded": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s = rho * s + (1 - rho) * dw ** 2
+    return w - lr * dw / (np.sqrt(s) + 1e-8), s
+"""),
     # ---------------------------------------------------------------- Adam
     "adam: β1, β2 arguments ignored (defaults hard-coded)": ("adam", """
 def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     m = 0.9 * m + 0.1 * dw
     v = 0.999 * v + 0.001 * dw ** 2
     return w - lr * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + eps), m, v
+"""),
+    "adam: ε hard-coded to 1e-8": ("adam", """
+def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw ** 2
+    return w - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + 1e-8), m, v
 """),
     "adam: no bias correction": ("adam", """
 def adam_step(w, dw, m, v, t, lr, beta1=0.9, beta2=0.999, eps=1e-8):
@@ -219,6 +250,50 @@ def train_digits(X_train, y_train, X_val, y_val, seed):
         params = {k: params[k] + 0.05 * grads[k] for k in params}
     return params
 """),
+    "digits: a pixel → label lookup of scikit-learn's digits (untrained network)": ("digits", """
+def train_digits(X_train, y_train, X_val, y_val, seed):
+    return init_network([X_train.shape[1], 16, 10], np.random.default_rng(seed))
+
+
+def predict_digits(model, X):
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    table = {tuple(np.round(row / 16.0, 6)): label for row, label in zip(data.data, data.target)}
+    return np.array([table.get(tuple(np.round(x, 6)), 0) for x in X], dtype=np.int64)
+"""),
+    "digits: a lookup in predict_digits next to a trained network": ("digits", """
+_trained = train_digits
+
+
+def predict_digits(model, X):
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    table = {tuple(np.round(row / 16.0, 6)): label for row, label in zip(data.data, data.target)}
+    return np.array([table.get(tuple(np.round(x, 6)), 0) for x in X], dtype=np.int64)
+"""),
+    "digits: not deterministic (an unseeded generator)": ("digits", """
+def train_digits(X_train, y_train, X_val, y_val, seed):
+    rng = np.random.default_rng()
+    params = init_network([X_train.shape[1], 128, 64, 10], rng)
+    state = {k: (np.zeros_like(p), np.zeros_like(p)) for k, p in params.items()}
+    step = [0]
+
+    def train_epoch(params):
+        order = rng.permutation(X_train.shape[0])
+        loss = 0.0
+        for start in range(0, len(order), 32):
+            idx = order[start:start + 32]
+            loss, grads = network_loss(params, X_train[idx], y_train[idx], lam=1e-4)
+            step[0] += 1
+            new = {}
+            for k in params:
+                new[k], m, v = adam_step(params[k], grads[k], *state[k], step[0], lr=0.002)
+                state[k] = (m, v)
+            params = new
+        return params, loss
+
+    return fit_early_stopping(params, train_epoch, lambda p: network_loss(p, X_val, y_val)[0], 40, 8)[0]
+"""),
     "digits: argmax along the wrong axis": ("digits", """
 def predict_digits(model, X):
     depth = len(model) // 2
@@ -232,6 +307,11 @@ def predict_digits(model, X):
 }
 
 UNUSUAL = {
+    "rmsprop through np.hypot-free algebra, state first": ("rmsprop", """
+def rmsprop_step(w, dw, s, lr, rho=0.9, eps=1e-8):
+    s_new = s + (1.0 - rho) * (np.square(dw) - s)
+    return np.subtract(w, lr * dw / np.add(np.sqrt(s_new), eps)), s_new
+"""),
     "momentum with np.add/np.multiply into new arrays": ("momentum", """
 def momentum_step(w, dw, v, lr, mu):
     v_new = np.subtract(np.multiply(v, mu), np.multiply(dw, lr))
