@@ -201,12 +201,6 @@ def chromium():
     (OUT / "weights.json").write_text(json.dumps({**old, **weights}, indent=1, sort_keys=True))
 
 
-#: Chapters whose display equations and outputs other edits break to fit the laptop column (the
-#: review's "page itself" finding, chapters 4–8). While such a page still has one too wide, and
-#: nothing else is wrong with it, its laptop view is an expected failure; once they fit it passes.
-WIDE_PENDING = {name: "broken to fit by the chapters 4-6 edit" for name in ("computation_graphs", "xor", "two_layer_net")}
-WIDE_PENDING.update({name: "broken to fit by the chapters 7-8 edit" for name in ("deep_networks", "training")})
-
 #: Console warnings of vendored code that the site cannot change, each with where it comes from.
 #: Errors and uncaught exceptions are never excused.
 KNOWN_VENDOR_WARNINGS = [
@@ -306,8 +300,6 @@ def test_page_reads_well(chromium, served, html_root, doc, size):
         chromium.figure_text[doc] = [{k: v for k, v in f.items() if k != "key"} for f in figures]
     too_wide = [f"wider than the column at {WIDTHS[size][0]} px: {audit['tooWide']}"] if audit["tooWide"] else []
     assert not problems, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(problems + too_wide)
-    if too_wide and Path(doc).name in WIDE_PENDING:
-        pytest.xfail(f"{WIDE_PENDING[Path(doc).name]}: " + too_wide[0][:300])
     assert not too_wide, f"{doc} at {size} ({WIDTHS[size][0]} px):\n" + "\n".join(too_wide)
 
 
