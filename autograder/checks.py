@@ -393,6 +393,11 @@ class Item:
     probe: Callable[[Recorder, dict], None]
     verify: Callable[[Judge, dict], None]
 
+    @property
+    def grade_id(self) -> str:
+        """The nbgrader ``grade_id`` of the item's test cell."""
+        return f"test_{self.name}"
+
 
 def draw_cases(item: Item, hidden=False, seed=None):
     """The inputs of ``item``: the fixed visible ones, or hidden ones from ``seed``."""
