@@ -21,12 +21,11 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from autograder.gradcheck import max_relative_error, relative_error
+from autograder.gradcheck import relative_error
 from autograder import hints as _hints
 from autograder.reference.replay import NotRecorded
 

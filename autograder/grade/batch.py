@@ -27,7 +27,7 @@ import numpy as np
 from autograder.checks import Report, Outcome, draw_cases, load_spec, verify
 from autograder.grade import notebook as nbtools
 from autograder.grade import results as sandbox_output
-from autograder.grade.sandbox import Limits, Sandbox, remove_tree
+from autograder.grade.sandbox import Sandbox, remove_tree
 
 #: Statuses, from best to worst; everything but "graded" needs an instructor's look.
 STATUSES = ("graded", "tampered", "timed out", "out of memory", "crashed", "unparseable", "missing",
