@@ -11,6 +11,7 @@ exercise is complete: a half-added exercise fails here instead of being skipped 
 Static checks of files and imports (no kernel, no build): about a second.
 """
 import json
+import sys
 
 import pytest
 
@@ -83,3 +84,20 @@ def test_a_toc_entry_outside_book_is_refused(tmp_path):
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\nchapters:\n  - file: other/x\n")
     with pytest.raises(ValueError, match="book/<name>"):
         exercises.names(tmp_path)
+
+
+def test_per_exercise_tables_name_only_listed_exercises():
+    """The optional per-exercise entries (the build's measured CPU seconds per chapter, the
+    leak test's allowed shared lines) name no exercise that is gone or misspelt."""
+    import importlib.util
+
+    from test_leaks import SHARED_WITH_CHECKS
+
+    course_assets = sys.modules.get("course_assets")
+    if course_assets is None:
+        spec = importlib.util.spec_from_file_location("course_assets", exercises.REPO / "book" / "_ext" / "course_assets.py")
+        course_assets = sys.modules["course_assets"] = importlib.util.module_from_spec(spec)  # for its dataclasses
+        spec.loader.exec_module(course_assets)
+    pages = {f"book/{name}" for name in NAMES} | {"book/intro"}
+    assert set(course_assets.EXECUTION_SECONDS) <= pages, set(course_assets.EXECUTION_SECONDS) - pages
+    assert set(SHARED_WITH_CHECKS) <= set(NAMES), set(SHARED_WITH_CHECKS) - set(NAMES)
