@@ -50,11 +50,22 @@ def bundle_name(assignment: str) -> str:
     return f"{assignment}-exercise.zip"
 
 
+#: What a bundle is made from, per exercise (kinds of ``autograder/exercises.py``).
+SOURCES = ("solution", "released", "spec")
+
+
 def exercises(repo: Path = REPO) -> list[str]:
-    """Every exercise of the course (``autograder/exercises.py``: the chapters of ``_toc.yml``)."""
+    """Every exercise of the course (``autograder/exercises.py``: the chapters of ``_toc.yml``).
+    Fails, naming the files, if one lacks what its bundle is made from."""
     from autograder import exercises as registry
 
-    return registry.names(repo)
+    names = registry.names(repo)
+    lacking = [registry.path(n, kind, repo).relative_to(repo).as_posix()
+               for n in names for kind in SOURCES if not registry.path(n, kind, repo).is_file()]
+    if lacking:
+        raise FileNotFoundError(f"exercises listed in _toc.yml lack {', '.join(lacking)} "
+                                "(see autograder/exercises.py; `make exercises` writes exercises/)")
+    return names
 
 
 def _module_file(repo: Path, module: str) -> Path | None:
