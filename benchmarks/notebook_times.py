@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO / "book" / "_ext"))
 from course_assets import KERNEL_ENV  # noqa: E402  the book build's kernel environment
 
 from autograder import exercises  # noqa: E402
+from autograder.kernels import IPCKernelManager  # noqa: E402  the book build's kernels
 
 
 def run(path, env):
@@ -32,7 +33,7 @@ def run(path, env):
     try:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
-        NotebookClient(nb, timeout=600, kernel_name="python3",
+        NotebookClient(nb, timeout=600, kernel_name="python3", kernel_manager_class=IPCKernelManager,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         wall = time.monotonic() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
