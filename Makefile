@@ -1,6 +1,7 @@
 # How Deep Neural Networks Learn — one entry point for learners, instructors and CI.
 #   make book       set everything up, build the book into _build/html
-#   make test       set everything up, run the whole test suite
+#   make test       set everything up, lint, run the whole test suite
+#   make lint       ruff over the Python code (rules: pyproject.toml)
 #   make exercises  regenerate exercises/ from solutions/ with nbgrader
 #   make bench      grader vs serial nbgrader (ratio), CPU per phase, scaling to 640 submissions
 #   make lab        JupyterLab for learners (no instructor tools), opens exercises/
@@ -10,7 +11,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-dev book test exercises serve clean lock assets bench lab formgrader
+.PHONY: setup setup-dev book test lint exercises serve clean lock assets bench lab formgrader
 
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
@@ -39,8 +40,12 @@ assets: setup
 serve:
 	$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
-test: setup-dev
+# CI runs `make test` (.ci/run): the lint runs first, in a second.
+test: setup-dev lint
 	$(BIN)/python -m pytest
+
+lint: setup-dev
+	$(BIN)/ruff check .
 
 bench: setup-dev
 	$(BIN)/python benchmarks/bench_grading.py
@@ -64,7 +69,7 @@ exercises: setup
 # ~1-3 s of CPU (nbgrader --version: 2.0 s -> 0.66 s CPU here). 4.24 uses rfc3986-validator
 # (MIT) instead; the GPL `rfc3987` package is deliberately not installed.
 lock:
-	$(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(pytest|pytest-xdist|execnet|playwright|iniconfig|pluggy|greenlet)==' > requirements.txt
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v -E '^(pytest|pytest-xdist|execnet|playwright|iniconfig|pluggy|greenlet|ruff)==' > requirements.txt
 
 clean:
 	rm -rf _build .pytest_cache tests/_output

@@ -21,12 +21,11 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from autograder.gradcheck import max_relative_error, relative_error
+from autograder.gradcheck import relative_error
 from autograder import hints as _hints
 from autograder.reference.replay import NotRecorded
 
@@ -407,6 +406,11 @@ class Item:
     cases: Callable[[np.random.Generator, bool], list[dict]]
     probe: Callable[[Recorder, dict], None]
     verify: Callable[[Judge, dict], None]
+
+    @property
+    def grade_id(self) -> str:
+        """The nbgrader ``grade_id`` of the item's test cell."""
+        return f"test_{self.name}"
 
 
 def draw_cases(item: Item, hidden=False, seed=None):

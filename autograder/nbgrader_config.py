@@ -8,6 +8,8 @@ and ``gradebook.db`` appear next to them (all git-ignored).
 import os
 import sys
 
+from autograder.kernels import socket_prefix
+
 c = get_config()  # noqa: F821 (provided by traitlets when it loads this file)
 
 # The course root is the directory holding the root nbgrader_config.py that loads this file
@@ -24,6 +26,11 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 # Execution during autograde: generous per-cell limit, and a hard failure on timeout.
 c.Execute.timeout = 120
 c.Execute.interrupt_on_timeout = True
+# Kernels over Unix-domain sockets: autogrades running at once never race for a TCP port
+# (autograder/kernels.py). nbgrader's Execute passes its own kernel_manager_class, so the
+# transport is configured on the kernel manager it creates.
+c.KernelManager.transport = "ipc"  # noqa: F821
+c.KernelManager.ip = socket_prefix()  # noqa: F821
 
 # Feedback must never show hidden tests' source (nbgrader's default keeps them). The class names
 # are nbgrader's own default list, with ClearHiddenTests added.

@@ -1,6 +1,6 @@
 """Regenerate the student notebooks: ``exercises/`` from ``solutions/``, with nbgrader.
 
-    python -m autograder.release [assignment ...]      # default: every folder in solutions/
+    python -m autograder.release [assignment ...]      # default: every exercise (autograder/exercises.py)
 
 Runs ``nbgrader generate_assignment --force`` in the repository (the course directory), which
 strips solution regions and hidden tests and records the assignment in ``gradebook.db``.
@@ -10,16 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from autograder import exercises
 
-
-def assignments():
-    return sorted(p.name for p in (REPO / "solutions").iterdir()
-                  if p.is_dir() and any(p.glob("*.ipynb")))
+REPO = exercises.REPO
 
 
 def main(argv=None):
-    names = (argv if argv is not None else sys.argv[1:]) or assignments()
+    names = (argv if argv is not None else sys.argv[1:]) or exercises.names()
     bindir = Path(sys.executable).parent
     env = dict(os.environ, PATH=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
     for name in names:

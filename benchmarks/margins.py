@@ -12,6 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 import course  # noqa: E402
 
+from autograder import exercises  # noqa: E402
 from autograder.checks import load_spec  # noqa: E402
 
 
@@ -30,8 +31,7 @@ def main():
     ap.add_argument("assignments", nargs="*")
     ap.add_argument("--seeds", type=int, default=100)
     args = ap.parse_args()
-    names = args.assignments or sorted(p.stem for p in (course.REPO / "tests" / "mutants").glob("*.py")
-                                       if p.stem != "__init__")
+    names = args.assignments or exercises.names()
     for assignment in names:
         spec = load_spec(assignment)
         mutants = importlib.import_module(f"mutants.{assignment}")

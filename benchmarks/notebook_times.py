@@ -21,6 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "book" / "_ext"))
 from course_assets import KERNEL_ENV  # noqa: E402  the book build's kernel environment
 
+from autograder import exercises  # noqa: E402
+from autograder.kernels import IPCKernelManager  # noqa: E402  the book build's kernels
+
 
 def run(path, env):
     """Execute one notebook; returns its wall time and the CPU time of its kernel (seconds)."""
@@ -30,7 +33,7 @@ def run(path, env):
     try:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.monotonic()
-        NotebookClient(nb, timeout=600, kernel_name="python3",
+        NotebookClient(nb, timeout=600, kernel_name="python3", kernel_manager_class=IPCKernelManager,
                        resources={"metadata": {"path": str(path.parent)}}).execute()
         wall = time.monotonic() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -50,13 +53,13 @@ def main():
     which.add_argument("--chapters-only", action="store_true")
     args = ap.parse_args()
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    for path in [] if args.chapters_only else sorted((REPO / "solutions").glob("*/*.ipynb")):
-        wall, cpu = run(path, {"NBGRADER_EXECUTION": "autograde"})
-        print(f"solution {path.parent.name:20s} {wall:6.1f} s wall {cpu:6.1f} s CPU", flush=True)
+    for name in [] if args.chapters_only else exercises.names():
+        wall, cpu = run(exercises.path(name, "solution"), {"NBGRADER_EXECUTION": "autograde"})
+        print(f"solution {name:20s} {wall:6.1f} s wall {cpu:6.1f} s CPU", flush=True)
     if not args.solutions_only:
-        for path in sorted((REPO / "book").glob("*.ipynb")):
-            wall, cpu = run(path, KERNEL_ENV)
-            print(f"chapter  {path.stem:20s} {wall:6.1f} s wall {cpu:6.1f} s CPU", flush=True)
+        for name in exercises.names():
+            wall, cpu = run(exercises.path(name, "chapter"), KERNEL_ENV)
+            print(f"chapter  {name:20s} {wall:6.1f} s wall {cpu:6.1f} s CPU", flush=True)
 
 
 if __name__ == "__main__":

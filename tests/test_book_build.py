@@ -5,6 +5,7 @@ import re
 
 import yaml
 
+from autograder import exercises
 from conftest import toc_pages
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -59,9 +60,8 @@ def test_every_chapter_links_its_exercise_bundle(built_book, repo_root):
     """Each chapter with an exercise has a "Get the exercise" link to a zip that exists."""
     import zipfile
 
-    chapters = [p for p in toc_pages(repo_root)
-                if (repo_root / "exercises" / p.split("/")[-1]).is_dir()]
-    assert len(chapters) == len(toc_pages(repo_root)) - 1, chapters       # every chapter but the intro
+    chapters = [f"book/{name}" for name in exercises.names(repo_root)]
+    assert chapters == toc_pages(repo_root)[1:], chapters       # every chapter but the intro
     for page in chapters:
         html = (built_book.html / f"{page}.html").read_text(encoding="utf-8")
         hrefs = re.findall(r'<a class="[^"]*dnn-exercise-link[^"]*" href="([^"]+)"', html)

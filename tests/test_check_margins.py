@@ -1,6 +1,6 @@
 """The checks separate right from wrong on every seed, not just on one.
 
-For every assignment with a mutants module: the instructor's solution passes every item's hidden
+For every exercise (``autograder/exercises.py``), with its mutants module: the instructor's solution passes every item's hidden
 checks for many seeds; every mutant fails its item for every seed; every correct-but-unusual
 version passes for every seed. (``benchmarks/margins.py`` prints the error margins behind this.)
 """
@@ -10,8 +10,9 @@ import time
 import pytest
 
 import course
+from autograder import exercises
 
-ASSIGNMENTS = sorted(p.stem for p in (course.REPO / "tests" / "mutants").glob("*.py") if p.stem != "__init__")
+ASSIGNMENTS = exercises.names()
 SEEDS = range(1, 13)
 BUDGET = 4.0            # seconds per (namespace, item): slow items (training loops) get fewer seeds (>= 3)
 

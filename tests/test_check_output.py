@@ -22,6 +22,7 @@ import pytest
 from nbclient import NotebookClient
 
 import course
+from autograder.kernels import IPCKernelManager
 from mutants.activations import MUTANTS
 
 A = "activations"
@@ -32,7 +33,8 @@ RED_CROSS = "\x1b[31m✘\x1b[0m"
 
 
 def _run(nb):
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+    # IPC kernel: xdist workers start kernels at the same time (autograder/kernels.py)
+    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True, kernel_manager_class=IPCKernelManager,
                    resources={"metadata": {"path": str(course.REPO / "exercises" / A)}}).execute()
     out = {}
     for cell in nb.cells:

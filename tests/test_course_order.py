@@ -21,15 +21,12 @@ import pytest
 import yaml
 
 import course
+from autograder import exercises
 
 REPO = course.REPO
 COURSE_PACKAGES = ("autograder.reference", "dnnbook")
-SHARED = {"plots", "widgets", "graphs"}        # dnnbook's drawing helpers belong to no chapter
-
-
-def toc_chapters():
-    toc = yaml.safe_load((REPO / "_toc.yml").read_text())
-    return [entry["file"].split("/")[-1] for entry in toc["chapters"]]
+SHARED = exercises.SHARED["figures"]        # dnnbook's drawing helpers belong to no chapter
+toc_chapters = exercises.names
 
 
 def cells(nb_path):

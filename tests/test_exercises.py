@@ -1,6 +1,6 @@
 """Every exercise, graded in throw-away course directories by both of the course's graders.
 
-For each assignment with a mutants module in ``tests/mutants/``, every submission — the solution
+For each exercise (``autograder/exercises.py``; each has a mutants module in ``tests/mutants/``), every submission — the solution
 (released notebook + solution code, as a student would submit it), the unmodified release, each
 plausible wrong implementation and each correct-but-unusual one — is graded by the instructor's
 sandboxed batch grader (``python -m autograder.grade``, which records through nbgrader's gradebook),
@@ -17,11 +17,10 @@ import importlib
 import pytest
 
 import course
+from autograder import exercises
 from conftest import shared_once
 
-ASSIGNMENTS = [a for a in course.REPO.joinpath("solutions").iterdir()
-               if (course.REPO / "tests" / "mutants" / f"{a.name}.py").exists()]
-ASSIGNMENTS = sorted(a.name for a in ASSIGNMENTS)
+ASSIGNMENTS = exercises.names()
 
 
 def _slug(name):

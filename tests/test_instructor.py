@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 
 import nbformat
 import pytest

@@ -7,6 +7,7 @@ import nbformat
 import pytest
 
 import course
+from autograder import exercises
 
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.S)
 MIN_CHARS = 10          # shorter lines (`return x`, `else:`) are not evidence of a leak
@@ -98,7 +99,7 @@ SHARED_WITH_CHECKS = {
     # the names the exercise gives its callbacks (`def train_epoch(params):`, `def val_loss(params):`)
     "training": {"autograder/probes/training.py"},
 }
-ASSIGNMENTS = sorted(p.name for p in (course.REPO / "solutions").iterdir() if p.is_dir())
+ASSIGNMENTS = exercises.names()
 
 
 def _bundles_module():

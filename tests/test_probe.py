@@ -13,16 +13,16 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import course
+from autograder import exercises
 from autograder.checks import Judge, Report, draw_cases, load_spec
 from autograder.probe import KEEP_INPUTS, Captured, load_probes
 
-ASSIGNMENTS = sorted(p.stem for p in (course.REPO / "autograder" / "probes").glob("*.py") if p.stem != "__init__")
+ASSIGNMENTS = exercises.names()
 PROBE_FILES = [course.REPO / "autograder" / "probe.py",
                *sorted((course.REPO / "autograder" / "probes").glob("*.py"))]
 

@@ -6,9 +6,10 @@ import nbformat
 import pytest
 
 import course
+from autograder import exercises
 from conftest import shared_once
 
-ASSIGNMENTS = sorted(p.name for p in (course.REPO / "solutions").iterdir() if p.is_dir())
+ASSIGNMENTS = exercises.names()
 
 
 @pytest.fixture(scope="module")

@@ -163,7 +163,7 @@ def _text_scales(html: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def html_root(html_dir):
+def html_root(html_dir):  # noqa: F811 (the fixture imported above)
     return html_dir
 
 

@@ -25,7 +25,6 @@ generous backstop (:attr:`Sandbox.backstop`), so a loaded machine never fails ho
 """
 from __future__ import annotations
 
-import errno
 import itertools
 import os
 import shlex

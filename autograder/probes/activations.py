@@ -4,7 +4,6 @@ Every call gets its own copy of the inputs, so a forward that changes ``x`` in p
 the forward (``x_after_forward``) and cannot spoil the backward's check. The inputs after a call
 are kept for the small cases only (``KEEP_INPUTS``): the big ones exist to make a numerically
 differentiating backward run out of time, and the sandbox's output is bounded."""
-import numpy as np
 
 from autograder.probe import KEEP_INPUTS  # noqa: F401  (the specs read it from here)
 

@@ -245,7 +245,7 @@ def _fd_verify(j, case):
         return
     expected = ref.forward_difference(case, x, h)
     central = ref.central_difference(case, x, h)
-    j.close(f"forward_difference equals (f(x + h·e_i) − f(x))/h", grad, expected, TOL_FORWARD_DIFF,
+    j.close("forward_difference equals (f(x + h·e_i) − f(x))/h", grad, expected, TOL_FORWARD_DIFF,
             ref_name="forward difference",
             hint_fn=lambda bad: _fd_hint(grad, expected, central, ref.forward_difference(case, x, -h)))
 

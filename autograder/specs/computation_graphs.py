@@ -69,7 +69,6 @@ def _forward_order_grads(prog, inputs):
     order: every node passes on its grad before it has received any, so only the output's own
     _backward contributes — to its direct inputs. (The known ordering mistake, for the hint.)"""
     vals = ref.evaluate_all(prog, inputs)
-    n_in = len(inputs)
     g = np.zeros(len(vals))
     g[-1] = 1.0
     op, i, jj, p = prog[-1]

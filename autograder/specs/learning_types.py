@@ -21,7 +21,6 @@ Every gradient is compared with a central-difference gradient (h = 1e-5) of the 
 """
 import numpy as np
 
-from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import directional_derivatives, numerical_gradient, random_directions
 from autograder.probe import KEEP_INPUTS

@@ -26,7 +26,6 @@ parameters it returns.
 """
 import numpy as np
 
-from autograder import hints
 from autograder.checks import Item
 from autograder.gradcheck import (directional_derivatives, numerical_gradient, numerical_gradient_array,
                                   numerical_gradient_independent, random_directions)

@@ -1,7 +1,7 @@
 """Local Sphinx extension: a "Get the exercise" download on every chapter that has an exercise.
 
-For each chapter ``book/<id>`` with a student notebook ``exercises/<id>/<id>.ipynb`` the book
-build writes ``downloads/<id>-exercise.zip`` into the site and puts a box with the download
+For each exercise ``<id>`` (``autograder/exercises.py``: every chapter ``book/<id>`` of
+``_toc.yml``, with its student notebook ``exercises/<id>/<id>.ipynb``) the book build writes ``downloads/<id>-exercise.zip`` into the site and puts a box with the download
 link at the top of the chapter. The zip holds one folder, ``dnn-exercise-<id>/``, with
 
 * ``<id>.ipynb`` — the student notebook exactly as nbgrader released it;
@@ -50,10 +50,22 @@ def bundle_name(assignment: str) -> str:
     return f"{assignment}-exercise.zip"
 
 
+#: What a bundle is made from, per exercise (kinds of ``autograder/exercises.py``).
+SOURCES = ("solution", "released", "spec")
+
+
 def exercises(repo: Path = REPO) -> list[str]:
-    """Assignments that have both a chapter and a released student notebook."""
-    return sorted(p.parent.name for p in (repo / "exercises").glob("*/*.ipynb")
-                  if p.stem == p.parent.name and (repo / "book" / f"{p.stem}.ipynb").is_file())
+    """Every exercise of the course (``autograder/exercises.py``: the chapters of ``_toc.yml``).
+    Fails, naming the files, if one lacks what its bundle is made from."""
+    from autograder import exercises as registry
+
+    names = registry.names(repo)
+    lacking = [registry.path(n, kind, repo).relative_to(repo).as_posix()
+               for n in names for kind in SOURCES if not registry.path(n, kind, repo).is_file()]
+    if lacking:
+        raise FileNotFoundError(f"exercises listed in _toc.yml lack {', '.join(lacking)} "
+                                "(see autograder/exercises.py; `make exercises` writes exercises/)")
+    return names
 
 
 def _module_file(repo: Path, module: str) -> Path | None:

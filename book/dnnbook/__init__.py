@@ -5,9 +5,8 @@ Shared:
 ``widgets``      ``param_slider``: the one slider helper every chapter uses
 ``graphs``       drawing a computation graph with forward values and backward gradients
 
-Per chapter (figures, worked examples and the book's own derivative code):
-``learning_types``, ``activations``, ``computation_graphs``, ``chain_rule``, ``xor``,
-``two_layer_net`` — the forward definitions live in ``autograder.reference``.
+Per chapter: ``dnnbook.<chapter>`` (figures, worked examples and the book's own derivative code),
+named like the chapter (``autograder/exercises.py`` lists the chapters, from ``_toc.yml``); the
+forward definitions live in ``autograder.reference``.
 """
-__all__ = ["plots", "widgets", "graphs", "learning_types", "activations", "computation_graphs",
-           "chain_rule", "xor", "two_layer_net"]
+__all__ = ["plots", "widgets", "graphs"]
