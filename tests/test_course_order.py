@@ -18,7 +18,6 @@ import json
 import re
 
 import pytest
-import yaml
 
 import course
 from autograder import exercises

@@ -16,10 +16,8 @@ Screenshots go to ``tests/_output/hostile/``.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import nbformat

@@ -17,7 +17,6 @@ import re
 import struct
 import subprocess
 import sys
-import threading
 import time
 import zipfile
 from pathlib import Path
