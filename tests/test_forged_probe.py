@@ -118,7 +118,8 @@ FORGERS = {
     "p_replace_probes": (REPLACE_PROBES, False, ENDS),
     "p_import_checking_code": (IMPORT_CHECKING_CODE, True, ENDS),
     # executes whatever it finds: how that ends depends on the files it meets; the score may not
-    "p_search_files": (SEARCH_FILES, True, ENDS),
+    # (its code names nbgrader's solution markers, which makes the notebook "suspicious" too)
+    "p_search_files": (SEARCH_FILES, True, ENDS + ("suspicious",)),
     # the runner's own results replace the forged files (the host reads only what it asked for)
     "p_write_results": (WRITE_RESULTS, False, ENDS),
 }

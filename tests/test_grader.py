@@ -708,7 +708,7 @@ CASES = {
     "r_rigged_object": (r_rigged_object, "graded", expect("softmax"), False),
     "r_float32_list": (r_float32_list, "graded", expect("sigmoid", "tanh"), False),
     "r_input_transformer": (r_input_transformer, "graded",
-                            expect("relu", "leaky_relu", "prelu", "elu", "selu", "softmax"), False),
+                            expect("relu", "leaky_relu", "prelu", "elu", "selu", "softmax", "softplus"), False),
     "r_showtraceback": (r_showtraceback, "graded", expect("relu"), False),
     "r_stderr_warnings": (r_stderr_warnings, "graded", expect(), False),
     "f_hardcode": (f_hardcode, "graded", expect("relu"), False),

@@ -31,6 +31,7 @@ from autograder.grade.collect import STUDENT_ID, find_submissions, safe_extract,
 from autograder.grade.sandbox import remove_tree
 
 A, NB = "activations", "activations.ipynb"
+FULL = sum(course.max_points(A).values())      # the solution's score
 
 
 # --------------------------------------------------------------------------- results.py
@@ -230,8 +231,8 @@ def flat_run(tmp_path_factory):
 
 
 FLAT = {  # raw id -> (status, total score)
-    "dave": ("graded", 20.0), "alice": ("ambiguous", 0.0), "bob": ("ambiguous", 0.0),
-    "carol": ("ambiguous", 0.0), "zoë": ("bad id", 20.0), "mallory\x1b[31m": ("bad id", 20.0),
+    "dave": ("graded", FULL), "alice": ("ambiguous", 0.0), "bob": ("ambiguous", 0.0),
+    "carol": ("ambiguous", 0.0), "zoë": ("bad id", FULL), "mallory\x1b[31m": ("bad id", FULL),
 }
 
 
@@ -316,7 +317,7 @@ def test_honest_work_passes_on_a_busy_machine(tmp_path):
         stress.terminate()
         stress.wait(30)
     assert p.returncode == 0, p.stderr[-3000:]
-    assert sum(course.scores(c, A)["busy"].values()) == 20.0
+    assert sum(course.scores(c, A)["busy"].values()) == FULL
 
 
 # --------------------------------------------------------------------------- class 2 fallback
@@ -338,7 +339,7 @@ def test_without_cgroups_the_fallback_bounds_processes_times_memory(tmp_path):
     else:
         assert "processes × memory NOT bounded" in line, line
     scores = course.scores(c, A)
-    assert sum(scores["honest"].values()) == 20.0 and sum(scores["blank"].values()) == 0.0
+    assert sum(scores["honest"].values()) == FULL and sum(scores["blank"].values()) == 0.0
 
 
 def test_grader_process_uses_one_blas_thread():

@@ -302,7 +302,7 @@ def _backprop_cases(rng, hidden):
 def _backprop_verify(j, case):
     depth, Ws, bs, acts = _unpack(case)
     X, y = case["X"], case["y"].astype(np.int64)
-    n = X.shape[0]
+    n = len(X)                       # the batch size
     name = _describe({**case, "dout": np.float64(1.0)}).replace(", backward()", "")
     if j.prefix + "res" in j.cap.errors:
         j.add(f"backprop returns (loss, dWs, dbs) ({name})", False, j.cap.errors[j.prefix + "res"])

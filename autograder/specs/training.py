@@ -405,7 +405,7 @@ def _digits_model(j, key, n_in, n_out):
                             f"(1 to {MAX_DIGITS_LAYERS} layers) and nothing else.")
         return None
     params, fan_in = {}, n_in
-    for i in range(1, depth + 1):
+    for i in range(1, 1 + depth):         # W1, b1, …, in order
         W, b = j.numbers(f"{key}/W{i}"), j.numbers(f"{key}/b{i}")
         ok = all(x is not None and x.dtype.kind == "f" for x in (W, b)) and W.ndim == 2 and W.shape[0] == fan_in \
             and b.shape == (W.shape[1],) and (i < depth or W.shape[1] == n_out)
