@@ -263,13 +263,13 @@ def gradient_frame(gain, depth=30, width=32):
 def depth_table_text(rows, steps=300):
     """The page's table of :func:`depth_table` rows: std of ∂L/∂A at blocks 1 and 30 and their
     ratio, the loss at initialisation; after training the ratio, the loss and the accuracy."""
-    lines = [f"{'stack':10s} {'gain':>5s} | {'at initialisation':^37s} | {f'after {steps} steps':^28s}",
-             f"{'':10s} {'':>5s} | {'block 1':>8s} {'block 30':>8s} {'ratio':>8s} {'loss':>9s} | "
-             f"{'ratio':>8s} {'loss':>7s} {'accuracy':>9s}"]
+    lines = [f"{'stack':10s} {'gain':>4s} | {'at initialisation':^33s} | {f'after {steps} steps':^24s}",
+             f"{'':10s} {'':>4s} | {'block 1':>7s} {'block 30':>8s} {'ratio':>7s} {'loss':>8s} | "
+             f"{'ratio':>7s} {'loss':>7s} {'accuracy':>8s}"]
     for kind, gain, r0, r1 in rows:
         ratio0 = r0["dA"][0] / r0["dA"][-1]
-        after = (f"{r1['dA'][0] / r1['dA'][-1]:8.1e} {r1['loss']:7.3f} {r1['accuracy']:9.1%}" if r1["finite"]
-                 else f"{'diverged (overflow)':>26s}")
-        lines.append(f"{kind:10s} {gain:5.2f} | {r0['dA'][0]:8.1e} {r0['dA'][-1]:8.1e} {ratio0:8.1e} "
-                     f"{r0['loss0']:9.3g} | {after}")
-    return "\n".join(lines)
+        after = (f"{r1['dA'][0] / r1['dA'][-1]:7.1e} {r1['loss']:7.3f} {r1['accuracy']:8.1%}" if r1["finite"]
+                 else f"{'diverged (overflow)':>24s}")
+        lines.append(f"{kind:10s} {gain:4.2f} | {r0['dA'][0]:7.1e} {r0['dA'][-1]:8.1e} {ratio0:7.1e} "
+                     f"{r0['loss0']:8.3g} | {after}")
+    return "\n".join(line.rstrip() for line in lines)
