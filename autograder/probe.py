@@ -114,7 +114,7 @@ def shape_text(shape):
 #: A float array a watched call receives is a *shifted copy* of one of the case's arrays when it
 #: has its shape (or stacks copies of it along the first axis), is not equal to it, and every entry
 #: that differs does so by at most SHIFT times the case array's largest magnitude (a case array of
-#: one entry is one number: SHIFT_SCALAR and two different shifts, see ``ShiftWatch._shifts_of``;
+#: one entry is one number: SHIFT_SCALAR and opposite shifts, see ``ShiftWatch._shifts_of``;
 #: else ``b + h @ W`` falls within 1 % of ``b`` by chance) — what a
 #: numerical derivative passes (x ± h at one entry, at a group of entries, or everywhere), never
 #: what an honest backward passes (the case's own arrays, or values computed from them).
@@ -169,12 +169,18 @@ class ShiftWatch:
         return bool(moved.any()) and bool(np.all(np.where(moved, d, 0.0) <= SHIFT * scale))
 
     def _shifts_of(self, key, offsets):
-        """A single number near a case's number is evidence only once it has been seen at two
-        different shifts (x + h and x − h) in the same watched call: one computed number falls
-        within SHIFT_SCALAR of one given number by chance now and then, two seldom."""
-        seen = self._shifts.setdefault(key, set())
-        seen.update(float(o) for o in np.ravel(offsets)[:MAX_STACK])
-        return len(seen) >= 2
+        """A single number near a case's number is evidence only once it has been seen at
+        opposite shifts (x + h and x − h, a central difference) in the same watched call: a
+        computed number falls within SHIFT_SCALAR of a given one by chance now and then (or
+        always: ``b + h @ W`` with tiny weights), two at shifts equal but for the sign never."""
+        seen = self._shifts.setdefault(key, [])
+        for o in np.ravel(offsets)[:MAX_STACK]:
+            o = float(o)
+            if any(abs(o + s) <= 1e-6 * abs(o) for s in seen):
+                return True
+            if len(seen) < MAX_STACK:
+                seen.append(o)
+        return False
 
     def _array(self, a, depth=0):
         if a.dtype.kind != "f" or a.ndim == 0:
