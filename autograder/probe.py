@@ -113,13 +113,19 @@ def shape_text(shape):
 # --------------------------------------------------------------------------- shifted inputs (§4)
 #: A float array a watched call receives is a *shifted copy* of one of the case's arrays when it
 #: has its shape (or stacks copies of it along the first axis), is not equal to it, and every entry
-#: that differs does so by at most SHIFT times the case array's largest magnitude — what a
+#: that differs does so by at most SHIFT times the case array's largest magnitude (a case array of
+#: one entry is one number: SHIFT_SCALAR and opposite shifts, see ``ShiftWatch._shifts_of``;
+#: else ``b + h @ W`` falls within 1 % of ``b`` by chance) — what a
 #: numerical derivative passes (x ± h at one entry, at a group of entries, or everywhere), never
 #: what an honest backward passes (the case's own arrays, or values computed from them).
 SHIFT = 1e-2
-#: A number passed as an argument is shifted when it differs from one of the case's numbers by at
-#: most SHIFT_SCALAR times its magnitude (numbers an object holds are not looked at: an honest
-#: node keeps values computed from its inputs, and any of them may fall near one by chance).
+#: A number passed as an argument is shifted when it differs from one of the case's *numbers* by
+#: at most SHIFT_SCALAR times its magnitude. The case's numbers are its 0-d values and the entries
+#: of the arrays a probe hands to the learner one number at a time (:func:`hands_out_entries`) —
+#: never every entry of every array: a backward passes numbers it computed (``dout / N``,
+#: ``-dout``) to its layers, and among the thousands of entries of a network's weights one lies
+#: within SHIFT_SCALAR of such a number by chance. Numbers an object holds are not looked at
+#: either: an honest node keeps values computed from its inputs.
 SHIFT_SCALAR = 1e-3
 #: Largest number of stacked copies looked at, and of values looked at per call.
 MAX_STACK = 64
@@ -132,10 +138,13 @@ class ShiftWatch:
     its arguments and, for a method, the arrays its object holds — and records whether any is a
     shifted copy of the case's inputs. Only a flag for the instructor: no verdict depends on it."""
 
-    def __init__(self, case):
+    def __init__(self, case, entries=()):
+        """``case``: the case's inputs; ``entries``: the keys of its arrays whose entries the
+        probe passes to the learner's code as single numbers (compared with number arguments,
+        like the case's 0-d values)."""
         self.arrays = []
         scalars = []
-        for v in case.values():
+        for k, v in case.items():
             v = np.asarray(v)
             if v.dtype.kind != "f" or v.size == 0:
                 continue
@@ -143,29 +152,46 @@ class ShiftWatch:
             scale = float(finite.max()) if finite.size else 0.0
             if v.ndim and scale > 0:
                 self.arrays.append((v, scale))
-            if v.size <= KEEP_INPUTS:
+            if v.ndim == 0 or (k in entries and v.size <= KEEP_INPUTS):
                 scalars.append(v.ravel())
         self.values = np.unique(np.concatenate(scalars)) if scalars else np.zeros(0)
         self.found = False
         self._saved = []
+        self._shifts = {}           # a case number (or one-entry array) -> the shifts it was seen at
 
     # -- looking at values ------------------------------------------------------------------
-    @staticmethod
-    def _near(a, c, scale):
+    def _near(self, a, c, scale, key):
         d = np.abs(a - c)
         moved = d > 1e-12 * np.maximum(1.0, np.abs(c))
+        if c.size == 1:             # one number: as close as a number argument must be (SHIFT_SCALAR)
+            ok = bool(moved.any()) and bool(np.all(d <= SHIFT_SCALAR * np.maximum(np.abs(c), 1e-2)))
+            return ok and self._shifts_of(key, (a - c)[moved])
         return bool(moved.any()) and bool(np.all(np.where(moved, d, 0.0) <= SHIFT * scale))
+
+    def _shifts_of(self, key, offsets):
+        """A single number near a case's number is evidence only once it has been seen at
+        opposite shifts (x + h and x − h, a central difference) in the same watched call: a
+        computed number falls within SHIFT_SCALAR of a given one by chance now and then (or
+        always: ``b + h @ W`` with tiny weights), two at shifts equal but for the sign never."""
+        seen = self._shifts.setdefault(key, [])
+        for o in np.ravel(offsets)[:MAX_STACK]:
+            o = float(o)
+            if any(abs(o + s) <= 1e-6 * abs(o) for s in seen):
+                return True
+            if len(seen) < MAX_STACK:
+                seen.append(o)
+        return False
 
     def _array(self, a, depth=0):
         if a.dtype.kind != "f" or a.ndim == 0:
             return a.ndim == 0 and a.dtype.kind == "f" and depth == 0 and self._scalar(float(a))
-        for c, scale in self.arrays:
+        for i, (c, scale) in enumerate(self.arrays):
             if a.shape == c.shape:
-                if self._near(a, c, scale):
+                if self._near(a, c, scale, ("array", i)):
                     return True
             elif a.ndim in (c.ndim, c.ndim + 1) and a.shape[a.ndim - c.ndim + 1:] == c.shape[1:] \
                     and a.size % c.size == 0 and 1 < a.size // c.size <= MAX_STACK:
-                if self._near(a.reshape(-1, *c.shape), c, scale):
+                if self._near(a.reshape(-1, *c.shape), c, scale, ("array", i)):
                     return True
         return False
 
@@ -176,7 +202,8 @@ class ShiftWatch:
         near = self.values[max(0, i - 1):i + 1]
         d = np.abs(near - v)
         k = int(np.argmin(d))
-        return 0 < d[k] <= SHIFT_SCALAR * max(abs(float(near[k])), 1e-2)
+        return 0 < d[k] <= SHIFT_SCALAR * max(abs(float(near[k])), 1e-2) and \
+            self._shifts_of(("number", float(near[k])), [v - float(near[k])])
 
     def look(self, values):
         """True if any of ``values`` (arguments; containers and objects are looked into, a few
@@ -365,6 +392,9 @@ class Recorder:
         #: The current case's inputs as drawn (set by :func:`run_probe`): what a watched call's
         #: inputs are compared with (:class:`ShiftWatch`).
         self.case = None
+        #: Keys of the case's arrays the probe hands out one number at a time (see
+        #: :func:`hands_out_entries`).
+        self.entries = ()
         self._watch_next = False
 
     def call(self, key, name, *args, **kwargs):
@@ -393,7 +423,7 @@ class Recorder:
             return None
         watched = self._watch_next or watched_label(label)
         self._watch_next = False
-        watch = ShiftWatch(self.case) if self.case is not None and watched else None
+        watch = ShiftWatch(self.case, self.entries) if self.case is not None and watched else None
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
@@ -498,12 +528,23 @@ class _Prefixed:
         self._rec.keep_input(self._prefix + key, x)
 
 
+def hands_out_entries(*keys):
+    """Mark a probe that passes the entries of the case's arrays ``keys`` to the learner's code
+    as single numbers (``node.forward(float(x[k]))``): a number argument of a watched call that
+    is a shifted copy of one of those entries is then seen (:class:`ShiftWatch`)."""
+    def mark(probe):
+        probe.entries = tuple(keys)
+        return probe
+    return mark
+
+
 def run_probe(probe, namespace, cases) -> Captured:
     """Call ``probe(rec, case)`` on each case (copies of the inputs); ``probe`` may also be an
     object with a ``probe`` attribute (an :class:`autograder.checks.Item`)."""
     probe = getattr(probe, "probe", probe)
     cap = Captured()
     rec = Recorder(namespace, cap)
+    rec.entries = tuple(getattr(probe, "entries", ()))
     for i, case in enumerate(cases):
         rec_case = _Prefixed(rec, f"c{i}/")
         rec.case = {k: np.array(v, copy=True) for k, v in case.items()}

@@ -8,17 +8,23 @@ and a sample (solution, blank, the first mutant and the first unusual version) a
 ``nbgrader autograde`` (every notebook in its own kernel, one after another: ~2 s each, so not for
 all ~40 per assignment). Then:
 * the solution scores full marks and the unmodified release 0, from both, without a crash;
+* every submission's status is "graded", except the mutants that differentiate numerically
+  (``mutants.numerical``): "flagged", which the grader's exit status and summary count as
+  needing a look;
 * each wrong implementation loses exactly the points of the test covering the function it breaks,
   and only those; correct but differently written implementations keep full marks;
 * on the sample, nbgrader and the batch grader give every cell the same score.
 """
+import csv
 import importlib
+import re
 
 import pytest
 
 import course
 from autograder import exercises
 from conftest import shared_once
+from mutants import numerical
 
 ASSIGNMENTS = exercises.names()
 
@@ -73,15 +79,25 @@ def _grade_all(assignment, folder):
                              str(grader_dir), "--no-progress"], cwd=grader_dir, env=course.nbgrader_env(),
                             capture_output=True, text=True, timeout=1800)
     proc = course.nbgrader(nbgrader_dir, "autograde", assignment, "--force", check=False)
+    look = re.findall(r"\((\d+) needs? a look\)", grader.stdout + grader.stderr)
+    with open(grader_dir / "grading" / assignment / "grades.csv", newline="") as f:
+        statuses = {r["student_id"]: r["status"] for r in csv.DictReader(f)}
+    flagged = sorted(_slug(n) for n in (*mutants.MUTANTS, *mutants.UNUSUAL) if numerical(n))
     return {"expected": expected, "scores": course.scores(grader_dir, assignment),
+            "statuses": statuses, "flagged": flagged, "look": [int(n) for n in look],
             "nbgrader_scores": course.scores(nbgrader_dir, assignment), "sample": sample,
             "grader": {"returncode": grader.returncode, "stderr": grader.stderr[-5000:]},
             "proc": {"returncode": proc.returncode, "stdout": proc.stdout[-5000:]}}
 
 
 def test_grading_run_does_not_crash(graded):
+    """Every submission is graded; the only ones that need a look are those flagged for a
+    numerical derivative (:func:`mutants.numerical`), and the exit status says so."""
     assignment, expected, scores, info = graded
-    assert info["grader"]["returncode"] == 0, info["grader"]["stderr"][-3000:]
+    want = {s: "flagged" if s in info["flagged"] else "graded" for s in expected}
+    assert info["statuses"] == want, info["grader"]["stderr"][-3000:]
+    assert info["look"] == [len(info["flagged"])], info["grader"]["stderr"][-3000:]
+    assert info["grader"]["returncode"] == (1 if info["flagged"] else 0), info["grader"]["stderr"][-3000:]
     assert info["proc"]["returncode"] == 0, info["proc"]["stdout"][-3000:]
     assert set(scores) == set(expected), "every submission must be in the gradebook"
     assert set(info["nbgrader_scores"]) == set(info["sample"])

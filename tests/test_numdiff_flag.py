@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 
 import course
+import mutants
+from autograder import exercises
 from autograder.checks import draw_cases, load_spec, run_probe, verify
-from autograder.probe import KEEP_INPUTS
+from autograder.probe import KEEP_INPUTS, SHIFT_SCALAR, ShiftWatch
 
 #: Central differences of a scalar function ``f()`` of the array ``a``, entry by entry, ``a``
 #: changed in place (what a learner who copied a gradient checker writes).
@@ -131,13 +133,14 @@ def _net_keep(self, X, t):
     return _net_loss(self, X, t)
 def _net_backward(self, dout=1.0):
     X, t = self.X.copy(), self.t
+    value = lambda: dout * self.loss(X, t)          # backward(dout): the gradients of dout · L
     for layer in self.layers:
         if hasattr(layer, "W"):
-            layer.dW = _numgrad(lambda: self.loss(X, t), layer.W)
-            layer.db = _numgrad(lambda: self.loss(X, t), layer.b)
-    dX = _numgrad(lambda: self.loss(X, t), X)
+            layer.dW = _numgrad(value, layer.W)
+            layer.db = _numgrad(value, layer.b)
+    dX = _numgrad(value, X)
     self.loss(self.X, t)
-    return dout * dX
+    return dX
 Network.loss, Network.backward = _net_keep, _net_backward
 ''',
     "learning_types": ENTRYWISE + '''
@@ -239,26 +242,54 @@ def test_honest_backward_is_not_flagged(namespaces, assignment, item, hidden):
 
 
 def _variants():
+    """Every mutant and unusual version of every exercise, with whether it differentiates
+    numerically (:func:`mutants.numerical`)."""
     import importlib
     out = []
-    for a, items in ITEMS.items():
+    for a in exercises.names():
         mod = importlib.import_module(f"mutants.{a}")
         for kind in ("UNUSUAL", "MUTANTS"):
             for name, (item, code, *_) in getattr(mod, kind, {}).items():
-                if item in items:
-                    # a mutant that IS a numerical derivative must be flagged
-                    out.append(pytest.param(a, item, code, "numerical" in name, id=f"{kind.lower()}-{a}-{name}"))
+                out.append(pytest.param(a, item, code, mutants.numerical(name), id=f"{kind.lower()}-{a}-{name}"))
     return out
+
+
+#: Hidden seeds the variants are probed on (besides the visible cases).
+SEEDS = (4242, 7, 2026)
 
 
 @pytest.mark.parametrize("assignment,item,code,numerical", _variants())
 def test_other_versions_are_not_flagged(assignment, item, code, numerical):
     """Differently written correct versions and plausible wrong ones (``tests/mutants``) are not
-    numerical derivatives: none is flagged, on visible and hidden cases — except the mutant
-    that differentiates the forward numerically."""
+    numerical derivatives: none is flagged, on the visible cases and the hidden ones of several
+    seeds, big cases included (where a case holds thousands of numbers, a number an analytic
+    backward computes, such as ``dout / N``, falls near one of them by chance) — except the
+    mutants that differentiate the forward numerically (on the small cases: the big ones take
+    them minutes)."""
+    spec = load_spec(assignment)
     ns = course.mutant_namespace(assignment, code)
-    for hidden in (False, True):
-        assert _judge(ns, assignment, item, hidden).shifted == numerical, (assignment, item, hidden)
+    for hidden, seed in [(False, None), *((True, s) for s in SEEDS)]:
+        cases = draw_cases(spec.ITEMS[item], hidden=hidden, seed=seed)
+        shifted = run_probe(spec.ITEMS[item], ns, _small(cases) if numerical else cases).shifted
+        assert bool(shifted) == numerical, (assignment, item, seed, sorted(shifted))
+
+
+def test_a_computed_number_is_not_a_shifted_input():
+    """A number a backward computes and passes on (``dout / N``, ``-dout``) is compared with the
+    case's 0-d numbers and the entries a probe hands out one at a time, never with every entry
+    of its arrays: among thousands of them one lies near any number by chance."""
+    rng = np.random.default_rng(0)
+    case = {"X": rng.standard_normal((50, 100)), "W": rng.standard_normal((100, 90)), "dout": np.float64(2.5)}
+    watch = ShiftWatch(case)
+    computed = [float(v) for v in rng.uniform(-3, 3, 2000) if abs(v - 2.5) > 0.01] + [2.5 / 3, -2.5, 2.5 / 50]
+    entries = np.concatenate([case["X"].ravel(), case["W"].ravel()])
+    assert any(np.abs(entries - v).min() <= SHIFT_SCALAR * abs(v) for v in computed)   # near one by chance
+    assert not any(watch.look([v]) for v in computed)
+    assert not watch.look([2.5]) and not watch.look([2.5 + 1e-5])  # the case's own number, shifted once
+    assert watch.look([2.5 - 1e-5])                                # … and twice: x + h, x − h
+    assert watch.look([case["X"] + 1e-5])                          # an array, shifted
+    handed = ShiftWatch({"x": np.array([0.3, -1.2])}, entries=("x",))
+    assert not handed.look([-1.2]) and not handed.look([-1.2 - 1e-5]) and handed.look([-1.2 + 1e-5])
 
 
 #: Less usual numerical derivatives: perturbed copies stacked into one batch, a relative step, a

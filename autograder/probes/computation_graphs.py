@@ -1,10 +1,12 @@
 """Probes of the Computation Graphs exercise (judged by :mod:`autograder.specs.computation_graphs`).
 
-Imports only numpy: this is all the sandbox holds of the checks. The stand-in graph that
-``topological_order`` and ``backward`` run on is built from data the host computed (each node's
+Imports only numpy and :mod:`autograder.probe`: this is all the sandbox holds of the checks.
+The stand-in graph that ``topological_order`` and ``backward`` run on is built from data the host computed (each node's
 value and each op's local derivatives: case keys ``values`` and ``local``), so nothing here knows
 how to evaluate or differentiate an expression."""
 import numpy as np
+
+from autograder.probe import hands_out_entries
 
 #: Operation codes of a program row (see :mod:`autograder.reference.computation_graphs`, which
 #: imports them from here): 0 add, 1 mul, 2 max, 3 exp, 4 pow.
@@ -83,7 +85,7 @@ def node_probe(ops):
                 rec.keep(f"{cls_name}/dx", g[:, 0])
                 if arity == 2:
                     rec.keep(f"{cls_name}/dy", g[:, 1])
-    return probe
+    return hands_out_entries("x", "y", "dout")(probe)     # node.forward(float(x[k]), …), backward(float(dout[k]))
 
 
 class _Node:
