@@ -166,7 +166,30 @@ class ShiftWatch:
         if c.size == 1:             # one number: as close as a number argument must be (SHIFT_SCALAR)
             ok = bool(moved.any()) and bool(np.all(d <= SHIFT_SCALAR * np.maximum(np.abs(c), 1e-2)))
             return ok and self._shifts_of(key, (a - c)[moved])
-        return bool(moved.any()) and bool(np.all(np.where(moved, d, 0.0) <= SHIFT * scale))
+        if not (moved.any() and np.all(np.where(moved, d, 0.0) <= SHIFT * scale)):
+            return False
+        if not moved.all():         # some entries bit-identical: differenced entry by entry or in groups
+            return True
+        return self._all_shifted(a - c, c, key)
+
+    def _all_shifted(self, offsets, c, key):
+        """Every entry moved, each by little: a numerical derivative moves them by one step
+        (``x + h``), by one relative step (``x·(1 + h)``) or at opposite steps (``x ± h``) — a
+        computed array near a given one (``x @ W1 + b1`` for a small ``x``, near ``b1``) by none
+        of these but by chance."""
+        for off in offsets.reshape(-1, *c.shape):
+            size = np.abs(off).max()
+            if np.ptp(off) <= 1e-6 * size:                                      # x + h
+                return True
+            nz = np.abs(c) > 0
+            if nz.all() and np.ptp(off / c) <= 1e-6 * np.abs(off / c).max():   # x·(1 + h)
+                return True
+            seen = self._shifts.setdefault(key, [])
+            if any(np.allclose(prev, -off, rtol=1e-6, atol=0.0) for prev in seen):
+                return True                                                     # x − h after x + h
+            if len(seen) < 8:
+                seen.append(off.copy())
+        return False
 
     def _shifts_of(self, key, offsets):
         """A single number near a case's number is evidence only once it has been seen at
