@@ -85,8 +85,11 @@ def browser_page():
 
         page.on("request", on_request)
         page.on("response", on_response)
-        page.on("requestfailed", lambda r: is_local(r.url) and page.failed.append(
-            f"{r.failure} {r.url}"))
+        # A request the page itself cancelled (net::ERR_ABORTED: an image element replaced while
+        # its file was loading, as a slider's frames are re-rendered) is not a failure; a missing
+        # file still is (its 404 response above), and so is every other network error.
+        page.on("requestfailed", lambda r: is_local(r.url) and "ERR_ABORTED" not in str(r.failure)
+                and page.failed.append(f"{r.failure} {r.url}"))
         page.route(lambda url: not is_local(url), lambda route: route.abort())
         yield page
         browser.close()
