@@ -147,6 +147,15 @@ class Judge:
             return True
         return False
 
+    def constructed(self, key, label, what):
+        """True if the object kept under ``key`` (a layer, a network) was built; otherwise records
+        why not under ``label`` — the constructor's exception, or "``what`` could not be created"."""
+        if self.raised(key, label):
+            return False
+        if self.info(key) is None:
+            return self.add(label, False, f"{what} could not be created.")
+        return True
+
     def numbers(self, key):
         """The raw numeric array kept under ``key`` (any dtype/shape), or ``None``."""
         return self.cap.arrays.get(self.prefix + key)

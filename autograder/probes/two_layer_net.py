@@ -56,10 +56,10 @@ def _targets(case):
     return np.eye(case["x"].shape[1])[labels] if case["onehot"] else labels
 
 
-def _softmax_probe(rec, case):
-    x, dout = case["x"], float(case["dout"])
-    t = _targets(case)
-    layer = rec.call("layer", "SoftmaxWithLoss")
+def _loss_layer(rec, cls, x, t, dout):
+    """Probe a loss layer ``cls()``: ``forward(x, t)``, then ``backward()`` (the default
+    dout = 1) or ``backward(dout)``; the inputs are kept to see that neither was changed."""
+    layer = rec.call("layer", cls)
     if layer is None:
         return
     rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
@@ -71,22 +71,14 @@ def _softmax_probe(rec, case):
     rec.keep("dx", dx)
     rec.keep("x_after", x)
     rec.keep("t_after", t)
+
+
+def _softmax_probe(rec, case):
+    _loss_layer(rec, "SoftmaxWithLoss", case["x"], _targets(case), float(case["dout"]))
 
 
 def _hinge_probe(rec, case):
-    x, dout, t = case["x"], float(case["dout"]), case["labels"].astype(np.int64)
-    layer = rec.call("layer", "HingeLoss")
-    if layer is None:
-        return
-    rec.keep("layer", layer)            # typed tree: the object is recorded as "other"
-    rec.keep("loss", _scalar(rec.call_method("loss", layer, "forward", x, t)))
-    if dout == 1.0:
-        dx = rec.call_method("dx", layer, "backward")            # the default dout = 1
-    else:
-        dx = rec.call_method("dx", layer, "backward", dout)
-    rec.keep("dx", dx)
-    rec.keep("x_after", x)
-    rec.keep("t_after", t)
+    _loss_layer(rec, "HingeLoss", case["x"], case["labels"].astype(np.int64), float(case["dout"]))
 
 
 def _net_probe(rec, case):

@@ -65,20 +65,9 @@ def _tanh_cases(rng, hidden):
     return [dict(x=x, dout=rng.standard_normal(x.shape)) for x in xs]
 
 
-def _constructed(j, key, label, what):
-    k = j.prefix + key
-    if k in j.cap.errors:
-        j.add(label, False, j.cap.errors[k])
-        return False
-    if k not in j.cap.meta:
-        j.add(label, False, f"{what} could not be created.")
-        return False
-    return True
-
-
 def _tanh_verify(j, case):
     x, dout = case["x"], case["dout"]
-    if not _constructed(j, "layer", "Tanh() can be created", "`Tanh()`"):
+    if not j.constructed("layer", "Tanh() can be created", "`Tanh()`"):
         return
     out = j.array("out", "Tanh.forward returns a float64 array shaped like x", x.shape, "`forward(x)`")
     if out is not None:
@@ -203,7 +192,7 @@ def _network_verify(j, case):
     if k in j.cap.errors:
         j.add(f"the layers can be created ({name})", False, j.cap.errors[k])
         return
-    if not _constructed(j, "net", "Network(layers) can be created", "`Network(layers)`"):
+    if not j.constructed("net", "Network(layers) can be created", "`Network(layers)`"):
         return
     scores = j.array("scores", "Network.predict returns the logits, shape (N, C)", (n, c), "`predict(X)`")
     if scores is not None:

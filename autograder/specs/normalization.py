@@ -42,17 +42,6 @@ SIGMAS = 8.0
 MIN_ENTRIES = 2000
 
 
-def _made(j, key, label, what):
-    k = j.prefix + key
-    if k in j.cap.errors:
-        j.add(label, False, j.cap.errors[k])
-        return False
-    if k not in j.cap.meta:
-        j.add(label, False, f"{what} could not be created.")
-        return False
-    return True
-
-
 def _vjp(f, x, dout):
     return numerical_gradient_array(f, np.array(x, dtype=np.float64, copy=True), dout)
 
@@ -84,7 +73,7 @@ def _bn_verify(j, case):
     s, b, rm, rv, eps, rho = case["s"], case["b"], case["rm"], case["rv"], float(case["eps"]), float(case["rho"])
     n, d = x.shape
     tag = f"N = {n}, D = {d}, eps = {eps:g}, momentum = {rho:g}"
-    if not _made(j, "layer", "BatchNorm(D, eps=..., momentum=...) can be created", "`BatchNorm`"):
+    if not j.constructed("layer", "BatchNorm(D, eps=..., momentum=...) can be created", "`BatchNorm`"):
         return
     out = j.array("out", "training mode: forward returns an array shaped like x", x.shape, "`forward(x)`")
     if out is not None:
@@ -224,7 +213,7 @@ def _ln_verify(j, case):
     x, dout, s, b, eps = case["x"], case["dout"], case["s"], case["b"], float(case["eps"])
     d = x.shape[-1]
     tag = f"x of shape {x.shape}, eps = {eps:g}"
-    if not _made(j, "layer", "LayerNorm(D, eps=...) can be created", "`LayerNorm`"):
+    if not j.constructed("layer", "LayerNorm(D, eps=...) can be created", "`LayerNorm`"):
         return
     out = j.array("out", "forward returns an array shaped like x", x.shape, "`forward(x)`")
     if out is not None:
@@ -267,7 +256,7 @@ def _masked(x, keep, q):
 def _dropout_verify(j, case):
     x, dout, q = case["x"], case["dout"], float(case["q"])
     tag = f"x of shape {x.shape}, q = {q:g}"
-    if not _made(j, "layer", "Dropout(q, rng) can be created", "`Dropout`"):
+    if not j.constructed("layer", "Dropout(q, rng) can be created", "`Dropout`"):
         return
     out = j.array("out", "training mode: forward returns an array shaped like x", x.shape, "`forward(x)`")
     out2 = j.array("out2", "training mode: a second forward returns an array shaped like x", x.shape, "`forward(x)`")
@@ -351,7 +340,7 @@ def _residual_verify(j, case):
     n, d = x.shape
     h = W1.shape[1]
     tag = f"N = {n}, D = {d}, H = {h}"
-    if not _made(j, "layer", "Residual(W1, b1, W2, b2) can be created", "`Residual`"):
+    if not j.constructed("layer", "Residual(W1, b1, W2, b2) can be created", "`Residual`"):
         return
     out = j.array("out", "forward returns an array shaped like x", x.shape, "`forward(x)`")
     if out is not None:

@@ -70,16 +70,6 @@ def _away_from_kink(rng, shape, scale=1.0):
     return x
 
 
-def _constructed(j, key, label, what):
-    """Was the layer object built? (The constructor's exception is reported under ``key``.)"""
-    if j.raised(key, label):
-        return False
-    if j.info(key) is None:
-        j.add(label, False, f"{what} could not be created.")
-        return False
-    return True
-
-
 # ------------------------------------------------------------------ affine
 #: The big cases (visible and hidden): a backward that numerically differentiates the forward
 #: needs 2 forward calls per entry of x (2·10⁵ calls of a (1000, 100) @ (100, 100) product) or
@@ -120,7 +110,7 @@ def _affine_verify(j, case):
     n, m = dout.shape
     big = x.size > KEEP_INPUTS
     unchanged = _unchanged(j, x)
-    if not _constructed(j, "layer", "Affine(W, b) can be created", "`Affine(W, b)`"):
+    if not j.constructed("layer", "Affine(W, b) can be created", "`Affine(W, b)`"):
         return
     out = j.array("out", "Affine.forward returns a float64 array of shape (N, M)", (n, m), "`forward(x)`")
     if out is not None:
@@ -179,7 +169,7 @@ def _layer_verify(cls, forward, candidates):
     def verify(j, case):
         x, dout = case["x"], case["dout"]
         unchanged = _unchanged(j, x)
-        if not _constructed(j, "layer", f"{cls}() can be created", f"`{cls}()`"):
+        if not j.constructed("layer", f"{cls}() can be created", f"`{cls}()`"):
             return
         out = j.array("out", f"{cls}.forward returns a float64 array shaped like x", x.shape, "`forward(x)`")
         if out is not None:
@@ -233,7 +223,7 @@ def _softmax_verify(j, case):
     t = _targets(case)
     n, c = x.shape
     kind = "one-hot labels" if case["onehot"] else "integer labels"
-    if not _constructed(j, "layer", "SoftmaxWithLoss() can be created", "`SoftmaxWithLoss()`"):
+    if not j.constructed("layer", "SoftmaxWithLoss() can be created", "`SoftmaxWithLoss()`"):
         return
     loss = j.array("loss", "SoftmaxWithLoss.forward returns a float64 scalar", (), "`forward(x, t)`")
     expected = ref.cross_entropy(x, t)
@@ -308,7 +298,7 @@ def _hinge_cases(rng, hidden):
 def _hinge_verify(j, case):
     x, dout, t = case["x"], float(case["dout"]), case["labels"].astype(np.int64)
     n, c = x.shape
-    if not _constructed(j, "layer", "HingeLoss() can be created", "`HingeLoss()`"):
+    if not j.constructed("layer", "HingeLoss() can be created", "`HingeLoss()`"):
         return
     loss = j.array("loss", "HingeLoss.forward returns a float64 scalar", (), "`forward(x, t)`")
     expected = ref.hinge_loss(x, t)
