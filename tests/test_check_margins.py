@@ -46,3 +46,28 @@ def test_mutants_fail_every_seed_and_unusual_pass(assignment):
                     wrong.append(f"{name}: item {item} {'failed' if must_pass else 'passed'} with seed {s}")
                     break
     assert not wrong, "\n".join(wrong)
+
+
+LUCKY_DROPOUT = """
+class Dropout(Dropout):
+    # Correct, and as lucky as chance allows: the second forward repeats the first mask whenever two
+    # honest masks could coincide with probability at least SAME_MASK.
+    def forward(self, x):
+        from autograder.specs.normalization import SAME_MASK
+        q = self.q
+        if self.train and getattr(self, "_first", None) is not None and self._first.shape == x.shape \\
+                and (q * q + (1 - q) ** 2) ** x.size >= SAME_MASK:
+            self.scale = self._first
+            return x * self.scale
+        out = super().forward(x)
+        self._first = self.scale
+        return out
+"""
+
+
+def test_a_check_that_chance_decides_never_fails_a_correct_layer():
+    # "every forward draws a new mask" is judged only where two honest masks coincide with
+    # probability below SAME_MASK: a layer whose masks coincide where they may is still correct.
+    ns = course.mutant_namespace("normalization", LUCKY_DROPOUT)
+    failed = [s for s in SEEDS if not course.check_report(ns, "normalization", "dropout", s).passed]
+    assert not failed, f"a correct (lucky) dropout failed hidden seeds {failed}"
