@@ -273,18 +273,41 @@ def bandit_episode(W, rng, T=5):
     return s, a, (a == ctx).astype(np.float64)
 
 
-def train_reinforce(eta, episodes=300, gamma=0.9, T=5, seed=0):
+def train_reinforce(eta, episodes=300, gamma=0.9, T=5, seed=0, baseline=False, eta_v=0.1):
     """REINFORCE on the contextual bandit: after each episode W ← W − η ∂L/∂W with
-    L = −Σ_t G_t log π(a_t|s_t). Returns the final W and the mean reward of every episode."""
+    L = −Σ_t (G_t − V(s_t)) log π(a_t|s_t). Without ``baseline`` V = 0; with it V(s_t) = s_t v is
+    learned alongside, v ← v + η_v Σ_t s_tᵀ (G_t − V(s_t)) (the average return that followed
+    each context). Returns the final W and the mean reward of every episode."""
     rng = np.random.default_rng(seed)
     W = np.zeros((3, 3))
+    v = np.zeros(3)
     rewards = []
     for _ in range(episodes):
         s, a, r = bandit_episode(W, rng, T)
         G = discounted_returns(r, gamma)
-        W -= eta * reinforce_grad(s, a, G, W)
+        advantage = G - s @ v if baseline else G
+        W -= eta * reinforce_grad(s, a, advantage, W)
+        if baseline:
+            v += eta_v * s.T @ (G - s @ v)
         rewards.append(r.mean())
     return W, np.array(rewards)
+
+
+def gradient_spread(gamma, baseline, T=5):
+    """The REINFORCE gradient of one episode at the start (W = 0, every action has π = 1/3), over
+    every one of the 9**T equally likely episodes (contexts and actions): returns the length of
+    its expected value and its spread, sqrt(E‖g − E g‖²). With ``baseline`` each return has the
+    average return under this policy subtracted (by symmetry the same for every context)."""
+    seqs = np.array(np.meshgrid(*[np.arange(3)] * T, indexing="ij")).reshape(T, -1).T   # (3**T, T)
+    ctx, act = np.repeat(seqs, len(seqs), axis=0), np.tile(seqs, (len(seqs), 1))     # (9**T, T)
+    G = np.stack([discounted_returns(r, gamma) for r in (ctx == act).astype(np.float64)])
+    if baseline:
+        G = G - G.mean()
+    g = np.zeros((len(ctx), 3, 3))
+    for t in range(T):               # row s_t of g gets G_t (π − onehot(a_t)), as in reinforce_grad
+        np.add.at(g, (np.arange(len(ctx)), ctx[:, t]), G[:, t:t + 1] * (1 / 3 - np.eye(3)[act[:, t]]))
+    mean = g.mean(axis=0)
+    return float(np.linalg.norm(mean)), float(np.sqrt(np.mean(np.sum((g - mean) ** 2, axis=(1, 2)))))
 
 
 def reinforce_curves(etas, runs=8, episodes=300, seed=0):
