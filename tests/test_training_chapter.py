@@ -219,3 +219,69 @@ def test_batch_grader_solution_full_marks_blank_zero(tmp_path):
     got = course.scores(course_dir, A)
     assert got["solution"] == points
     assert got["blank"] == {g: 0.0 for g in points}
+
+
+def test_pytorch_momentum_takes_the_pages_steps_while_eta_is_constant(sol):
+    """Review 8.7: PyTorch's buffer form (buf ← μ buf + g, w ← w − η buf) takes the page's steps
+    (u ← μ u − η g, w ← w + u; the exercise's momentum_step) at a constant η, and Nesterov in
+    PyTorch's form sits at the page's look-ahead point w + μ u; after η drops they part (the
+    page's table: 4e-16 and 1.70, 4e-16 and 0.91, from a start 4.27 from the minimum)."""
+    constant = tr.momentum_forms([0.05] * 60)
+    np.testing.assert_allclose(constant["page"], tr.bowl_path("momentum", 0.05, 60), rtol=0, atol=1e-15)
+    w, v = tr.START.copy(), np.zeros(2)
+    for k in range(60):
+        w, v = sol["momentum_step"](w, tr.bowl_grad(w), v, 0.05, 0.9)
+        assert np.abs(w - constant["torch"][k + 1]).max() < 1e-14
+    for ours, torch in [("page", "torch"), ("page nesterov", "torch nesterov")]:
+        assert np.abs(constant[ours] - constant[torch]).max() < 1e-15
+    # Nesterov, page form written out: the gradient at the look-ahead point
+    w, u = tr.START.copy(), np.zeros(2)
+    for k in range(60):
+        u = 0.9 * u - 0.05 * tr.CURV * (w + 0.9 * u)
+        w = w + u
+        assert np.abs(w + 0.9 * u - constant["torch nesterov"][k + 1]).max() < 1e-14
+    # after the drop: PyTorch's step is μ(η'/η)u − η'g, the page's μu − η'g
+    dropped = tr.momentum_forms([0.05] * 20 + [0.005] * 40)
+    u20 = dropped["page"][20] - dropped["page"][19]
+    g20 = tr.bowl_grad(dropped["page"][20])
+    np.testing.assert_allclose(dropped["page"][21] - dropped["page"][20], 0.9 * u20 - 0.005 * g20, rtol=1e-12)
+    np.testing.assert_allclose(dropped["torch"][21] - dropped["torch"][20], 0.9 * 0.1 * u20 - 0.005 * g20, rtol=1e-12)
+    gaps = [round(float(np.abs(dropped[a] - dropped[b]).max()), 2)
+            for a, b in [("page", "torch"), ("page nesterov", "torch nesterov")]]
+    assert gaps == [1.70, 0.91]
+    assert round(float(np.linalg.norm(tr.START)), 2) == 4.27
+
+
+def _steps_by_matrix_powers(ratio, lr, mu, level=1e-6):
+    """Per direction of curvature h, (w, u) ↦ [[1 − ηh, μ], [−ηh, μ]] (w, u): f from matrix powers."""
+    curv = np.array([1.0, ratio])
+    Ms = [np.array([[1 - lr * h, mu], [-lr * h, mu]]) for h in curv]
+    states = [np.array([w0, 0.0]) for w0 in tr.START]
+    f0 = 0.5 * np.sum(curv * tr.START ** 2)
+    for k in range(1, 100_000):
+        states = [M @ s for M, s in zip(Ms, states)]
+        if 0.5 * sum(h * s[0] ** 2 for h, s in zip(curv, states)) < level * f0:
+            return k
+
+
+def test_tuned_momentum_speed_up_grows_like_the_root_of_the_condition_number():
+    """Review 8.10: the page's table of tuned SGD and tuned heavy-ball steps, recomputed with 2 × 2
+    matrix powers; the eigenvalue argument (product μ, both of size √μ for every curvature from
+    1 to the condition number) and the sentences' numbers."""
+    table = {25: (87, 27), 100: (346, 58), 1000: (3454, 204), 10_000: (34539, 708)}
+    for ratio, (n_sgd, n_mom) in table.items():
+        s, lr_s, mu_s = tr.tuned_steps(ratio, "sgd")
+        m, lr, mu = tr.tuned_steps(ratio, "momentum")
+        assert (s, m) == (n_sgd, n_mom) and mu_s == 0.0
+        assert _steps_by_matrix_powers(ratio, lr_s, 0.0) == s and _steps_by_matrix_powers(ratio, lr, mu) == m
+        assert abs(1 - lr_s) == pytest.approx(abs(1 - lr_s * ratio)) == pytest.approx((ratio - 1) / (ratio + 1))
+        for h in np.geomspace(1, ratio, 9):
+            ev = np.linalg.eigvals(np.array([[1 - lr * h, mu], [-lr * h, mu]]))
+            assert np.prod(ev).real == pytest.approx(mu) and np.allclose(np.abs(ev), np.sqrt(mu), rtol=1e-6)
+        assert 1 < n_sgd / n_mom < np.sqrt(ratio)
+    _, lr, mu = tr.tuned_steps(25, "momentum")
+    assert (round(mu, 2), round(lr, 2), round(np.sqrt(mu), 4)) == (0.44, 0.11, round(2 / 3, 4))
+    assert round(24 / 26, 2) == 0.92
+    assert [round(table[r][0] / n, 1) for r, n in ((1000, 346), (10_000, 3454))] == [10.0, 10.0]
+    assert [round(table[r][1] / n, 1) for r, n in ((1000, 58), (10_000, 204))] == [3.5, 3.5]
+    assert [round(s / m, 1) for s, m in table.values()] == [3.2, 6.0, 16.9, 48.8]

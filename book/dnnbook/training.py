@@ -89,7 +89,7 @@ class SGD:
 
 
 class Momentum:
-    """v ← μ v − η g, θ ← θ + v."""
+    """The page's form: u ← μ u − η g, θ ← θ + u (``vel`` holds u; ``lr`` may change between steps)."""
 
     def __init__(self, lr, mu=0.9):
         self.lr, self.mu, self.vel = lr, mu, {}
@@ -118,6 +118,23 @@ class Adam:
             self.v[k] = self.b2 * self.v.get(k, 0.0) + (1.0 - self.b2) * np.square(g)
             corr1, corr2 = 1.0 - self.b1 ** self.t, 1.0 - self.b2 ** self.t
             out[k] = p - self.lr * (self.m[k] / corr1) / (np.sqrt(self.v[k] / corr2) + self.eps)
+        return out
+
+
+class TorchSGD:
+    """``torch.optim.SGD(lr=η, momentum=μ, nesterov=...)`` as its documentation writes the step
+    (dampening 0, no weight decay): buf ← g at the first step, then buf ← μ buf + g; the step
+    direction is buf, or g + μ buf with Nesterov; θ ← θ − η · direction."""
+
+    def __init__(self, lr, mu=0.9, nesterov=False):
+        self.lr, self.mu, self.nesterov, self.buf = lr, mu, nesterov, {}
+
+    def update(self, params, grads):
+        out = {}
+        for k, p in params.items():
+            g = grads[k]
+            self.buf[k] = g if k not in self.buf else self.mu * self.buf[k] + g
+            out[k] = p - self.lr * (g + self.mu * self.buf[k] if self.nesterov else self.buf[k])
         return out
 
 
@@ -156,6 +173,45 @@ def steps_to_reach(path, level=1e-3):
     with np.errstate(over="ignore", invalid="ignore"):
         hit = np.nonzero(bowl(path) < level)[0]
     return int(hit[0]) if hit.size else None
+
+
+def momentum_forms(lrs, mu=0.9, start=START):
+    """Momentum on the bowl in the page's form and in PyTorch's, with learning rate ``lrs[k]`` at
+    step k. Nesterov in the page's form (Sutskever et al., 2013) takes the gradient at the
+    look-ahead point: u ← μ u − η ∇f(w + μ u), w ← w + u. Returns the paths (len(lrs) + 1, 2):
+    "page", "torch" (heavy ball), "page nesterov" (its look-ahead points w + μ u) and
+    "torch nesterov"."""
+    page, torch, torch_nag = Momentum(lrs[0], mu), TorchSGD(lrs[0], mu), TorchSGD(lrs[0], mu, nesterov=True)
+    w = {name: {"w": np.array(start, dtype=np.float64)} for name in ("page", "torch", "torch nesterov")}
+    nag_w, nag_u = np.array(start, dtype=np.float64), np.zeros(2)
+    paths = {name: [p["w"]] for name, p in w.items()} | {"page nesterov": [nag_w]}
+    for lr in lrs:
+        for name, opt in (("page", page), ("torch", torch), ("torch nesterov", torch_nag)):
+            opt.lr = lr
+            w[name] = opt.update(w[name], {"w": bowl_grad(w[name]["w"])})
+            paths[name].append(w[name]["w"])
+        nag_u = mu * nag_u - lr * bowl_grad(nag_w + mu * nag_u)
+        nag_w = nag_w + nag_u
+        paths["page nesterov"].append(nag_w + mu * nag_u)
+    return {name: np.array(p) for name, p in paths.items()}
+
+
+def tuned_steps(ratio, method, level=1e-6, max_steps=100_000):
+    """Steps until f(w) = ½(w₁² + ratio·w₂²) falls below ``level`` × its value at START, with the
+    best constant settings for curvatures 1 and ``ratio``: SGD with η = 2/(1 + ratio) (both
+    directions shrink by (ratio − 1)/(ratio + 1) per step), or momentum ("heavy ball", Polyak 1964)
+    with η = 4/(1 + √ratio)² and μ = ((√ratio − 1)/(√ratio + 1))², which shrinks every direction
+    by about (√ratio − 1)/(√ratio + 1) per step. Returns (steps, η, μ)."""
+    curv, r = np.array([1.0, ratio]), np.sqrt(ratio)
+    lr, mu = (2 / (1 + ratio), 0.0) if method == "sgd" else (4 / (1 + r) ** 2, ((r - 1) / (r + 1)) ** 2)
+    w, u = np.array(START, dtype=np.float64), np.zeros(2)
+    f0 = 0.5 * np.sum(curv * w ** 2)
+    for k in range(1, max_steps + 1):
+        u = mu * u - lr * curv * w
+        w = w + u
+        if 0.5 * np.sum(curv * w ** 2) < level * f0:
+            return k, lr, mu
+    return None, lr, mu
 
 
 PATH_STYLE = {"sgd": dict(color="#7f7f7f", label="SGD"), "momentum": dict(color="#1f77b4", label="momentum μ = 0.9"),
