@@ -106,11 +106,11 @@ def test_numbers_written_in_the_text():
     rows = {title: ex for title, ex in cg.routing_examples()}
     want = {"add distributes": (2, 2, 2, 2), "multiply swaps": (-3, 2, -2, 6),
             "max routes to the winner": (3, 2, 2, 0), "fan-out adds": (0, 2, 0, 6)}
-    for title, (o, do, da, db) in want.items():
+    for title, (o, do, dx1, dx2) in want.items():
         ex = rows[title]
-        assert (ex.values["o"], ex.grads["o"], ex.grads["a"], ex.grads["b"]) == (o, do, da, db)
+        assert (ex.values["o"], ex.grads["o"], ex.grads["x1"], ex.grads["x2"]) == (o, do, dx1, dx2)
     fan = rows["fan-out adds"]
-    assert (fan.edge_grads[("a", "t")], fan.edge_grads[("a", "o")]) == (-2.0, 2.0)
+    assert (fan.edge_grads[("x1", "t")], fan.edge_grads[("x1", "o")]) == (-2.0, 2.0)
 
 
 def test_routing_examples_match_central_differences():
@@ -118,8 +118,8 @@ def test_routing_examples_match_central_differences():
              "max routes to the winner": lambda v: max(v[0], v[1]) * 2.0,
              "fan-out adds": lambda v: (v[0] * v[1] + v[0]) * 2.0}
     for title, ex in cg.routing_examples():
-        num = numerical_gradient(forms[title], np.array([ex.values["a"], ex.values["b"]]))
-        assert _close(ex.grads["a"], num[0], 1e-7) and _close(ex.grads["b"], num[1], 1e-7)
+        num = numerical_gradient(forms[title], np.array([ex.values["x1"], ex.values["x2"]]))
+        assert _close(ex.grads["x1"], num[0], 1e-7) and _close(ex.grads["x2"], num[1], 1e-7)
 
 
 def test_solution_value_class_agrees_with_the_page():
@@ -166,13 +166,13 @@ def test_max_at_a_tie_central_differences_split_evenly():
 
 def test_page_graph_sends_a_tie_to_the_first_input():
     g = cg.Graph()
-    g.input("a", 3.0)
-    g.input("b", 3.0)
+    g.input("x1", 3.0)
+    g.input("x2", 3.0)
     g.input("g", 2.0)
-    g.op("o", "max", "a", "b")
+    g.op("o", "max", "x1", "x2")
     g.op("out", "mul", "o", "g")
     g.backward()
-    assert g.grads["a"] == 2.0 and g.grads["b"] == 0.0
+    assert g.grads["x1"] == 2.0 and g.grads["x2"] == 0.0
 
 
 def _markdown(path):

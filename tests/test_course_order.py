@@ -199,6 +199,11 @@ NOTATION = [
     ("| $\\kappa$ | the gain", "prose", r"\*\*gain\*\* \$g\$|gain \$g\$|gain g\b", "g is a gradient only (the gain is κ)"),
     ("| $\\mathbb 1[i = j]$", "formula", r"\\delta_\{?ij", "δ is the error signal only (the Kronecker delta is 𝟙[i = j])"),
     ("| $u$; $m$, $v$ |", "formula", r"v\s*\\leftarrow\s*\\mu\s*v|w\s*\\leftarrow\s*w\s*\+\s*v\b", "v is Adam's second moment only (momentum's velocity is u)"),
+    ("| $u$; $m$, $v$ |", "formula", r"(?<![\\\w])u\s*\\to\s*v\b|\\partial f/\\partial v\b", "u and v are momentum's velocity and Adam's second moment only (not generic graph nodes)"),
+    ("| $u$; $m$, $v$ |", "prose", r"node\** \$v\$|edge\** \$u", "u and v are momentum's velocity and Adam's second moment only (not generic graph nodes)"),
+    # chapter 4's generic operation: inputs x₁, x₂ and output o; a and b stay an activation and a bias
+    ("| $x_1$, $x_2$; $o$ |", "formula", r"\\max\(\s*a\s*,|\\max\([^()]*,\s*b\s*\)|(?<![\\\w])a\s*(\+|\\,|\\cdot|=)\s*b(?![\w'])|(?<![\\\w])a\s*=\s*-?\d+$", "an operation's inputs are x₁, x₂ (a is an activation, b a bias)"),
+    ("| $x_1$, $x_2$; $o$ |", "prose", r"inputs \$a, b\$|\$a\$ used twice|\$[ab]\$(, the winner,)? receives|`a\.grad", "an operation's inputs are x₁, x₂ (a is an activation, b a bias)"),
 ]
 
 
@@ -225,7 +230,9 @@ def test_the_notation_check_finds_a_second_meaning():
     quoted = {"T": r"\frac{e^{z_i / T}}{\sum_j e^{z_j / T}}", "L": r"\delta_L = \frac{\hat Y - T}{N}",
               "H": r"H(q) = -\sum_c q_c \log q_c", "N": r"\frac{\partial a_N}{\partial x}",
               "a": r"a x & x \le 0", "g": r"\operatorname{Var}(W) = g^2 / n_\text{in}",
-              "δ": r"p_i\,(\delta_{ij} - p_j)", "v": r"v \leftarrow \mu v - \eta g"}
+              "δ": r"p_i\,(\delta_{ij} - p_j)", "v": r"v \leftarrow \mu v - \eta g",
+              "u → v": r"u \to v", "a, b as inputs": r"o = \max(a, b)", "a·b": r"o = a\,b + a",
+              "a + b": r"o = a + b", "a = 3": "a = 3"}
     for symbol, formula in quoted.items():
         assert any(where == "formula" and re.search(pattern, formula, flags=re.M)
                    for _, where, pattern, _ in NOTATION), symbol

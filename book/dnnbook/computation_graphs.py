@@ -216,25 +216,26 @@ NEURON_CAPTIONS = {"u0": "", "u1": "", "v": "", "zz": "z", "a": "a"}
 def routing_examples():
     """One two-node graph per routing rule, each ``(title, Graph)`` evaluated at fixed numbers,
     with the output's gradient seeded to 1 through a final ×(upstream) node so that the
-    upstream gradient is not 1: out = op(...) · g with g = 2."""
+    upstream gradient is not 1: out = op(x1, x2) · g with g = 2. The operation's inputs are named
+    "x1" and "x2" (the page's x₁, x₂; a and b are an activation and a bias in the course)."""
     rows = []
-    for title, kind, a, b in (("add distributes", "add", 3.0, -1.0),
-                              ("multiply swaps", "mul", 3.0, -1.0),
-                              ("max routes to the winner", "max", 3.0, -1.0)):
+    for title, kind, x1, x2 in (("add distributes", "add", 3.0, -1.0),
+                                ("multiply swaps", "mul", 3.0, -1.0),
+                                ("max routes to the winner", "max", 3.0, -1.0)):
         g = Graph()
-        g.input("a", a)
-        g.input("b", b)
+        g.input("x1", x1)
+        g.input("x2", x2)
         g.input("g", 2.0)
-        g.op("o", kind, "a", "b")
+        g.op("o", kind, "x1", "x2")
         g.op("out", "mul", "o", "g")
         g.backward()
         rows.append((title, g))
-    g = Graph()                                   # fan-out: a is used by both the product and the sum
-    g.input("a", 3.0)
-    g.input("b", -1.0)
+    g = Graph()                                   # fan-out: x1 is used by both the product and the sum
+    g.input("x1", 3.0)
+    g.input("x2", -1.0)
     g.input("g", 2.0)
-    g.op("t", "mul", "a", "b")
-    g.op("o", "add", "t", "a")
+    g.op("t", "mul", "x1", "x2")
+    g.op("o", "add", "t", "x1")
     g.op("out", "mul", "o", "g")
     g.backward()
     rows.append(("fan-out adds", g))
