@@ -247,7 +247,7 @@ def test_reinforce_spread_table_of_the_page(sol):
             assert np.sqrt(np.mean(np.sum((g - g.mean(0)) ** 2, axis=(1, 2)))) == pytest.approx(spread, rel=0.03)
             table[gamma, baseline] = round(spread, 2)
     assert table == {(0.9, False): 2.15, (0.9, True): 1.43, (0.0, False): 0.99, (0.0, True): 0.79}
-    assert round(table[0.9, False] / 0.786, 1) == 2.7
+    assert round(table[0.9, False] / 0.786, 1) == 2.7 and round(table[0.0, True] / 0.786, 1) == 1.0
 
 
 def test_reinforce_with_a_baseline_reproduced_and_claims(sol):

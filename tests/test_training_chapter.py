@@ -281,6 +281,8 @@ def test_tuned_momentum_speed_up_grows_like_the_root_of_the_condition_number():
         assert 1 < n_sgd / n_mom < np.sqrt(ratio)
     _, lr, mu = tr.tuned_steps(25, "momentum")
     assert (round(mu, 2), round(lr, 2), round(np.sqrt(mu), 4)) == (0.44, 0.11, round(2 / 3, 4))
+    for h in (1.0, 25.0):          # at both ends the two eigenvalues coincide: a factor k·√μ^k
+        assert (1 + mu - lr * h) ** 2 == pytest.approx(4 * mu)
     assert round(24 / 26, 2) == 0.92
     assert [round(table[r][0] / n, 1) for r, n in ((1000, 346), (10_000, 3454))] == [10.0, 10.0]
     assert [round(table[r][1] / n, 1) for r, n in ((1000, 58), (10_000, 204))] == [3.5, 3.5]
