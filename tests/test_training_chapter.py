@@ -287,3 +287,4 @@ def test_tuned_momentum_speed_up_grows_like_the_root_of_the_condition_number():
     assert [round(table[r][0] / n, 1) for r, n in ((1000, 346), (10_000, 3454))] == [10.0, 10.0]
     assert [round(table[r][1] / n, 1) for r, n in ((1000, 58), (10_000, 204))] == [3.5, 3.5]
     assert [round(s / m, 1) for s, m in table.values()] == [3.2, 6.0, 16.9, 48.8]
+    assert np.sqrt(10_000) == 100                                   # self-check 8
