@@ -185,7 +185,7 @@ def _pool_back_fast(dp, a):
     return d.reshape(N, F, H // 2, W // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(N, F, H, W)
 
 
-def fit_cnn(X, y, epochs=8, lr=5e-3, batch_size=32, seed=0):
+def fit_cnn(X, y, epochs=15, lr=1e-2, batch_size=32, seed=0):
     """Adam on the CNN for a fixed number of epochs; returns the parameters."""
     rng = np.random.default_rng(seed)
     params = init_cnn(rng)
@@ -198,7 +198,7 @@ def fit_cnn(X, y, epochs=8, lr=5e-3, batch_size=32, seed=0):
     return params
 
 
-def digits_comparison(seed=0, epochs=8):
+def digits_comparison(seed=0, epochs=15):
     """Chapter 8's MLP (64-128-64-10, Adam, early stopping) and the CNN on the same split:
     parameters and test accuracy of each."""
     Xtr, ytr, Xva, yva, Xte, yte = tref.load_digits_split(seed)
@@ -264,9 +264,8 @@ def recurrent_matrix(scale, H=RNN_H, seed=0):
     return scale * q * np.sign(np.diag(r))
 
 
-def gradient_over_time(scale, S=RNN_S, H=RNN_H, input_scale=0.5, seed=0):
-    """A loss on the last hidden state only (dh = 1 there): ‖∂L/∂h_t‖ for t = 1 … S, and the mean
-    of 1 − h_t² (how far tanh is from saturating) along the way."""
+def _over_time(scale, S, H, input_scale, seed):
+    """The setting of :func:`gradient_over_time`: (dh, x, h0, Wx, Wh, b)."""
     rng = np.random.default_rng(seed + 1)
     D = 4
     x = rng.standard_normal((1, S, D)) * input_scale
@@ -274,9 +273,22 @@ def gradient_over_time(scale, S=RNN_S, H=RNN_H, input_scale=0.5, seed=0):
     Wh, b, h0 = recurrent_matrix(scale, H, seed), np.zeros(H), np.zeros((1, H))
     dh = np.zeros((1, S, H))
     dh[:, -1] = 1.0 / np.sqrt(H)
+    return dh, x, h0, Wx, Wh, b
+
+
+def gradient_over_time(scale, S=RNN_S, H=RNN_H, input_scale=0.5, seed=0):
+    """A loss on the last hidden state only (its gradient there of norm 1): ‖∂L/∂h_t‖ for
+    t = 1 … S, and the mean of 1 − h_t² (how far tanh is from saturating) along the way."""
+    dh, x, h0, Wx, Wh, b = _over_time(scale, S, H, input_scale, seed)
     norms = bptt(dh, x, h0, Wx, Wh, b)[5]
     hs = rnn_forward(x, h0, Wx, Wh, b)
     return norms, (1.0 - hs[0] ** 2).mean(axis=1)
+
+
+def weight_gradients(scale, S=RNN_S, H=RNN_H, input_scale=0.5, seed=0):
+    """[dWx, dWh, db] of the setting of :func:`gradient_over_time`."""
+    dh, x, h0, Wx, Wh, b = _over_time(scale, S, H, input_scale, seed)
+    return list(bptt(dh, x, h0, Wx, Wh, b)[2:5])
 
 
 def gradient_table(scales=(0.5, 0.9, 1.0, 1.5, 3.0), back=(0, 10, 20, 39)):
