@@ -20,7 +20,6 @@ gradient goes to the FIRST maximal entry of the window in row-major order (``np.
 flattened window), and overlapping windows add. Central differences decide every other case.
 """
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 
 def out_size(n, k, stride, pad):
@@ -32,7 +31,7 @@ def _windows(x, kh, kw, stride, pad):
     """(N, C, Ho, Wo, kh, kw): every window of the padded x that fits."""
     xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     ho, wo = out_size(x.shape[2], kh, stride, pad), out_size(x.shape[3], kw, stride, pad)
-    win = sliding_window_view(xp, (kh, kw), axis=(2, 3))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))
     return win[:, :, ::stride, ::stride][:, :, :ho, :wo]
 
 
@@ -62,7 +61,7 @@ def maxpool_route(dout, x, size=2, stride=2):
 
 def conv1d(x, w):
     """A 1-D valid cross-correlation of every row of x with w, stride 1, no padding."""
-    return np.einsum("niv,v->ni", sliding_window_view(x, w.shape[0], axis=1), w)
+    return np.einsum("niv,v->ni", np.lib.stride_tricks.sliding_window_view(x, w.shape[0], axis=1), w)
 
 
 def rnn_step(x, h_prev, Wx, Wh, b):

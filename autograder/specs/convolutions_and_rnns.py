@@ -328,8 +328,8 @@ def _clip_verify(j, case):
     grads = [case[f"g{i}"] for i in range(k)]
     max_norm = float(case["max_norm"])
     norm = ref.global_norm(grads)
-    tag = f"{k} array{'s' if k > 1 else ''}, global norm {'0' if norm == 0 else 'above' if norm > max_norm else 'below'} " \
-          f"max_norm"
+    where = "0" if norm == 0 else "above max_norm" if norm > max_norm else "below max_norm"
+    tag = f"{k} array{'s' if k > 1 else ''}, global norm {where}"
     got = j.value("clip", "clip_by_global_norm returns (a list of arrays shaped like grads, the norm)",
                   ("tuple", [("tuple", [("array", g.shape) for g in grads]), "float"]),
                   "`clip_by_global_norm(grads, max_norm)`")
