@@ -1,10 +1,10 @@
 """Probes of the convolutions-and-recurrence exercise: the untrusted half of every check.
 
 Each probe calls the learner's functions on one case and keeps what comes back as plain data
-(:mod:`autograder.probe`). Only NumPy and ``autograder.probe`` are imported here: the verdicts are
+(:mod:`autograder.probe`). Only ``autograder.probe`` is imported here: the verdicts are
 computed in ``autograder/specs/convolutions_and_rnns.py``.
 """
-import numpy as np
+from autograder.probe import given_then_fixed
 
 
 def _ints(case, *names):
@@ -20,17 +20,7 @@ def conv_forward_probe(rec, case):
 
 def conv1d_probe(rec, case):
     """The given ``conv1d_forward`` and the learner's fixed ``conv1d_backward``."""
-    res = rec.call("fwd", "conv1d_forward", case["x"], case["w"])
-    if res is None:
-        return
-    try:
-        out, cache = res
-    except Exception as exc:
-        rec.fail("fwd", f"`conv1d_forward` must return (out, cache): {type(exc).__name__}: {exc}")
-        return
-    rec.keep("fwd", np.float64(1.0))
-    rec.record("grads", "conv1d_backward", case["dout"], cache)
-    rec.keep_input("dout_after", case["dout"])
+    given_then_fixed(rec, "conv1d_forward", "conv1d_backward", case["dout"], case["x"], case["w"])
 
 
 def conv_backward_probe(rec, case):

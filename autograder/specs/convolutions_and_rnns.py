@@ -134,9 +134,7 @@ def _conv1d_cases(rng, hidden):
 
 def _conv1d_verify(j, case):
     x, w, dout = case["x"], case["w"], case["dout"]
-    k = j.prefix + "fwd"
-    if k in j.cap.errors:
-        j.add("the given conv1d_forward runs", False, j.cap.errors[k])
+    if j.raised("fwd", "the given conv1d_forward runs"):
         return
     got = j.value("grads", "conv1d_backward returns (dx, dw)", ("tuple", [("array", x.shape), ("array", w.shape)]),
                   "`conv1d_backward(dout, cache)`")
@@ -222,6 +220,18 @@ def _tie_hint(dx, dout, x, size, stride):
 
 
 # ------------------------------------------------------------------ RNN step
+def _each_gradient(j, func, names, got, forward, args, dout, tag):
+    """One gradient check per argument of ``forward(*args)``: ``got[i]`` against the central
+    differences of ``forward`` in ``args[i]`` (the others held fixed)."""
+    for i, (name, g) in enumerate(zip(names, got)):
+        def f(v, i=i):
+            a = list(args)
+            a[i] = v
+            return forward(*a)
+        j.gradient(f"{func}: {name} matches the numerical gradient ({tag})", g, _vjp(f, args[i], dout), TOL_GRAD,
+                   dout=dout if i < 2 else None, x=args[i] if i < 2 else None)
+
+
 def _rnn_params(rng, d, h, gain=1.0):
     return dict(Wx=rng.standard_normal((d, h)) * gain / np.sqrt(d), Wh=rng.standard_normal((h, h)) * 0.9 / np.sqrt(h),
                 b=rng.standard_normal(h) * 0.3)
@@ -250,14 +260,8 @@ def _step_verify(j, case):
                   ("tuple", [("array", v.shape) for v in (x, hp, Wx, Wh, b)]), "`rnn_step_backward(...)`")
     if got is None:
         return
-    args = [x, hp, Wx, Wh, b]
-    for i, (name, g) in enumerate(zip(("dx", "dh_prev", "dWx", "dWh", "db"), got)):
-        def f(v, i=i):
-            a = list(args)
-            a[i] = v
-            return ref.rnn_step(*a)
-        j.gradient(f"rnn_step_backward: {name} matches the numerical gradient ({tag})", g, _vjp(f, args[i], dh),
-                   TOL_GRAD, dout=dh if i < 2 else None, x=args[i] if i < 2 else None)
+    _each_gradient(j, "rnn_step_backward", ("dx", "dh_prev", "dWx", "dWh", "db"), got, ref.rnn_step,
+                   [x, hp, Wx, Wh, b], dh, tag)
     j.unchanged("dh_after", dh, "rnn_step_backward leaves dh unchanged", "dh", call="grads")
 
 
@@ -287,13 +291,7 @@ def _bptt_verify(j, case):
     got = j.value("grads", "rnn_backward returns (dx, dh0, dWx, dWh, db) shaped like their variables",
                   ("tuple", [("array", v.shape) for v in (x, h0, Wx, Wh, b)]), "`rnn_backward(dh, x, h0, Wx, Wh, b)`")
     if got is not None:
-        args = [x, h0, Wx, Wh, b]
-        for i, (name, g) in enumerate(zip(("dx", "dh0", "dWx", "dWh", "db"), got)):
-            def f(v, i=i):
-                a = list(args)
-                a[i] = v
-                return ref.rnn(*a)
-            j.gradient(f"rnn_backward: {name} matches the numerical gradient ({tag})", g, _vjp(f, args[i], dh), TOL_GRAD)
+        _each_gradient(j, "rnn_backward", ("dx", "dh0", "dWx", "dWh", "db"), got, ref.rnn, [x, h0, Wx, Wh, b], dh, tag)
     j.unchanged("dh_after", dh, "rnn_backward leaves dh unchanged", "dh", call="grads")
     j.unchanged("x_after", x, "rnn_backward leaves x unchanged", call="grads")
 
