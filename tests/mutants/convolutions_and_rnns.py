@@ -7,6 +7,63 @@ their inputs, not another answer's cache), so no mutant declares dependents.
 ``UNUSUAL[name] = (item, code)``: correct but differently written; must keep full marks.
 """
 
+_BPTT = """
+def rnn_backward(dh, x, h0, Wx, Wh, b):
+    hs = [h0]
+    for t in range(x.shape[1]):
+        hs.append(np.tanh(x[:, t] @ Wx + hs[-1] @ Wh + b))
+    dx = np.zeros(x.shape)
+    dWx, dWh, db = np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
+    carry = np.zeros(h0.shape)
+    for t in {steps}:
+        delta = ({upstream}) * (1.0 - hs[t + 1] ** 2)
+        dx[:, t] = delta @ Wx.T
+        dWx {acc} x[:, t].T @ delta
+        dWh {acc} hs[{h_index}].T @ delta
+        db {acc} delta.sum(axis=0)
+        carry = delta @ Wh.T
+    return dx, carry, dWx, dWh, db
+"""
+
+
+def _bptt(steps="reversed(range(x.shape[1]))", upstream="dh[:, t] + carry", acc="+=", h_index="t"):
+    """BPTT written out, with one of its parts replaced (the defaults give the correct version)."""
+    return _BPTT.format(steps=steps, upstream=upstream, acc=acc, h_index=h_index)
+
+
+_POOL = """
+def maxpool_backward(dout, x, size, stride):
+    dx = np.zeros(x.shape)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        win = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].ravel()
+        u, v = divmod({pick}, size)
+        dx[n, c, i * stride + u, j * stride + v] {acc} dout[n, c, i, j]
+    return dx
+"""
+
+
+def _pool(pick="int(np.argmax(win))", acc="+="):
+    """Max pooling's backward, one window at a time: ``pick`` chooses the entry, ``acc`` adds it."""
+    return _POOL.format(pick=pick, acc=acc)
+
+
+_POOL_MASK = """
+def maxpool_backward(dout, x, size, stride):
+    dx = np.zeros(x.shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            win = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size]
+            mask = win == win.max(axis=(2, 3), keepdims=True)
+            dx[:, :, i * stride:i * stride + size, j * stride:j * stride + size] += ({share}) * dout[:, :, i, j][:, :, None, None]
+    return dx
+"""
+
+
+def _pool_mask(share):
+    """Max pooling's backward through a mask of every maximal entry, weighted by ``share``."""
+    return _POOL_MASK.format(share=share)
+
+
 MUTANTS = {
     # ---- conv_forward
     "conv forward flips the kernel (a true convolution)": ("conv_forward", """
@@ -155,54 +212,10 @@ def conv_backward(dout, x, w, stride, pad):
     return dx, dw, db
 """),
     # ---- maxpool
-    "max pool backward: every tied entry gets the gradient": ("maxpool", """
-def maxpool_backward(dout, x, size, stride):
-    dx = np.zeros(x.shape)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
-            win = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size]
-            mask = win == win.max(axis=(2, 3), keepdims=True)
-            dx[:, :, i * stride:i * stride + size, j * stride:j * stride + size] += mask * dout[:, :, i, j][:, :, None, None]
-    return dx
-"""),
-    "max pool backward: ties split the gradient evenly": ("maxpool", """
-def maxpool_backward(dout, x, size, stride):
-    dx = np.zeros(x.shape)
-    for i in range(dout.shape[2]):
-        for j in range(dout.shape[3]):
-            win = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size]
-            mask = win == win.max(axis=(2, 3), keepdims=True)
-            mask = mask / mask.sum(axis=(2, 3), keepdims=True)
-            dx[:, :, i * stride:i * stride + size, j * stride:j * stride + size] += mask * dout[:, :, i, j][:, :, None, None]
-    return dx
-"""),
-    "max pool backward: the last maximum wins a tie": ("maxpool", """
-def maxpool_backward(dout, x, size, stride):
-    N, C = x.shape[:2]
-    dx = np.zeros(x.shape)
-    for n in range(N):
-        for c in range(C):
-            for i in range(dout.shape[2]):
-                for j in range(dout.shape[3]):
-                    win = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].ravel()
-                    k = len(win) - 1 - int(np.argmax(win[::-1]))
-                    u, v = divmod(k, size)
-                    dx[n, c, i * stride + u, j * stride + v] += dout[n, c, i, j]
-    return dx
-"""),
-    "max pool backward overwrites where windows overlap": ("maxpool", """
-def maxpool_backward(dout, x, size, stride):
-    N, C = x.shape[:2]
-    dx = np.zeros(x.shape)
-    for n in range(N):
-        for c in range(C):
-            for i in range(dout.shape[2]):
-                for j in range(dout.shape[3]):
-                    win = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]
-                    u, v = divmod(int(np.argmax(win)), size)
-                    dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]
-    return dx
-"""),
+    "max pool backward: every tied entry gets the gradient": ("maxpool", _pool_mask("mask")),
+    "max pool backward: ties split the gradient evenly": ("maxpool", _pool_mask("mask / mask.sum(axis=(2, 3), keepdims=True)")),
+    "max pool backward: the last maximum wins a tie": ("maxpool", _pool(pick="win.size - 1 - int(np.argmax(win[::-1]))")),
+    "max pool backward overwrites where windows overlap": ("maxpool", _pool(acc="=")),
     "max pool forward ignores the stride": ("maxpool", """
 def maxpool_forward(x, size, stride):
     N, C, Hx, Wx = x.shape
@@ -241,74 +254,10 @@ def rnn_step_backward(dh, x, h_prev, Wx, Wh, b):
     return delta @ Wx.T, delta @ Wh.T, x.T @ delta, h_prev.T @ delta, delta[0].copy()
 """),
     # ---- bptt
-    "BPTT without the gradient from the future (no carry)": ("bptt", """
-def rnn_backward(dh, x, h0, Wx, Wh, b):
-    N, S, _ = x.shape
-    hs = [h0]
-    for t in range(S):
-        hs.append(np.tanh(x[:, t] @ Wx + hs[-1] @ Wh + b))
-    dx, dWx, dWh, db = np.zeros(x.shape), np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
-    dprev = np.zeros(h0.shape)
-    for t in reversed(range(S)):
-        delta = dh[:, t] * (1.0 - hs[t + 1] ** 2)
-        dx[:, t] = delta @ Wx.T
-        dWx += x[:, t].T @ delta
-        dWh += hs[t].T @ delta
-        db += delta.sum(axis=0)
-        dprev = delta @ Wh.T
-    return dx, dprev, dWx, dWh, db
-"""),
-    "BPTT overwrites the weight gradients at every step": ("bptt", """
-def rnn_backward(dh, x, h0, Wx, Wh, b):
-    N, S, _ = x.shape
-    hs = [h0]
-    for t in range(S):
-        hs.append(np.tanh(x[:, t] @ Wx + hs[-1] @ Wh + b))
-    dx = np.zeros(x.shape)
-    carry = np.zeros(h0.shape)
-    for t in reversed(range(S)):
-        delta = (dh[:, t] + carry) * (1.0 - hs[t + 1] ** 2)
-        dx[:, t] = delta @ Wx.T
-        dWx = x[:, t].T @ delta
-        dWh = hs[t].T @ delta
-        db = delta.sum(axis=0)
-        carry = delta @ Wh.T
-    return dx, carry, dWx, dWh, db
-"""),
-    "BPTT walks forward in time": ("bptt", """
-def rnn_backward(dh, x, h0, Wx, Wh, b):
-    N, S, _ = x.shape
-    hs = [h0]
-    for t in range(S):
-        hs.append(np.tanh(x[:, t] @ Wx + hs[-1] @ Wh + b))
-    dx, dWx, dWh, db = np.zeros(x.shape), np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
-    carry = np.zeros(h0.shape)
-    for t in range(S):
-        delta = (dh[:, t] + carry) * (1.0 - hs[t + 1] ** 2)
-        dx[:, t] = delta @ Wx.T
-        dWx += x[:, t].T @ delta
-        dWh += hs[t].T @ delta
-        db += delta.sum(axis=0)
-        carry = delta @ Wh.T
-    return dx, carry, dWx, dWh, db
-"""),
-    "BPTT: dWh paired with h_t instead of h_(t-1)": ("bptt", """
-def rnn_backward(dh, x, h0, Wx, Wh, b):
-    N, S, _ = x.shape
-    hs = [h0]
-    for t in range(S):
-        hs.append(np.tanh(x[:, t] @ Wx + hs[-1] @ Wh + b))
-    dx, dWx, dWh, db = np.zeros(x.shape), np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
-    carry = np.zeros(h0.shape)
-    for t in reversed(range(S)):
-        delta = (dh[:, t] + carry) * (1.0 - hs[t + 1] ** 2)
-        dx[:, t] = delta @ Wx.T
-        dWx += x[:, t].T @ delta
-        dWh += hs[t + 1].T @ delta
-        db += delta.sum(axis=0)
-        carry = delta @ Wh.T
-    return dx, carry, dWx, dWh, db
-"""),
+    "BPTT without the gradient from the future (no carry)": ("bptt", _bptt(upstream="dh[:, t]")),
+    "BPTT overwrites the weight gradients at every step": ("bptt", _bptt(acc="=")),
+    "BPTT walks forward in time": ("bptt", _bptt(steps="range(x.shape[1])")),
+    "BPTT: dWh paired with h_t instead of h_(t-1)": ("bptt", _bptt(h_index="t + 1")),
     "BPTT returns the gradient at h_1 as dh0": ("bptt", """
 _rnn_backward = rnn_backward
 def rnn_backward(dh, x, h0, Wx, Wh, b):
@@ -424,7 +373,8 @@ def conv_backward(dout, x, w, stride, pad):
     _, dw, db = _conv_backward(dout, x, w, stride, pad)
     return dxp[:, :, pad:pad + Hx, pad:pad + Wx].copy(), dw, db
 """),
-    "max pool with explicit loops and np.unravel_index": ("maxpool", """
+    "max pool backward window by window (np.ndindex, argmax of the flattened window)": ("maxpool", _pool()),
+    "max pool forward with np.ndindex and np.unravel_index in the backward": ("maxpool", """
 def maxpool_forward(x, size, stride):
     N, C, Hx, Wx = x.shape
     out = np.zeros((N, C, 1 + (Hx - size) // stride, 1 + (Wx - size) // stride))
@@ -434,10 +384,11 @@ def maxpool_forward(x, size, stride):
 
 def maxpool_backward(dout, x, size, stride):
     dx = np.zeros_like(x, dtype=float)
-    for n, c, i, j in np.ndindex(*dout.shape):
-        win = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]
-        u, v = np.unravel_index(np.argmax(win), win.shape)
-        dx[n, c, i * stride + u, j * stride + v] += dout[n, c, i, j]
+    for idx in np.ndindex(*dout.shape):
+        n, c, i, j = idx
+        window = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]
+        r, q = np.unravel_index(np.argmax(window), window.shape)
+        dx[n, c, r + i * stride, q + j * stride] = dx[n, c, r + i * stride, q + j * stride] + dout[idx]
     return dx
 """),
     "rnn step backward with the cosh form and einsum": ("rnn_step", """
@@ -447,6 +398,7 @@ def rnn_step_backward(dh, x, h_prev, Wx, Wh, b):
     return (np.einsum("nh,dh->nd", delta, Wx), np.einsum("nh,kh->nk", delta, Wh),
             np.einsum("nd,nh->dh", x, delta), np.einsum("nk,nh->kh", h_prev, delta), np.einsum("nh->h", delta))
 """),
+    "BPTT written out with the template's defaults (a plain loop)": ("bptt", _bptt()),
     "BPTT built from rnn_step_backward, steps stored in a dict": ("bptt", """
 def rnn_backward(dh, x, h0, Wx, Wh, b):
     S = x.shape[1]
