@@ -503,6 +503,23 @@ def keep_attr(rec, key, obj, name):
     rec.keep(key, value)
 
 
+def given_then_fixed(rec, forward, backward, dout, *args):
+    """A find-the-bug item: call the GIVEN ``forward(*args)``, which returns ``(out, cache)``
+    (a failure is recorded under ``fwd``), then record the learner's fixed ``backward(dout,
+    cache)`` under ``grads`` and keep ``dout`` after it under ``dout_after``."""
+    res = rec.call("fwd", forward, *args)
+    if res is None:
+        return
+    try:
+        out, cache = res
+    except Exception as exc:
+        rec.fail("fwd", f"`{forward}` must return (out, cache): {type(exc).__name__}: {exc}")
+        return
+    rec.keep("fwd", np.float64(1.0))
+    rec.record("grads", backward, dout, cache)
+    rec.keep_input("dout_after", dout)
+
+
 def describe_exception(name, exc):
     if isinstance(exc, NotImplementedError):
         return f"`{name}` raised NotImplementedError — replace the `raise NotImplementedError()` with your code."

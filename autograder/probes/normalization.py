@@ -7,7 +7,7 @@ Each probe builds the learner's layer through the recorder, sets what the case s
 """
 import numpy as np
 
-from autograder.probe import keep_attr
+from autograder.probe import given_then_fixed, keep_attr
 
 
 def _set(rec, key, obj, **values):
@@ -55,18 +55,8 @@ def batchnorm_probe(rec, case):
 # ------------------------------------------------------------------ find the bug
 def steps_probe(rec, case):
     """The given ``steps_forward`` and the learner's fixed ``steps_backward``."""
-    x, dout = case["x"], case["dout"]
-    res = rec.call("fwd", "steps_forward", x, case["s"], case["b"], float(case["eps"]))
-    if res is None:
-        return
-    try:
-        out, cache = res
-    except Exception as exc:
-        rec.fail("fwd", f"`steps_forward` must return (out, cache): {type(exc).__name__}: {exc}")
-        return
-    rec.keep("fwd", np.float64(1.0))
-    rec.record("grads", "steps_backward", dout, cache)
-    rec.keep_input("dout_after", dout)
+    given_then_fixed(rec, "steps_forward", "steps_backward", case["dout"], case["x"], case["s"], case["b"],
+                     float(case["eps"]))
 
 
 # ------------------------------------------------------------------ layer norm
