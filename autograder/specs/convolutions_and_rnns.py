@@ -82,13 +82,31 @@ def _tag(case):
 def _conv_forward_verify(j, case):
     x, w, b, stride, pad = case["x"], case["w"], case["b"], int(case["stride"]), int(case["pad"])
     want = ref.conv2d(x, w, b, stride, pad)
-    out = j.array("out", f"conv_forward returns an array of shape (N, F, Ho, Wo) = {want.shape}", want.shape,
+    out = j.array("out", f"conv_forward returns a float64 array of shape (N, F, Ho, Wo) = {want.shape}", want.shape,
                   "`conv_forward(x, w, b, stride, pad)`")
-    if out is not None:
+    if out is None:
+        _size_hint(j, "out", want.shape, x.shape, w.shape[2:], stride, pad)
+    else:
         j.close(f"conv_forward matches the definition ({_tag(case)})", out, want, TOL_FORWARD,
                 hint_fn=lambda bad: _conv_forward_hint(out, x, w, b, stride, pad))
     j.unchanged("x_after", x, "conv_forward leaves x unchanged", call="out")
     j.unchanged("w_after", w, "conv_forward leaves w unchanged", "w", call="out")
+
+
+def _size_hint(j, key, want, x_shape, kernel, stride, pad):
+    """When the output (kept under ``key``) has the right batch and channel sizes but a wrong
+    Ho × Wo, the last failure's generic shape hint is replaced by the output-size formula."""
+    info = j.info(key) or {}
+    got = info.get("shape")
+    if not (j.report.outcomes and not j.report.outcomes[-1].passed and info.get("type") == "array"
+            and isinstance(got, list) and len(got) == 4 and tuple(got[:2]) == tuple(want[:2])
+            and tuple(got) != tuple(want)):
+        return
+    (hx, wx), (kh, kw), p = x_shape[2:], kernel, f" + 2·{pad}" if pad else ""
+    j.report.outcomes[-1].hint = (
+        f"the output size: o = (n{' + 2·pad' if pad else ''} − k)//stride + 1 windows per axis (windows that do not "
+        f"fit are left out): Ho = ({hx}{p} − {kh})//{stride} + 1 = {want[2]}, Wo = ({wx}{p} − {kw})//{stride} + 1 "
+        f"= {want[3]}; yours is {got[2]} × {got[3]}.")
 
 
 def _conv_forward_hint(out, x, w, b, stride, pad):
@@ -105,17 +123,42 @@ def _conv_backward_verify(j, case):
     got = j.value("grads", "conv_backward returns (dx, dw, db) shaped like x, w and b",
                   ("tuple", [("array", x.shape), ("array", w.shape), ("array", b.shape)]),
                   "`conv_backward(dout, x, w, stride, pad)`")
-    if got is not None:
+    if got is None:
+        info = j.info("grads/0") or {}
+        if isinstance(info.get("shape"), list) and tuple(info["shape"]) != x.shape and "[0]" in j.report.outcomes[-1].detail:
+            j.report.outcomes[-1].hint = ("dx has the shape of x, not of the padded image: cut the padding off with "
+                                          "`dxp[:, :, pad:pad + Hx, pad:pad + Wx]` (a slice `pad:-pad` is empty "
+                                          "when pad = 0).")
+    else:
         dx, dw, db = got
         tag = _tag(case)
         j.gradient(f"dx matches the numerical gradient ({tag})", dx,
-                   _vjp(lambda v: ref.conv2d(v, w, b, stride, pad), x, dout), TOL_GRAD, dout=dout, x=x)
+                   _vjp(lambda v: ref.conv2d(v, w, b, stride, pad), x, dout), TOL_GRAD, candidates=[
+                       (_conv_dx_assigned(dout, x, w, stride, pad), "windows overlap: ADD (+=) each window's gradient "
+                        "into dxp; assigning (=) keeps only the last window's."),
+                       (_conv_dx_assigned(dout, x, w[:, :, ::-1, ::-1], stride, pad, add=True),
+                        "that is dx with the flipped kernel: in the loop over windows each window's gradient is "
+                        "dout[:, :, i, j] · w with w as it is; the flip appears only when dx is written as one "
+                        "full convolution.")])
         j.gradient(f"dw matches the numerical gradient ({tag})", dw,
                    _vjp(lambda v: ref.conv2d(x, v, b, stride, pad), w, dout), TOL_GRAD)
         j.gradient(f"db matches the numerical gradient ({tag})", db,
-                   _vjp(lambda v: ref.conv2d(x, w, v, stride, pad), b, dout), TOL_GRAD)
+                   _vjp(lambda v: ref.conv2d(x, w, v, stride, pad), b, dout), TOL_GRAD, candidates=[
+                       (dout[0].sum(axis=(1, 2)),
+                        "db sums dout over the batch AND every position: `dout.sum(axis=(0, 2, 3))`.")])
     j.unchanged("dout_after", dout, "conv_backward leaves dout unchanged", "dout", call="grads")
     j.unchanged("x_after", x, "conv_backward leaves x unchanged", call="grads")
+
+
+def _conv_dx_assigned(dout, x, w, stride, pad, add=False):
+    """dx of the window loop with ``=`` (or, with ``add``, ``+=``) into the padded gradient."""
+    hk, wk = w.shape[2:]
+    dxp = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad))
+    for i, jj in np.ndindex(*dout.shape[2:]):
+        part = np.einsum("nf,fcuv->ncuv", dout[:, :, i, jj], w)
+        window = dxp[:, :, stride * i:stride * i + hk, stride * jj:stride * jj + wk]
+        window[...] = window + part if add else part
+    return dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
 
 
 # ------------------------------------------------------------------ find the bug (1-D)
@@ -142,8 +185,12 @@ def _conv1d_verify(j, case):
         return
     dx, dw = got
     tag = f"x {x.shape}, kernel length {w.shape[0]}"
+    padded = np.pad(dout, ((0, 0), (w.shape[0] - 1, w.shape[0] - 1)))
+    given = sum(w[k] * padded[:, k:k + x.shape[1]] for k in range(w.shape[0]))
     j.gradient(f"conv1d_backward: dx matches the numerical gradient ({tag})", dx,
-               _vjp(lambda v: ref.conv1d(v, w), x, dout), TOL_GRAD, dout=dout, x=x)
+               _vjp(lambda v: ref.conv1d(v, w), x, dout), TOL_GRAD, candidates=[
+                   (given, "that is still the given code's dx: the mistake is there — which weight meets which "
+                    "entry of the padded dout? (the collapsed hint of part 2)")])
     j.gradient(f"conv1d_backward: dw matches the numerical gradient ({tag})", dw,
                _vjp(lambda v: ref.conv1d(x, v), w, dout), TOL_GRAD)
     j.unchanged("dout_after", dout, "conv1d_backward leaves dout unchanged", "dout", call="grads")
@@ -167,6 +214,8 @@ def _pool_case(rng, shape, size, stride, ties=False):
             top = int(flat.argmax())
             other = int(rng.choice([p for p in range(size * size) if p != top]))
             win[divmod(other, size)] = flat[top]
+        first = x[0, 0, :size, :size]                            # and in the first window a tie at (0, 1) and (1, 0): its
+        first[0, 1] = first[1, 0] = first.max() + 1.0            # first maximum is (0, 1) row-major, (1, 0) column-major
     dout = rng.standard_normal((shape[0], shape[1], ref.out_size(shape[2], size, stride, 0),
                                 ref.out_size(shape[3], size, stride, 0)))
     return dict(x=x, dout=dout, size=_f(size), stride=_f(stride), ties=_f(ties))
@@ -192,11 +241,13 @@ def _pool_cases(rng, hidden):
 def _pool_verify(j, case):
     x, dout, size, stride, ties = case["x"], case["dout"], int(case["size"]), int(case["stride"]), bool(case["ties"])
     tag = f"x {x.shape}, size {size}, stride {stride}" + (", with ties" if ties else "")
-    out = j.array("out", f"maxpool_forward returns an array of shape {dout.shape}", dout.shape,
+    out = j.array("out", f"maxpool_forward returns a float64 array of shape {dout.shape}", dout.shape,
                   "`maxpool_forward(x, size, stride)`")
-    if out is not None:
+    if out is None:
+        _size_hint(j, "out", dout.shape, x.shape, (size, size), stride, 0)
+    else:
         j.close(f"maxpool_forward: the maximum of every window ({tag})", out, ref.maxpool2d(x, size, stride), TOL_FORWARD)
-    dx = j.array("dx", "maxpool_backward returns dx shaped like x", x.shape, "`maxpool_backward(dout, x, size, stride)`")
+    dx = j.array("dx", "maxpool_backward returns a float64 dx shaped like x", x.shape, "`maxpool_backward(dout, x, size, stride)`")
     if dx is not None:
         route = ref.maxpool_route(dout, x, size, stride)
         if ties:
@@ -204,9 +255,23 @@ def _pool_verify(j, case):
                     TOL_FORWARD, ref_name="expected", hint_fn=lambda bad: _tie_hint(dx, dout, x, size, stride))
         else:
             j.gradient(f"maxpool_backward: dx matches the numerical gradient ({tag})", dx,
-                       _vjp(lambda v: ref.maxpool2d(v, size, stride), x, dout), TOL_GRAD, dout=dout, x=x)
+                       _vjp(lambda v: ref.maxpool2d(v, size, stride), x, dout), TOL_GRAD,
+                       candidates=[(_route_assigned(dout, x, size, stride), _OVERLAP)])
     j.unchanged("x_after", x, "maxpool leaves x unchanged", call="out")
     j.unchanged("dout_after", dout, "maxpool_backward leaves dout unchanged", "dout", call="dx")
+
+
+_OVERLAP = ("windows overlap: an entry that wins several windows receives the SUM of their gradients — "
+            "add (+=) into dx; assigning (=) keeps only the last window's.")
+
+
+def _route_assigned(dout, x, size, stride):
+    """The first-maximum routing with ``=`` instead of ``+=`` where windows overlap."""
+    dx = np.zeros(x.shape)
+    for n, c, i, jj in np.ndindex(*dout.shape):
+        u, v = divmod(int(np.argmax(x[n, c, stride * i:stride * i + size, stride * jj:stride * jj + size])), size)
+        dx[n, c, stride * i + u, stride * jj + v] = dout[n, c, i, jj]
+    return dx
 
 
 def _tie_hint(dx, dout, x, size, stride):
@@ -214,22 +279,76 @@ def _tie_hint(dx, dout, x, size, stride):
         if (x.shape[2] - size) % stride == 0 and (x.shape[3] - size) % stride == 0 else None
     if flipped is not None and np.allclose(dx, flipped):
         return "that is the LAST maximum of each window; the rule is the first one (np.argmax of the window)."
+    if np.allclose(dx, _route_assigned(dout, x, size, stride)):
+        return _OVERLAP
+    colmajor = ref.maxpool_route(np.swapaxes(dout, 2, 3), np.swapaxes(x, 2, 3), size, stride)
+    if np.allclose(dx, np.swapaxes(colmajor, 2, 3)):
+        return "that is the first maximum in column-major order; the rule is row-major: along the window's " \
+               "first row, then the second, … — `np.argmax` of the flattened window (or `np.argmax(win)`)."
     if np.sum(dx) > np.sum(dout) + 1e-9 or np.sum(dx) < np.sum(dout) - 1e-9:
         return "each window passes on exactly its own gradient once: at a tie, one entry gets all of it."
     return "at a tie only the first maximal entry of the window (row-major order) receives the gradient."
 
 
 # ------------------------------------------------------------------ RNN step
-def _each_gradient(j, func, names, got, forward, args, dout, tag):
+def _each_gradient(j, func, names, got, forward, args, dout, tag, wrong=()):
     """One gradient check per argument of ``forward(*args)``: ``got[i]`` against the central
-    differences of ``forward`` in ``args[i]`` (the others held fixed)."""
+    differences of ``forward`` in ``args[i]`` (the others held fixed). ``wrong``: ``(grads,
+    message)`` pairs, the five gradients of a known mistake (``None``: not affected) and its hint."""
     for i, (name, g) in enumerate(zip(names, got)):
         def f(v, i=i):
             a = list(args)
             a[i] = v
             return forward(*a)
         j.gradient(f"{func}: {name} matches the numerical gradient ({tag})", g, _vjp(f, args[i], dout), TOL_GRAD,
-                   dout=dout if i < 2 else None, x=args[i] if i < 2 else None)
+                   candidates=[(grads[i], message) for grads, message in wrong if grads[i] is not None])
+
+
+def _affine_grads(delta, x, hp, Wx, Wh):
+    """(dx, dh_prev, dWx, dWh, db) of one step from the pre-activation's gradient ``delta``."""
+    return [delta @ Wx.T, delta @ Wh.T, x.T @ delta, hp.T @ delta, delta.sum(axis=0)]
+
+
+def _step_mistakes(x, hp, Wx, Wh, b, dh):
+    h = ref.rnn_step(x, hp, Wx, Wh, b)
+    delta = dh * (1.0 - h ** 2)
+    return [(_affine_grads(dh * (1.0 - h), x, hp, Wx, Wh), "tanh'(z) = 1 − h², with h squared."),
+            (_affine_grads(dh * (1.0 - hp ** 2), x, hp, Wx, Wh), "tanh' is taken at this step's output h, "
+             "not at h_prev: δ = dh ⊙ (1 − h²)."),
+            ([None, delta @ Wh, None, None, None], "dh_prev = δ W_hᵀ: the transpose of W_h, as dx = δ W_xᵀ."),
+            ([None, None, None, None, dh.sum(axis=0)], "db sums δ (after tanh'), not dh."),
+            ([None, None, None, h.T @ delta, None], "dW_h pairs δ with the state that entered the step: "
+             "h_prevᵀ δ, not hᵀ δ."),
+            (_affine_grads(dh, x, hp, Wx, Wh), "tanh's derivative is missing: the affine part receives "
+             "δ = dh ⊙ (1 − h²), with h this step's output.")]
+
+
+def _bptt_variant(dh, x, h0, Wx, Wh, b, carry_after=False, carry=True):
+    """BPTT with the carry from step t + 1 added after tanh' (``carry_after``) or left out."""
+    hs = [h0]
+    for t in range(x.shape[1]):
+        hs.append(ref.rnn_step(x[:, t], hs[-1], Wx, Wh, b))
+    grads = [np.zeros(x.shape), None, np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)]
+    back = np.zeros(h0.shape)
+    for t in reversed(range(x.shape[1])):
+        up = dh[:, t] + (back if carry and not carry_after else 0.0)
+        delta = up * (1.0 - hs[t + 1] ** 2) + (back if carry_after else 0.0)
+        g = _affine_grads(delta, x[:, t], hs[t], Wx, Wh)
+        grads[0][:, t] = g[0]
+        for k in (2, 3, 4):
+            grads[k] += g[k]
+        back = g[1]
+    grads[1] = back
+    return grads
+
+
+def _bptt_mistakes(x, h0, Wx, Wh, b, dh):
+    if x.shape[1] < 2:
+        return []
+    return [(_bptt_variant(dh, x, h0, Wx, Wh, b, carry=False), "the gradient from the future is missing: the "
+             "gradient at h_t is dh[:, t] PLUS what step t + 1 sends back (its dh_prev)."),
+            (_bptt_variant(dh, x, h0, Wx, Wh, b, carry_after=True), "what step t + 1 sends back arrives at h_t, "
+             "before tanh': δ_t = (dh[:, t] + carry) ⊙ (1 − h_t²), not dh[:, t] ⊙ (1 − h_t²) + carry.")]
 
 
 def _rnn_params(rng, d, h, gain=1.0):
@@ -253,7 +372,7 @@ def _step_cases(rng, hidden):
 def _step_verify(j, case):
     x, hp, Wx, Wh, b, dh = (case[k] for k in ("x", "h_prev", "Wx", "Wh", "b", "dh"))
     tag = f"N = {x.shape[0]}, D = {x.shape[1]}, H = {Wh.shape[0]}"
-    h = j.array("h", "rnn_step_forward returns h of shape (N, H)", hp.shape, "`rnn_step_forward(...)`")
+    h = j.array("h", "rnn_step_forward returns a float64 h of shape (N, H)", hp.shape, "`rnn_step_forward(...)`")
     if h is not None:
         j.close(f"rnn_step_forward: tanh(x Wx + h_prev Wh + b) ({tag})", h, ref.rnn_step(x, hp, Wx, Wh, b), TOL_FORWARD)
     got = j.value("grads", "rnn_step_backward returns (dx, dh_prev, dWx, dWh, db) shaped like their variables",
@@ -261,7 +380,7 @@ def _step_verify(j, case):
     if got is None:
         return
     _each_gradient(j, "rnn_step_backward", ("dx", "dh_prev", "dWx", "dWh", "db"), got, ref.rnn_step,
-                   [x, hp, Wx, Wh, b], dh, tag)
+                   [x, hp, Wx, Wh, b], dh, tag, _step_mistakes(x, hp, Wx, Wh, b, dh))
     j.unchanged("dh_after", dh, "rnn_step_backward leaves dh unchanged", "dh", call="grads")
 
 
@@ -291,7 +410,8 @@ def _bptt_verify(j, case):
     got = j.value("grads", "rnn_backward returns (dx, dh0, dWx, dWh, db) shaped like their variables",
                   ("tuple", [("array", v.shape) for v in (x, h0, Wx, Wh, b)]), "`rnn_backward(dh, x, h0, Wx, Wh, b)`")
     if got is not None:
-        _each_gradient(j, "rnn_backward", ("dx", "dh0", "dWx", "dWh", "db"), got, ref.rnn, [x, h0, Wx, Wh, b], dh, tag)
+        _each_gradient(j, "rnn_backward", ("dx", "dh0", "dWx", "dWh", "db"), got, ref.rnn, [x, h0, Wx, Wh, b], dh, tag,
+                       _bptt_mistakes(x, h0, Wx, Wh, b, dh))
     j.unchanged("dh_after", dh, "rnn_backward leaves dh unchanged", "dh", call="grads")
     j.unchanged("x_after", x, "rnn_backward leaves x unchanged", call="grads")
 
@@ -335,13 +455,21 @@ def _clip_verify(j, case):
         clipped, got_norm = got
         want = ref.clip_by_global_norm(grads, max_norm)
         j.close(f"the norm returned is the global norm before clipping ({tag})", np.float64(got_norm),
-                np.float64(norm), TOL_FORWARD, hint_fn=lambda bad: "return the norm of all the arrays together, "
-                "measured BEFORE clipping." if abs(got_norm - min(norm, max_norm)) < 1e-9 * max(1, norm) else "")
+                np.float64(norm), TOL_FORWARD,
+                hint_fn=lambda bad: _norm_hint(got_norm, grads, norm, max_norm))
         j.close(f"the arrays scaled together by min(1, max_norm / global norm) ({tag})",
                 np.concatenate([np.ravel(g) for g in clipped]), np.concatenate([np.ravel(g) for g in want]), TOL_FORWARD,
                 hint_fn=lambda bad: _clip_hint(clipped, grads, max_norm, norm))
     for i, g in enumerate(grads):
         j.unchanged(f"g{i}_after", g, "clip_by_global_norm leaves grads unchanged", "grads", call="clip")
+
+
+def _norm_hint(got, grads, norm, max_norm):
+    if abs(got - min(norm, max_norm)) < 1e-9 * max(1, norm):
+        return "return the norm of all the arrays together, measured BEFORE clipping."
+    if abs(got - sum(ref.global_norm([g]) for g in grads)) < 1e-9 * max(1, norm):
+        return "that is the sum of the arrays' norms; the global norm is √(Σ_k ‖g_k‖²): square, add, then the root."
+    return ""
 
 
 def _clip_hint(clipped, grads, max_norm, norm):
