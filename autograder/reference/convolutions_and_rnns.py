@@ -88,3 +88,69 @@ def clip_by_global_norm(grads, max_norm):
     norm = global_norm(grads)
     scale = 1.0 if norm <= max_norm else max_norm / norm
     return [g * scale for g in grads]
+
+
+# ------------------------------------------------------------------ known mistakes, for the hints
+# (here, not in the spec: an exercise download replaces this module by its recorded results, so
+# the checks it ships never hold the code of a correct answer one edit away from these)
+def maxpool_route_mistakes(dout, x, size=2, stride=2):
+    """Two wrong routings: ``=`` instead of ``+=`` where windows overlap, and the first maximum
+    in column-major order. Returns (assigned, column_major)."""
+    assigned = np.zeros_like(x, dtype=np.float64)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        u, v = divmod(int(np.argmax(x[n, c, stride * i:stride * i + size, stride * j:stride * j + size])), size)
+        assigned[n, c, stride * i + u, stride * j + v] = dout[n, c, i, j]
+    column_major = np.swapaxes(maxpool_route(np.swapaxes(dout, 2, 3), np.swapaxes(x, 2, 3), size, stride), 2, 3)
+    return assigned, column_major
+
+
+def conv_dx_mistakes(dout, x, w, stride=1, pad=0):
+    """Two wrong dx of the window loop: ``=`` instead of ``+=`` where windows overlap, and the
+    kernel flipped. Returns (assigned, flipped)."""
+    out = []
+    for kernel, add in ((w, False), (w[:, :, ::-1, ::-1], True)):
+        hk, wk = kernel.shape[2:]
+        dxp = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad))
+        for i, j in np.ndindex(*dout.shape[2:]):
+            part = np.einsum("nf,fcuv->ncuv", dout[:, :, i, j], kernel)
+            window = dxp[:, :, stride * i:stride * i + hk, stride * j:stride * j + wk]
+            window[...] = window + part if add else part
+        out.append(dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]])
+    return tuple(out)
+
+
+def _affine(delta, x, h_prev, Wx, Wh):
+    return [delta @ Wx.T, delta @ Wh.T, x.T @ delta, h_prev.T @ delta, delta.sum(axis=0)]
+
+
+def rnn_step_mistakes(dh, x, h_prev, Wx, Wh, b):
+    """(dx, dh_prev, dWx, dWh, db) of known wrong step backwards, ``None`` where a mistake does
+    not change a gradient, in this order: 1 − h for tanh', tanh' at h_prev, dh_prev without the
+    transpose, db from dh, dWh from h, no tanh' at all."""
+    h = rnn_step(x, h_prev, Wx, Wh, b)
+    delta = dh * (1.0 - h ** 2)
+    return [_affine(dh * (1.0 - h), x, h_prev, Wx, Wh), _affine(dh * (1.0 - h_prev ** 2), x, h_prev, Wx, Wh),
+            [None, delta @ Wh, None, None, None], [None, None, None, None, dh.sum(axis=0)],
+            [None, None, None, h.T @ delta, None], _affine(dh, x, h_prev, Wx, Wh)]
+
+
+def rnn_mistakes(dh, x, h0, Wx, Wh, b):
+    """(dx, dh0, dWx, dWh, db) of two wrong BPTTs: without the gradient from step t + 1, and with
+    it added after tanh' instead of before."""
+    hs = [h0]
+    for t in range(x.shape[1]):
+        hs.append(rnn_step(x[:, t], hs[-1], Wx, Wh, b))
+    out = []
+    for after in (None, True):
+        grads = [np.zeros(x.shape), None, np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)]
+        back = np.zeros(h0.shape)
+        for t in reversed(range(x.shape[1])):
+            delta = dh[:, t] * (1.0 - hs[t + 1] ** 2) + (back if after else 0.0)
+            g = _affine(delta, x[:, t], hs[t], Wx, Wh)
+            grads[0][:, t] = g[0]
+            for k in (2, 3, 4):
+                grads[k] += g[k]
+            back = g[1]
+        grads[1] = back
+        out.append(grads)
+    return out

@@ -132,11 +132,12 @@ def _conv_backward_verify(j, case):
     else:
         dx, dw, db = got
         tag = _tag(case)
+        assigned, flipped = ref.conv_dx_mistakes(dout, x, w, stride, pad)
         j.gradient(f"dx matches the numerical gradient ({tag})", dx,
                    _vjp(lambda v: ref.conv2d(v, w, b, stride, pad), x, dout), TOL_GRAD, candidates=[
-                       (_conv_dx_assigned(dout, x, w, stride, pad), "windows overlap: ADD (+=) each window's gradient "
+                       (assigned, "windows overlap: ADD (+=) each window's gradient "
                         "into dxp; assigning (=) keeps only the last window's."),
-                       (_conv_dx_assigned(dout, x, w[:, :, ::-1, ::-1], stride, pad, add=True),
+                       (flipped,
                         "that is dx with the flipped kernel: in the loop over windows each window's gradient is "
                         "dout[:, :, i, j] · w with w as it is; the flip appears only when dx is written as one "
                         "full convolution.")])
@@ -148,17 +149,6 @@ def _conv_backward_verify(j, case):
                         "db sums dout over the batch AND every position: `dout.sum(axis=(0, 2, 3))`.")])
     j.unchanged("dout_after", dout, "conv_backward leaves dout unchanged", "dout", call="grads")
     j.unchanged("x_after", x, "conv_backward leaves x unchanged", call="grads")
-
-
-def _conv_dx_assigned(dout, x, w, stride, pad, add=False):
-    """dx of the window loop with ``=`` (or, with ``add``, ``+=``) into the padded gradient."""
-    hk, wk = w.shape[2:]
-    dxp = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * pad, x.shape[3] + 2 * pad))
-    for i, jj in np.ndindex(*dout.shape[2:]):
-        part = np.einsum("nf,fcuv->ncuv", dout[:, :, i, jj], w)
-        window = dxp[:, :, stride * i:stride * i + hk, stride * jj:stride * jj + wk]
-        window[...] = window + part if add else part
-    return dxp[:, :, pad:pad + x.shape[2], pad:pad + x.shape[3]]
 
 
 # ------------------------------------------------------------------ find the bug (1-D)
@@ -250,13 +240,14 @@ def _pool_verify(j, case):
     dx = j.array("dx", "maxpool_backward returns a float64 dx shaped like x", x.shape, "`maxpool_backward(dout, x, size, stride)`")
     if dx is not None:
         route = ref.maxpool_route(dout, x, size, stride)
+        assigned, column_major = ref.maxpool_route_mistakes(dout, x, size, stride)
         if ties:
             j.close(f"maxpool_backward: a tie sends the window's gradient to its first maximum ({tag})", dx, route,
-                    TOL_FORWARD, ref_name="expected", hint_fn=lambda bad: _tie_hint(dx, dout, x, size, stride))
+                    TOL_FORWARD, ref_name="expected", hint_fn=lambda bad: _tie_hint(dx, dout, x, size, stride, assigned, column_major))
         else:
             j.gradient(f"maxpool_backward: dx matches the numerical gradient ({tag})", dx,
                        _vjp(lambda v: ref.maxpool2d(v, size, stride), x, dout), TOL_GRAD,
-                       candidates=[(_route_assigned(dout, x, size, stride), _OVERLAP)])
+                       candidates=[(assigned, _OVERLAP)])
     j.unchanged("x_after", x, "maxpool leaves x unchanged", call="out")
     j.unchanged("dout_after", dout, "maxpool_backward leaves dout unchanged", "dout", call="dx")
 
@@ -265,24 +256,14 @@ _OVERLAP = ("windows overlap: an entry that wins several windows receives the SU
             "add (+=) into dx; assigning (=) keeps only the last window's.")
 
 
-def _route_assigned(dout, x, size, stride):
-    """The first-maximum routing with ``=`` instead of ``+=`` where windows overlap."""
-    dx = np.zeros(x.shape)
-    for n, c, i, jj in np.ndindex(*dout.shape):
-        u, v = divmod(int(np.argmax(x[n, c, stride * i:stride * i + size, stride * jj:stride * jj + size])), size)
-        dx[n, c, stride * i + u, stride * jj + v] = dout[n, c, i, jj]
-    return dx
-
-
-def _tie_hint(dx, dout, x, size, stride):
+def _tie_hint(dx, dout, x, size, stride, assigned, column_major):
     flipped = ref.maxpool_route(dout[:, :, ::-1, ::-1], x[:, :, ::-1, ::-1], size, stride)[:, :, ::-1, ::-1] \
         if (x.shape[2] - size) % stride == 0 and (x.shape[3] - size) % stride == 0 else None
     if flipped is not None and np.allclose(dx, flipped):
         return "that is the LAST maximum of each window; the rule is the first one (np.argmax of the window)."
-    if np.allclose(dx, _route_assigned(dout, x, size, stride)):
+    if np.allclose(dx, assigned):
         return _OVERLAP
-    colmajor = ref.maxpool_route(np.swapaxes(dout, 2, 3), np.swapaxes(x, 2, 3), size, stride)
-    if np.allclose(dx, np.swapaxes(colmajor, 2, 3)):
+    if np.allclose(dx, column_major):
         return "that is the first maximum in column-major order; the rule is row-major: along the window's " \
                "first row, then the second, … — `np.argmax` of the flattened window (or `np.argmax(win)`)."
     if np.sum(dx) > np.sum(dout) + 1e-9 or np.sum(dx) < np.sum(dout) - 1e-9:
@@ -304,50 +285,26 @@ def _each_gradient(j, func, names, got, forward, args, dout, tag, wrong=()):
                    candidates=[(grads[i], message) for grads, message in wrong if grads[i] is not None])
 
 
-def _affine_grads(delta, x, hp, Wx, Wh):
-    """(dx, dh_prev, dWx, dWh, db) of one step from the pre-activation's gradient ``delta``."""
-    return [delta @ Wx.T, delta @ Wh.T, x.T @ delta, hp.T @ delta, delta.sum(axis=0)]
+_STEP_MISTAKES = (
+    "tanh'(z) = 1 − h², with h squared.",
+    "tanh' is taken at this step's output h, not at h_prev: δ = dh ⊙ (1 − h²).",
+    "dh_prev = δ W_hᵀ: the transpose of W_h, as dx = δ W_xᵀ.",
+    "db sums δ (after tanh'), not dh.",
+    "dW_h pairs δ with the state that entered the step: h_prevᵀ δ, not hᵀ δ.",
+    "tanh's derivative is missing: the affine part receives δ = dh ⊙ (1 − h²), with h this step's output.")
 
 
 def _step_mistakes(x, hp, Wx, Wh, b, dh):
-    h = ref.rnn_step(x, hp, Wx, Wh, b)
-    delta = dh * (1.0 - h ** 2)
-    return [(_affine_grads(dh * (1.0 - h), x, hp, Wx, Wh), "tanh'(z) = 1 − h², with h squared."),
-            (_affine_grads(dh * (1.0 - hp ** 2), x, hp, Wx, Wh), "tanh' is taken at this step's output h, "
-             "not at h_prev: δ = dh ⊙ (1 − h²)."),
-            ([None, delta @ Wh, None, None, None], "dh_prev = δ W_hᵀ: the transpose of W_h, as dx = δ W_xᵀ."),
-            ([None, None, None, None, dh.sum(axis=0)], "db sums δ (after tanh'), not dh."),
-            ([None, None, None, h.T @ delta, None], "dW_h pairs δ with the state that entered the step: "
-             "h_prevᵀ δ, not hᵀ δ."),
-            (_affine_grads(dh, x, hp, Wx, Wh), "tanh's derivative is missing: the affine part receives "
-             "δ = dh ⊙ (1 − h²), with h this step's output.")]
-
-
-def _bptt_variant(dh, x, h0, Wx, Wh, b, carry_after=False, carry=True):
-    """BPTT with the carry from step t + 1 added after tanh' (``carry_after``) or left out."""
-    hs = [h0]
-    for t in range(x.shape[1]):
-        hs.append(ref.rnn_step(x[:, t], hs[-1], Wx, Wh, b))
-    grads = [np.zeros(x.shape), None, np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)]
-    back = np.zeros(h0.shape)
-    for t in reversed(range(x.shape[1])):
-        up = dh[:, t] + (back if carry and not carry_after else 0.0)
-        delta = up * (1.0 - hs[t + 1] ** 2) + (back if carry_after else 0.0)
-        g = _affine_grads(delta, x[:, t], hs[t], Wx, Wh)
-        grads[0][:, t] = g[0]
-        for k in (2, 3, 4):
-            grads[k] += g[k]
-        back = g[1]
-    grads[1] = back
-    return grads
+    return list(zip(ref.rnn_step_mistakes(dh, x, hp, Wx, Wh, b), _STEP_MISTAKES))
 
 
 def _bptt_mistakes(x, h0, Wx, Wh, b, dh):
     if x.shape[1] < 2:
         return []
-    return [(_bptt_variant(dh, x, h0, Wx, Wh, b, carry=False), "the gradient from the future is missing: the "
+    no_carry, after = ref.rnn_mistakes(dh, x, h0, Wx, Wh, b)
+    return [(no_carry, "the gradient from the future is missing: the "
              "gradient at h_t is dh[:, t] PLUS what step t + 1 sends back (its dh_prev)."),
-            (_bptt_variant(dh, x, h0, Wx, Wh, b, carry_after=True), "what step t + 1 sends back arrives at h_t, "
+            (after, "what step t + 1 sends back arrives at h_t, "
              "before tanh': δ_t = (dh[:, t] + carry) ⊙ (1 − h_t²), not dh[:, t] ⊙ (1 − h_t²) + carry.")]
 
 
@@ -467,7 +424,7 @@ def _clip_verify(j, case):
 def _norm_hint(got, grads, norm, max_norm):
     if abs(got - min(norm, max_norm)) < 1e-9 * max(1, norm):
         return "return the norm of all the arrays together, measured BEFORE clipping."
-    if abs(got - sum(ref.global_norm([g]) for g in grads)) < 1e-9 * max(1, norm):
+    if abs(got - sum(float(np.linalg.norm(g)) for g in grads)) < 1e-9 * max(1, norm):
         return "that is the sum of the arrays' norms; the global norm is √(Σ_k ‖g_k‖²): square, add, then the root."
     return ""
 
