@@ -53,7 +53,11 @@ def bptt_probe(rec, case):
 
 def clip_probe(rec, case):
     grads = [case[f"g{i}"] for i in range(int(case["count"]))]
-    rec.record("clip", "clip_by_global_norm", grads, float(case["max_norm"]))
+    res = rec.record("clip", "clip_by_global_norm", grads, float(case["max_norm"]))
+    try:                    # "returned unchanged (as new arrays)": is a returned array one of the arguments?
+        rec.keep("shared", any(c is g for c in tuple(res[0]) for g in grads))
+    except Exception:       # no pair of arrays: the check of the result's structure says so
+        pass
     for i, g in enumerate(grads):
         rec.keep_input(f"g{i}_after", g)
 

@@ -138,9 +138,9 @@ def _conv_backward_verify(j, case):
                        (assigned, "windows overlap: ADD (+=) each window's gradient "
                         "into dxp; assigning (=) keeps only the last window's."),
                        (flipped,
-                        "that is dx with the flipped kernel: in the loop over windows each window's gradient is "
-                        "dout[:, :, i, j] · w with w as it is; the flip appears only when dx is written as one "
-                        "full convolution.")])
+                        "the kernel is read the wrong way round: in the loop over windows each window's gradient "
+                        "is dout[:, :, i, j] · w with w as it is; written as one full convolution of the padded "
+                        "dout, dx needs the FLIPPED kernel.")])
         j.gradient(f"dw matches the numerical gradient ({tag})", dw,
                    _vjp(lambda v: ref.conv2d(x, v, b, stride, pad), w, dout), TOL_GRAD)
         j.gradient(f"db matches the numerical gradient ({tag})", db,
@@ -417,6 +417,12 @@ def _clip_verify(j, case):
         j.close(f"the arrays scaled together by min(1, max_norm / global norm) ({tag})",
                 np.concatenate([np.ravel(g) for g in clipped]), np.concatenate([np.ravel(g) for g in want]), TOL_FORWARD,
                 hint_fn=lambda bad: _clip_hint(clipped, grads, max_norm, norm))
+        shared = j.numbers("shared")
+        fresh = shared is not None and shared.shape == () and not bool(shared)
+        j.add(f"clip_by_global_norm returns new arrays, not the arrays of grads ({tag})", fresh,
+              "" if fresh else "a returned array is one of the arrays of `grads`.",
+              hint="" if fresh else "below the limit (or at norm 0) return copies — `g.copy()` or `g * 1.0` — so "
+                                    "that changing the result cannot change the gradients it came from.")
     for i, g in enumerate(grads):
         j.unchanged(f"g{i}_after", g, "clip_by_global_norm leaves grads unchanged", "grads", call="clip")
 

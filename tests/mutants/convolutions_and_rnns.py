@@ -304,6 +304,58 @@ def clip_by_global_norm(grads, max_norm):
     norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
     return [g * min(1.0, max_norm / norm) if True else g for g in grads], norm
 """),
+    # ---- found by a learner's pass over the exercise
+    "conv forward: the output size without the + 1": ("conv_forward", """
+_conv_forward = conv_forward
+def conv_forward(x, w, b, stride, pad):
+    out = _conv_forward(x, w, b, stride, pad)
+    return out[:, :, :-1, :-1].copy()              # Ho = (Hx + 2·pad − Hk)//stride: the last window is lost
+"""),
+    "conv backward cuts the padding with pad:-pad (empty when pad = 0)": ("conv_backward", """
+_conv_backward = conv_backward
+def conv_backward(dout, x, w, stride, pad):
+    dx, dw, db = _conv_backward(dout, x, w, stride, pad)
+    dxp = np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    return dxp[:, :, pad:-pad, pad:-pad].copy(), dw, db
+"""),
+    "max pool backward: the first maximum in column-major order": ("maxpool", _pool(
+        pick="int(np.ravel_multi_index(divmod(int(np.argmax(win.reshape(size, size).T)), size)[::-1], (size, size)))")),
+    "rnn step backward: 1 - h instead of 1 - h squared": ("rnn_step", """
+def rnn_step_backward(dh, x, h_prev, Wx, Wh, b):
+    h = np.tanh(x @ Wx + h_prev @ Wh + b)
+    delta = dh * (1.0 - h)
+    return delta @ Wx.T, delta @ Wh.T, x.T @ delta, h_prev.T @ delta, delta.sum(axis=0)
+"""),
+    "BPTT adds the gradient from the future after tanh'": ("bptt", """
+def rnn_backward(dh, x, h0, Wx, Wh, b):
+    hs = [h0]
+    for t in range(x.shape[1]):
+        hs.append(np.tanh(x[:, t] @ Wx + hs[-1] @ Wh + b))
+    dx = np.zeros(x.shape)
+    dWx, dWh, db = np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
+    carry = np.zeros(h0.shape)
+    for t in reversed(range(x.shape[1])):
+        delta = dh[:, t] * (1.0 - hs[t + 1] ** 2) + carry
+        dx[:, t] = delta @ Wx.T
+        dWx += x[:, t].T @ delta
+        dWh += hs[t].T @ delta
+        db += delta.sum(axis=0)
+        carry = delta @ Wh.T
+    return dx, carry, dWx, dWh, db
+"""),
+    "clipping: the global norm as the sum of the arrays' norms": ("clip", """
+def clip_by_global_norm(grads, max_norm):
+    norm = float(sum(np.linalg.norm(g) for g in grads))
+    scale = max_norm / norm if norm > max_norm else 1.0
+    return [g * scale for g in grads], norm
+"""),
+    "clipping returns the arrays of grads themselves below the limit": ("clip", """
+def clip_by_global_norm(grads, max_norm):
+    norm = float(np.sqrt(sum(np.sum(g ** 2) for g in grads)))
+    if norm > max_norm:
+        return [g * (max_norm / norm) for g in grads], norm
+    return list(grads), norm
+"""),
 }
 
 UNUSUAL = {
@@ -414,6 +466,66 @@ def rnn_backward(dh, x, h0, Wx, Wh, b):
         grads = [g + d for g, d in zip(grads, dparams)]
     upstream = upstream + np.zeros_like(h0)
     return np.stack(dxs, axis=1), upstream, *grads
+"""),
+    "find the bug: fixed by reversing the kernel once before the loop": ("find_the_bug", """
+def conv1d_backward(dout, cache):
+    x, w = cache
+    R = w.shape[0]
+    n_out = dout.shape[1]
+    dw = np.array([np.sum(dout * x[:, k:k + n_out]) for k in range(R)])
+    padded = np.pad(dout, ((0, 0), (R - 1, R - 1)))
+    w = w[::-1]                                      # the full convolution reads the kernel backwards
+    dx = np.zeros(x.shape)
+    for k in range(R):
+        dx += w[k] * padded[:, k:k + x.shape[1]]
+    return dx, dw
+"""),
+    "conv backward with np.tensordot per window": ("conv_backward", """
+def conv_backward(dout, x, w, stride, pad):
+    Hx, Wx = x.shape[2:]
+    Hk, Wk = w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            win = (slice(None), slice(None), slice(i * stride, i * stride + Hk), slice(j * stride, j * stride + Wk))
+            dw += np.tensordot(dout[:, :, i, j], xp[win], axes=([0], [0]))
+            dxp[win] += np.tensordot(dout[:, :, i, j], w, axes=([1], [0]))
+    return dxp[:, :, pad:pad + Hx, pad:pad + Wx], dw, dout.sum(axis=(0, 2, 3))
+"""),
+    "max pool backward: the row of the window's maximum first, then the column in that row": ("maxpool", """
+def maxpool_backward(dout, x, size, stride):
+    dx = np.zeros(x.shape)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        win = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]
+        u = int(np.argmax(win.max(axis=1)))          # the first row holding the maximum ...
+        v = int(np.argmax(win[u]))                   # ... and its first maximal column: row-major first
+        dx[n, c, i * stride + u, j * stride + v] += dout[n, c, i, j]
+    return dx
+"""),
+    "BPTT adding the carry into a private copy of dh": ("bptt", """
+def rnn_backward(dh, x, h0, Wx, Wh, b):
+    dh = np.array(dh, dtype=np.float64, copy=True)   # a private copy: += into it is allowed
+    hs = [h0]
+    for t in range(x.shape[1]):
+        hs.append(rnn_step_forward(x[:, t], hs[-1], Wx, Wh, b))
+    dx = np.zeros(x.shape)
+    dWx, dWh, db = np.zeros(Wx.shape), np.zeros(Wh.shape), np.zeros(b.shape)
+    for t in range(x.shape[1] - 1, -1, -1):
+        dxt, dprev, a, c, d = rnn_step_backward(dh[:, t], x[:, t], hs[t], Wx, Wh, b)
+        dx[:, t] = dxt
+        dWx += a
+        dWh += c
+        db += d
+        if t > 0:
+            dh[:, t - 1] += dprev
+    return dx, dprev, dWx, dWh, db
+"""),
+    "clipping with np.vdot, a tuple and an np.float64 norm": ("clip", """
+def clip_by_global_norm(grads, max_norm):
+    norm = np.sqrt(sum(np.vdot(g, g) for g in grads))
+    s = max_norm / norm if norm > max_norm else 1.0
+    return tuple(g * s for g in grads), norm
 """),
     "clipping with np.linalg.norm of the concatenation, returned as a tuple": ("clip", """
 def clip_by_global_norm(grads, max_norm):
