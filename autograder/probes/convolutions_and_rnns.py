@@ -28,6 +28,7 @@ def conv_backward_probe(rec, case):
     rec.record("grads", "conv_backward", case["dout"], case["x"], case["w"], stride, pad)
     rec.keep_input("dout_after", case["dout"])
     rec.keep_input("x_after", case["x"])
+    rec.keep_input("w_after", case["w"])
 
 
 def maxpool_probe(rec, case):

@@ -149,6 +149,7 @@ def _conv_backward_verify(j, case):
                         "db sums dout over the batch AND every position: `dout.sum(axis=(0, 2, 3))`.")])
     j.unchanged("dout_after", dout, "conv_backward leaves dout unchanged", "dout", call="grads")
     j.unchanged("x_after", x, "conv_backward leaves x unchanged", call="grads")
+    j.unchanged("w_after", w, "conv_backward leaves w unchanged", "w", call="grads")
 
 
 # ------------------------------------------------------------------ find the bug (1-D)

@@ -318,6 +318,13 @@ def conv_backward(dout, x, w, stride, pad):
     dxp = np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     return dxp[:, :, pad:-pad, pad:-pad].copy(), dw, db
 """),
+    "conv backward flips w in place for the full convolution": ("conv_backward", """
+_conv_backward = conv_backward
+def conv_backward(dout, x, w, stride, pad):
+    dx, dw, db = _conv_backward(dout, x, w, stride, pad)
+    w[...] = w[:, :, ::-1, ::-1].copy()              # "the flipped kernel", written into the argument
+    return dx, dw, db
+"""),
     "max pool backward: the first maximum in column-major order": ("maxpool", _pool(
         pick="int(np.ravel_multi_index(divmod(int(np.argmax(win.reshape(size, size).T)), size)[::-1], (size, size)))")),
     "rnn step backward: 1 - h instead of 1 - h squared": ("rnn_step", """
