@@ -24,6 +24,11 @@ where the derivative does not exist and the stated rule (``maxpool_route``) deci
 cases of every seed hold the edges the instructions name: stride and padding combinations, windows
 that do not fit, a kernel as large as the padded input, ties in pooling and overlapping windows,
 a sequence of length 1 and a long one (40 steps), gradients whose norm is below the limit or 0.
+Every tie case, visible or hidden, holds one tie whose first maximum differs in row-major and in
+column-major order. The known mistakes the hints name (overlapping windows overwritten, the
+kernel read the wrong way round, BPTT without the carry or with it after tanh', …) are computed
+by ``*_mistakes`` functions of the reference module, which an exercise download replaces by
+recorded results: the spec it ships holds no correct answer one edit away from them.
 """
 import numpy as np
 
