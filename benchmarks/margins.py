@@ -2,6 +2,12 @@
 hidden seeds, and the best (smallest) error a mutant shows on the check that catches it.
 
     .venv/bin/python benchmarks/margins.py [assignment ...] [--seeds N]
+    .venv/bin/python benchmarks/margins.py --directional [--seeds N]
+
+``--directional``: for the large layer-norm input that is checked along random directions
+(``autograder/specs/normalization.py``), the rounding noise of the central difference along a
+direction, the spread ‖g‖ of the derivatives themselves, and from both the chance that a correct
+gradient fails because every direction's derivative happens to be near 0.
 """
 import argparse
 import importlib
@@ -26,11 +32,54 @@ def errors(report):
     return out
 
 
+def directional(seeds):
+    import numpy as np
+    from scipy.stats import norm
+    from autograder.gradcheck import directional_derivatives, random_directions
+    from autograder.reference import normalization as ref
+    from autograder.specs import normalization as spec
+    ns = course.solution_namespace("normalization")
+    shape = (50, 40, 100)
+    dirs = random_directions(shape, spec.DIRECTIONS)
+    noise, values = [], []
+    for seed in range(seeds):
+        c = spec._ln_case(np.random.default_rng([seed, 7]), shape)
+        layer = ns["LayerNorm"](shape[-1], eps=float(c["eps"]))
+        layer.s, layer.b = c["s"].copy(), c["b"].copy()
+        layer.forward(c["x"].copy())
+        dx = layer.backward(c["dout"].copy())
+        num = directional_derivatives(lambda v: ref.layernorm(v, c["s"], c["b"], float(c["eps"])),
+                                      c["x"].copy(), c["dout"], dirs)
+        noise += list(np.array([np.sum(dx * v) for v in dirs]) - num)
+        values += list(num)
+    sd_e, sd_g = float(np.std(noise)), float(np.std(values))
+    print(f"layer norm {shape}, {seeds} seeds × {len(dirs)} directions: noise sd {sd_e:.2g}, "
+          f"derivative sd ‖g‖ {sd_g:.3g}")
+    # entry i fails when |e_i| > TOL·max(|a_i| + |b_i|, 1e-3·max(1, M)), M = max_i |b_i|
+    # (gradcheck.relative_error): simulated, and bounded by K·P(|e| > TOL·1e-3·max(1, M))
+    rng = np.random.default_rng(0)
+    m = np.linspace(0, 60, 60001)[1:]
+    for k, scale in ((3, sd_g / np.sqrt(np.prod(shape))), (3, sd_g), (spec.DIRECTIONS, sd_g)):
+        b = rng.normal(0, scale, (10**6, k))
+        a = b + rng.normal(0, sd_e, b.shape)
+        floor = 1e-3 * np.maximum(1, np.abs(b).max(axis=1, keepdims=True))
+        simulated = float(np.mean((np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), floor)).max(axis=1)
+                                  > spec.TOL_GRAD))
+        cdf = (2 * norm.cdf(m / scale) - 1) ** k
+        tail = 2 * norm.sf(spec.TOL_GRAD * 1e-3 * np.maximum(1, m) / sd_e)
+        bound = k * float(cdf[0] * tail[0] + np.sum(np.diff(cdf) * tail[1:]))
+        print(f"  {k:2d} directions, derivatives of sd {scale:.3g}: a correct gradient fails in "
+              f"{simulated:.1e} of 10^6 simulated checks; bound {min(bound, 1.0):.1g}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("assignments", nargs="*")
     ap.add_argument("--seeds", type=int, default=100)
+    ap.add_argument("--directional", action="store_true")
     args = ap.parse_args()
+    if args.directional:
+        return directional(args.seeds)
     names = args.assignments or exercises.names()
     for assignment in names:
         spec = load_spec(assignment)
