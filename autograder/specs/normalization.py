@@ -59,7 +59,7 @@ LARGE = 5000
 #: (‖g‖/√n ≈ 0.65) about 5e-4 per check — a correct layer norm failed at 1.1e-5 in 1 of ~300
 #: hidden seeds; along 3 standard-normal ones at most 4e-8; along 10 at most 2e-23
 #: (``benchmarks/margins.py --directional`` measures the noise and ‖g‖ and simulates).
-DIRECTIONS = 10
+DIRECTIONS = 10          # (autograder.gradcheck.DIRECTIONS)
 
 
 def _vjp(f, x, dout):
