@@ -29,7 +29,7 @@ import numpy as np
 from autograder.checks import Item
 from autograder.gradcheck import (directional_derivatives, numerical_gradient, numerical_gradient_array,
                                   numerical_gradient_independent, random_directions)
-from autograder.probes.two_layer_net import KEEP_INPUTS, PROBES, TRAIN_ARGS, _targets
+from autograder.probes.two_layer_net import KEEP_INPUTS, PROBES, TRAIN_ARGS, TRAIN_RUNS, _targets
 from autograder.reference import two_layer_net as ref
 
 #: Forward values and losses: correct code differs from the reference by rounding only
@@ -46,7 +46,10 @@ KINK_GAP = 1e-3
 #: The accuracy run of ``train``: 3-class spirals, 100 points per class, angular noise 0.2,
 #: H = 100, η = 1.0, batches of 64, 2000 steps. The solution reached ≥ 97.3% on each of 60
 #: data/initialisation seeds (median 98.5%) and passed on all 200 hidden seeds of the tolerance
-#: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine.
+#: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine. A correct variant
+#: still has bad runs: a uniform He initialisation reached 92.0% on one hidden seed (98% with
+#: the next five seeds; min 95.0% over 1000 other runs), so TRAIN_RUNS runs are made with seeds
+#: s, s + 1, … and the best counts: with a bad run in ~1 of 1000, all five are bad ~1e-15.
 SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
 MIN_ACCURACY = 0.95
 #: The fresh-batch run of ``train``: 12 steps of batches of 6 (of 30 points) with lr = 0.
@@ -429,6 +432,17 @@ def _get_params(j, prefix, shapes, what):
     return out
 
 
+def _run_accuracy(j, key, X, y):
+    """Training accuracy (reference forward) of the parameters one accuracy run returned; 0 when
+    they are missing, misshapen or not finite."""
+    shapes = _shapes(X.shape[1], TRAIN_ARGS["hidden"], int(y.max()) + 1)
+    p = {k: j.numbers(f"{key}/{k}") for k in shapes}
+    if any(v is None or v.shape != s or v.dtype != np.float64 or not np.all(np.isfinite(v))
+           for (k, s), v in zip(shapes.items(), p.values())):
+        return 0.0
+    return ref.accuracy(p, X, y)
+
+
 def _straddles_kink(X, p, h=1e-5, margin=10.0):
     """{"W1": mask, "b1": mask} of the entries whose central difference (step h) could cross a
     kink of the ReLU (|Z1| within ``margin``·h·|x| of 0). The case keeps Z1 away from the kink
@@ -514,12 +528,14 @@ def _sgd_verify(j, case):
         j.add("train returns `steps` finite losses", ok,
               "" if ok else f"`losses` has shape {None if losses is None else losses.shape} "
                             f"(expected ({steps},)) or contains NaN/inf.")
-        acc = ref.accuracy(p, X, y) if all(np.all(np.isfinite(v)) for v in p.values()) else 0.0
+        accs = [_run_accuracy(j, key, X, y) for key in ["run"] + [f"run{r}" for r in range(1, TRAIN_RUNS)]]
+        acc = max(accs)
         args = ", ".join(f"{k}={v}" for k, v in TRAIN_ARGS.items())
-        j.add(f"train reaches ≥ {MIN_ACCURACY:.0%} training accuracy on 3-class spirals ({args})",
+        j.add(f"train reaches ≥ {MIN_ACCURACY:.0%} training accuracy on 3-class spirals in at least one of "
+              f"{TRAIN_RUNS} runs (seeds s, s + 1, …; {args})",
               acc >= MIN_ACCURACY,
-              f"accuracy of the returned parameters (reference forward): {acc:.1%}; "
-              f"needed ≥ {MIN_ACCURACY:.0%}.",
+              f"accuracy of the returned parameters (reference forward) in {TRAIN_RUNS} runs: "
+              f"{', '.join(f'{a:.1%}' for a in accs)}; needed ≥ {MIN_ACCURACY:.0%} in at least one.",
               hint="check the update sign, that each step uses a fresh random mini-batch, and the "
                    "He initialisation W ~ N(0, 2/fan_in) described above.")
         j.unchanged("X_after", X, "train leaves X unchanged", "X")
