@@ -63,6 +63,9 @@ class Report:
     #: A backward called the learner's forward at inputs shifted from the case's (a numerical
     #: derivative): a flag for the instructor, never a verdict (:class:`autograder.probe.ShiftWatch`).
     shifted: bool = False
+    #: The batch grader could not read what the sandbox wrote for this item (never a pass, and
+    #: never silent: the submission then needs the instructor's look).
+    unreadable: bool = False
 
     @property
     def passed(self):

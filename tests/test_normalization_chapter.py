@@ -200,3 +200,63 @@ def test_gain_slider_claims():
     dW = [runs[("batch norm", g)]["dW"][0] * g for g in gains]          # roughly ∝ 1/g
     assert max(dW) < 2 * min(dW)
 
+
+NUMERICAL_BACKWARD = '''
+class BatchNorm(BatchNorm):
+    """A 'backward' by central differences of its own forward: two forward passes per entry."""
+    def forward(self, x):
+        self.x_in, self.mode = np.array(x, dtype=float), self.train
+        return super().forward(x)
+
+    def backward(self, dout):
+        saved = self.running_mean.copy(), self.running_var.copy()
+        def f(v):
+            self.running_mean, self.running_var = saved[0].copy(), saved[1].copy()
+            return float(np.sum(super(type(self), self).forward(v) * dout))
+        x, h, dx = self.x_in.copy(), 1e-5, np.zeros_like(self.x_in)
+        for i in np.ndindex(x.shape):
+            old = x[i]
+            x[i] = old + h
+            fp = f(x)
+            x[i] = old - h
+            fm = f(x)
+            x[i] = old
+            dx[i] = (fp - fm) / (2 * h)
+        self.running_mean, self.running_var = saved
+        super().forward(self.x_in)
+        self.running_mean, self.running_var = saved
+        super().backward(dout)
+        return dx
+'''
+
+
+def test_batch_grader_solution_blank_and_numerical_backward(tmp_path):
+    """Sandboxed batch grader: the solution scores full marks, the blank notebook 0, and a batch
+    norm whose backward differentiates its own forward numerically runs out of time on the large
+    input (0 for the batchnorm item only)."""
+    import csv
+    import subprocess
+    import sys
+
+    course_dir = course.make_course(tmp_path, [A])
+    nb_name = course.notebooks(A)[0]
+    answers = course.solution_sources(A, nb_name)
+    released = lambda: course.released(course_dir, A, nb_name)  # noqa: E731
+    course.submit(course_dir, "solution", A, nb_name, course.fill(released(), answers))
+    course.submit(course_dir, "blank", A, nb_name, released())
+    course.submit(course_dir, "numerical", A, nb_name,
+                  course.fill(released(), answers, {"answer_batchnorm": NUMERICAL_BACKWARD}))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograder.grade", A, str(course_dir / "submitted"),
+                           "--course", str(course_dir), "--seed", "7", "--workers", "2", "--timeout", "90",
+                           "--cell-timeout", "10", "--no-progress", "--out", str(out)],
+                          cwd=course_dir, env=course.nbgrader_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(out / "grades.csv") as f:
+        status = {r["student_id"]: r for r in csv.DictReader(f)}
+    points = course.max_points(A)
+    scores = course.scores(course_dir, A)
+    assert status["solution"]["status"] == "graded", status["solution"]
+    assert scores["solution"] == points
+    assert scores["blank"] == {g: 0.0 for g in points}
+    assert scores["numerical"] == {**points, "test_batchnorm": 0.0}, (scores["numerical"], status["numerical"])

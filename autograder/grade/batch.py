@@ -50,6 +50,10 @@ def _sandbox_phases(run, done):
             "imports": cpu[1] - cpu[0], "cells": cpu[2] - cpu[1], "probe": cpu[3] - cpu[2]}
 
 
+#: What the instructor is told to do when only the wall clock stopped honest-looking work.
+REGRADE = "regrade this student (--student) when the machine is less busy"
+
+
 def student_seed(batch_seed, student):
     digest = hashlib.sha256(f"{batch_seed}:{student}".encode()).digest()
     return int.from_bytes(digest[:8], "little")
@@ -214,9 +218,13 @@ class Batch:
         L, problem = self.sandbox.limits, ""
         for c in cells:
             status = status_of(CELL, c.get("status"))
-            if status == Status.TIMED_OUT:
-                res.worsen(status, f"a cell went over its limit ({L.cell} s of CPU time, "
-                                   f"{self.sandbox.cell_backstop(L.cell)} s of wall clock)")
+            if status == Status.TIMED_OUT and c.get("status") == "wall":
+                res.worsen(status, f"a cell was stopped by the wall-clock backstop "
+                                   f"({self.sandbox.cell_backstop(L.cell)} s) before using its {L.cell} s of CPU "
+                                   f"time: it waited, or the machine was overloaded — {REGRADE}")
+                problem = "a cell of your notebook timed out"
+            elif status == Status.TIMED_OUT:
+                res.worsen(status, f"a cell went over its limit ({L.cell} s of CPU time)")
                 problem = "a cell of your notebook timed out"
             elif status == Status.OUT_OF_MEMORY:
                 res.worsen(status, "a cell ran out of memory")
@@ -225,7 +233,8 @@ class Batch:
 
     def _judge_run(self, res, run, done):
         """Worsen ``res`` when the sandbox stopped the run, or the runner did not finish."""
-        why = {"timeout": f"the notebook ran longer than {self.sandbox.backstop:g} s (wall clock) and was stopped",
+        why = {"timeout": f"the notebook ran longer than {self.sandbox.backstop:g} s (wall clock) and was stopped "
+                          f"before using its CPU time: it waited, or the machine was overloaded — {REGRADE}",
                "cpu": f"the notebook used more than {self.sandbox.cpu_budget:g} s of CPU time and was stopped",
                "memory": f"the notebook's processes used more than "
                          f"{self.sandbox.limits.memory >> 20} MiB together and were stopped",
@@ -240,9 +249,17 @@ class Batch:
     def _judge_item(self, res, gid, item, out, cases, cell_problem) -> Verdict:
         status = sandbox_output.read_json(out, f"items/{item.name}.status.json", None, limit=4096)
         if not isinstance(status, dict):
-            reason = res.reason if res.needs_look else "the check did not run"
-            return Verdict(gid, False, f"{item.name}: not graded — {reason}.")
+            if not res.needs_look:         # the run ended normally, yet this item left no status
+                res.worsen(Status.CRASHED, f"{item.name}: the sandbox left no readable status of this check")
+            return Verdict(gid, False, f"{item.name}: not graded — {res.reason}.")
         worse = status_of(ITEM, status.get("status"))
+        if worse == Status.TIMED_OUT and status.get("status") == "wall":
+            wall = self.sandbox.cell_backstop(self.sandbox.limits.item)
+            res.worsen(worse, f"{item.name}: stopped by the wall-clock backstop ({wall} s) before using its "
+                              f"{self.sandbox.limits.item} s of CPU time: your functions waited, or the machine "
+                              f"was overloaded — {REGRADE}")
+            return Verdict(gid, False, f"{item.name}: not graded — your functions did not return within {wall} s "
+                                       "of wall clock (they waited, or the grading machine was overloaded).")
         if worse == Status.TIMED_OUT:
             res.worsen(worse, f"{item.name}: your functions ran longer than {self.sandbox.limits.item} s")
             return Verdict(gid, False, f"{item.name}: your functions did not return within {self.sandbox.limits.item} s.")
@@ -252,6 +269,10 @@ class Batch:
         if status.get("status") != "ok":      # e.g. results too large to save (RLIMIT_FSIZE)
             return Verdict(gid, False, f"{item.name}: what your functions returned could not be recorded (too large?).")
         report = self._verify(item, out, cases)
+        if report.unreadable:
+            # the runner said "ok", yet what it wrote cannot be read: never a silent 0 (an honest
+            # run cannot cause this; the student's code tampering with the output folder can)
+            res.worsen(Status.CRASHED, f"{item.name}: the results the sandbox wrote could not be read")
         if report.shifted:
             res.worsen(Status.FLAGGED, f"{item.name}: {SHIFTED}")
         text = hidden_text(report.text(values=False))
@@ -264,7 +285,7 @@ class Batch:
             cap = sandbox_output.sanitize_hidden(sandbox_output.read_captured(out, item.name), self._names)
         except (OSError, ValueError):       # missing, unreadable or malformed: never a pass
             return Report(item.name, [Outcome("results readable", False,
-                                              "the results of your functions could not be read")])
+                                              "the results of your functions could not be read")], unreadable=True)
         try:
             return verify(item, cases, cap)
         except Exception as exc:            # a bug of the checks, reported, never a pass

@@ -63,9 +63,11 @@ KILLED = {"timeout": Status.TIMED_OUT, "cpu": Status.TIMED_OUT, "memory": Status
           "disk": Status.CRASHED}
 #: the runner's status of one notebook cell (``cells.jsonl``) -> the status it gives ("error" and
 #: "ok" leave the submission graded: a failing cell only fails the checks that need it)
-CELL = {"timeout": Status.TIMED_OUT, "memory": Status.OUT_OF_MEMORY}
+#: ("timeout": its CPU time ran out; "wall": the wall-clock backstop stopped it first — it waited,
+#: or the machine was too busy to run it: the instructor is told to regrade on a quieter machine)
+CELL = {"timeout": Status.TIMED_OUT, "wall": Status.TIMED_OUT, "memory": Status.OUT_OF_MEMORY}
 #: the runner's status of one item's probe (``items/<item>.status.json``) -> the status it gives
-ITEM = {"timeout": Status.TIMED_OUT, "memory": Status.OUT_OF_MEMORY}
+ITEM = {"timeout": Status.TIMED_OUT, "wall": Status.TIMED_OUT, "memory": Status.OUT_OF_MEMORY}
 
 
 

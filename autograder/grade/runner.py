@@ -30,11 +30,21 @@ OUTPUT_CAP = 20_000          # characters of printed output kept per cell
 
 
 class _Timeout(BaseException):
-    """Raised by the alarm; a BaseException so a student's ``except Exception`` can't eat it."""
+    """Raised by the CPU-time alarm; a BaseException so a student's ``except Exception`` can't eat it."""
+
+    status = "timeout"
+
+
+class _WallTimeout(_Timeout):
+    """Raised by the wall-clock backstop: the code waited (it sleeps, or the machine was so busy
+    that it got almost no CPU), which is not the same as using up its CPU budget — the host says
+    so (status ``wall``) instead of blaming the student's code."""
+
+    status = "wall"
 
 
 def _alarm(signum, frame):
-    raise _Timeout()
+    raise _WallTimeout() if signum == signal.SIGALRM else _Timeout()
 
 
 class _CappedText(io.TextIOBase):
@@ -56,6 +66,12 @@ def _limit(cpu, wall):
     """Arm (or, with 0, disarm) the CPU-time timer and the wall-clock backstop."""
     signal.setitimer(signal.ITIMER_PROF, float(cpu))
     signal.setitimer(signal.ITIMER_REAL, float(wall))
+
+
+def _cell_limit(exc, cpu, wall):
+    if exc.status == "wall":
+        return f"cell waited longer than {wall} s of wall clock"
+    return f"cell used more than {cpu} s of CPU time"
 
 
 def _write_json(path, doc):
@@ -175,13 +191,13 @@ def main(in_dir, out_dir):
             _limit(0, 0)
             exc = result.error_in_exec or result.error_before_exec
             if isinstance(exc, _Timeout):          # IPython caught our alarm inside the cell
-                status, error = "timeout", f"cell ran longer than {cell_cpu} s"
+                status, error = exc.status, _cell_limit(exc, cell_cpu, cell_wall)
             elif isinstance(exc, MemoryError):
                 status, error = "memory", "MemoryError"
             elif exc is not None:
                 status, error = "error", type(exc).__name__
-        except _Timeout:
-            status, error = "timeout", f"cell ran longer than {cell_cpu} s"
+        except _Timeout as exc:
+            status, error = exc.status, _cell_limit(exc, cell_cpu, cell_wall)
         except MemoryError:
             status, error = "memory", "MemoryError"
         finally:
@@ -205,8 +221,8 @@ def main(in_dir, out_dir):
             _limit(0, 0)
             _only_owner()                         # a copy forked by the student's function
             cap.save(out_dir / "items" / name)
-        except _Timeout:
-            status = "timeout"
+        except _Timeout as exc:
+            status = exc.status                   # "timeout" (CPU time) or "wall" (the backstop)
         except MemoryError:
             status = "memory"
         except Exception as exc:                  # e.g. results too large to save (RLIMIT_FSIZE)

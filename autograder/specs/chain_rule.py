@@ -54,7 +54,10 @@ TOL_FORWARD_DIFF = 1e-8
 #: least 1.2e-3 (b updated with the new w), 9.9e-3 (one update too few), 8.0e-2 (losses recorded
 #: after the update), 2.9e-1 (learning rate forgotten), 7.2e-1 (summed gradient), inf (ascent).
 TOL_GD = 1e-7
-#: "the loss fell": final loss ≤ FACTOR × first loss on the training cases (worst correct 0.11).
+#: "the loss fell": final loss ≤ FACTOR × first loss on the training cases. The random draw
+#: decides that ratio for a correct run too (over 13 702 training cases of 6 851 hidden seeds the
+#: reference run's worst was 0.449, with a heavy tail), so a training case is redrawn unless the
+#: reference run itself ends below FACTOR / 2 and never rises: a correct run then always passes.
 FACTOR = 0.5
 #: "never increases": losses[k+1] ≤ losses[k] + MONOTONE_SLACK (rounding allowance).
 MONOTONE_SLACK = 1e-12
@@ -268,11 +271,24 @@ def _gd_case(rng, n, lr, steps, train=True):
                 steps=np.float64(steps), train=np.float64(train))
 
 
+def _gd_training_case(rng, draw):
+    """``draw()`` (a training case) again until the reference run falls to at most FACTOR / 2 of
+    its first loss and never rises by more than a hundredth of the slack the check allows."""
+    for _ in range(1000):
+        case = draw()
+        _, _, losses = ref.gradient_descent(case["x"], case["y"], float(case["w0"]), float(case["b0"]),
+                                            float(case["lr"]), int(case["steps"]))
+        if losses[-1] <= FACTOR / 2 * losses[0] and np.all(np.diff(losses) <= MONOTONE_SLACK / 100):
+            return case
+    raise RuntimeError("no gradient-descent case with a clear fall in 1000 draws")
+
+
 def _gd_cases(rng, hidden):
     if not hidden:
         return [_gd_case(rng, 10, 2.0, 60)]
-    return [_gd_case(rng, int(rng.integers(5, 30)), rng.uniform(1.5, 3.0), int(rng.integers(40, 80))),
-            _gd_case(rng, 1, rng.uniform(1.5, 3.0), 50),
+    return [_gd_training_case(rng, lambda: _gd_case(rng, int(rng.integers(5, 30)), rng.uniform(1.5, 3.0),
+                                                    int(rng.integers(40, 80)))),
+            _gd_training_case(rng, lambda: _gd_case(rng, 1, rng.uniform(1.5, 3.0), 50)),
             _gd_case(rng, 7, 0.0, 5, train=False),                       # η = 0: nothing moves
             _gd_case(rng, 6, rng.uniform(0.5, 1.0), 1, train=False)]     # a single step
 

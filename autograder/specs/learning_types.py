@@ -78,7 +78,7 @@ def loss_item(name, loss, params, cases, candidates=lambda case, p, num: (), shi
             if big:       # a numerically differentiating backward runs out of time here
                 dirs = random_directions(at[p].shape)
                 j.close(f"{bwd}: d{p} matches the numerical gradient on a large input "
-                        f"(along 3 random directions; vectorise: no Python loops)",
+                        f"(along {len(dirs)} random directions; vectorise: no Python loops)",
                         np.array([np.sum(g * v) for v in dirs]), directional_derivatives(f, at[p], 1.0, dirs),
                         TOL_GRAD, ref_name="numerical")
                 continue

@@ -21,12 +21,16 @@ Every gradient is compared with central differences (h = 1e-5, float64) of the r
 :mod:`autograder.reference.normalization`. The edge cases the instructions name are among the
 hidden ones of every seed: a batch of two, a feature (or an example, for layer norm) that is
 constant so that its variance is 0 and only ε keeps r finite, non-default ε and momentum,
-evaluation mode, 1-D and 3-D inputs to layer norm and dropout.
+evaluation mode, 1-D and 3-D inputs to layer norm and dropout. Batch norm and layer norm also get
+one input of 80 000 (visible) or 200 000 (hidden) entries, checked along random directions: a
+"backward" that differentiates its own forward numerically runs out of the item's time there.
 """
 import numpy as np
 
 from autograder.checks import Item
-from autograder.gradcheck import numerical_gradient_array, numerical_gradient_independent
+from autograder.gradcheck import (directional_derivatives, numerical_gradient_array,
+                                  numerical_gradient_independent, random_directions)
+from autograder.probe import KEEP_INPUTS
 from autograder.probes.normalization import PROBES
 from autograder.reference import normalization as ref
 
@@ -43,10 +47,49 @@ MIN_ENTRIES = 2000
 #: "every forward draws a new mask" is judged only where two correct masks coincide with
 #: probability below this.
 SAME_MASK = 1e-14
+#: Inputs with more entries than this are checked along DIRECTIONS random directions
+#: (central differences of the reference along each) instead of entry by entry: a "backward"
+#: that differentiates its own forward numerically needs two forward passes per entry of x
+#: (hundreds of thousands) and runs out of the item's time there.
+LARGE = 5000
+#: A derivative along a random direction v is g·v ~ N(0, ‖g‖²) (‖g‖ ≈ 300 for the large layer
+#: norm): any one can be near 0, and the relative error's floor is 1e-3 × the largest of them,
+#: against a rounding noise of the central difference of sd 7.5e-9 (measured over 150 seeds).
+#: A correct gradient fails only if ALL directions' derivatives are ≲ 1: along 3 UNIT directions
+#: (‖g‖/√n ≈ 0.65) about 5e-4 per check — a correct layer norm failed at 1.1e-5 in 1 of ~300
+#: hidden seeds; along 3 standard-normal ones at most 4e-8; along 10 at most 2e-23
+#: (``benchmarks/margins.py --directional`` measures the noise and ‖g‖ and simulates).
+DIRECTIONS = 10          # (autograder.gradcheck.DIRECTIONS)
 
 
 def _vjp(f, x, dout):
     return numerical_gradient_array(f, np.array(x, dtype=np.float64, copy=True), dout)
+
+
+def _unchanged(j, x, dout):
+    """The call left ``x`` and ``dout`` as they were (inputs small enough to be sent back)."""
+    if x.size <= KEEP_INPUTS:
+        j.unchanged("x_after", x, "forward and backward leave x unchanged", call="out")
+        j.unchanged("dout_after", dout, "backward leaves dout unchanged", "dout", call="dx")
+
+
+def _dx_check(j, label, got, f, x, dout, candidates=None, big=False):
+    """``got`` (the learner's dx) against central differences of ``f`` at ``x``: entry by entry,
+    or for a LARGE x (or ``big``: a parameter of a layer whose input is large) along random
+    standard-normal directions. ``candidates()`` builds the hints' wrong gradients (small inputs only).
+
+    The directions are NOT scaled to unit length: each entry then moves by about h, as in the
+    entry-by-entry check, and a derivative along v is about ‖dx‖ in size. Along unit directions
+    of 200 000 entries every entry moved by h/√n ≈ 2e-8, the derivative shrank by √n while the
+    rounding of the difference did not: a correct layer norm failed 1e-5 on about one hidden seed
+    in 300 (1.1e-5 on the solution; along standard-normal directions ≤ 2e-9 over 150 seeds)."""
+    if x.size <= LARGE and not big:
+        return j.gradient(label, got, _vjp(f, x, dout), TOL_GRAD, dout=dout, x=x,
+                          candidates=candidates() if candidates else ())
+    dirs = random_directions(x.shape, DIRECTIONS)
+    num = directional_derivatives(f, np.array(x, dtype=np.float64, copy=True), dout, dirs)
+    mine = np.array([float(np.sum(got * v)) for v in dirs])
+    return j.gradient(f"{label}, along {DIRECTIONS} random directions", mine, num, TOL_GRAD)
 
 
 # ------------------------------------------------------------------ batch norm
@@ -55,7 +98,8 @@ def _bn_case(rng, n, d, eps=1e-5, rho=0.9, constant=None):
     if constant is not None:
         x[:, constant] = rng.uniform(-2, 2)                   # variance exactly 0 in this column
     return dict(x=x, dout=rng.standard_normal((n, d)),
-                x2=rng.standard_normal((max(n, 3), d)) * 1.5 + 0.3, dout2=rng.standard_normal((max(n, 3), d)),
+                x2=rng.standard_normal((min(max(n, 3), 6), d)) * 1.5 + 0.3,       # evaluation mode: a small batch
+                dout2=rng.standard_normal((min(max(n, 3), 6), d)),
                 s=rng.uniform(0.5, 2.0, size=d) * rng.choice([-1.0, 1.0], size=d), b=rng.standard_normal(d),
                 rm=rng.standard_normal(d) * 0.5, rv=rng.uniform(0.5, 2.0, size=d),
                 eps=np.float64(eps), rho=np.float64(rho))
@@ -63,10 +107,12 @@ def _bn_case(rng, n, d, eps=1e-5, rho=0.9, constant=None):
 
 def _batchnorm_cases(rng, hidden):
     if not hidden:
-        return [_bn_case(rng, 4, 3), _bn_case(rng, 6, 5, eps=1e-3, rho=0.8)]
+        return [_bn_case(rng, 4, 3), _bn_case(rng, 6, 5, eps=1e-3, rho=0.8),
+                _bn_case(rng, 1000, 80)]                              # large: vectorise
     return [_bn_case(rng, 2, 3),                                   # a batch of two
             _bn_case(rng, 5, 4, constant=int(rng.integers(0, 4))),  # a constant feature, ε = 1e-5
             _bn_case(rng, 7, 3, eps=0.1, rho=0.5),                  # non-default ε and momentum
+            _bn_case(rng, 2000, 100, eps=1e-4, rho=0.95),           # large: 200 000 entries
             _bn_case(rng, int(rng.integers(3, 9)), int(rng.integers(1, 6)), eps=float(rng.uniform(1e-4, 1e-2)),
                      rho=float(rng.uniform(0.1, 0.99)))]
 
@@ -90,23 +136,24 @@ def _bn_verify(j, case):
                     got, want, TOL_FORWARD, hint_fn=lambda bad, got=got, key=key: _running_hint(got, key, rm, rv, x, rho))
     dx = j.array("dx", "training mode: backward returns dx shaped like x", x.shape, "`backward(dout)`")
     if dx is not None:
-        num = _vjp(lambda v: ref.batchnorm_train(v, s, b, eps), x, dout)
-        g = dout * s
-        r = 1.0 / np.sqrt(x.var(axis=0) + eps)
-        xhat = (x - x.mean(axis=0)) * r
-        j.gradient(f"training mode: dx matches the numerical gradient ({tag})", dx, num, TOL_GRAD, dout=dout, x=x,
-                   candidates=[(g * r, "that is the evaluation-mode gradient: in training mode x̄ and ν depend on x "
-                                       "too (two more paths from every x_n to the output)."),
-                               (r / n * (n * g - xhat * (g * xhat).sum(axis=0)),
-                                "the term of the mean x̄ is missing: subtract Σ_n g_n."),
-                               (r / n * (n * g - g.sum(axis=0)), "the term of the variance ν is missing.")])
+        def wrong():
+            g = dout * s
+            r = 1.0 / np.sqrt(x.var(axis=0) + eps)
+            xhat = (x - x.mean(axis=0)) * r
+            return [(g * r, "that is the evaluation-mode gradient: in training mode x̄ and ν depend on x "
+                            "too (two more paths from every x_n to the output)."),
+                    (r / n * (n * g - xhat * (g * xhat).sum(axis=0)),
+                     "the term of the mean x̄ is missing: subtract Σ_n g_n."),
+                    (r / n * (n * g - g.sum(axis=0)), "the term of the variance ν is missing.")]
+        _dx_check(j, f"training mode: dx matches the numerical gradient ({tag})", dx,
+                  lambda v: ref.batchnorm_train(v, s, b, eps), x, dout, wrong)
     for key, f, p, what in (("ds", lambda v: ref.batchnorm_train(x, v, b, eps), s, "ds"),
                             ("db", lambda v: ref.batchnorm_train(x, s, v, eps), b, "db")):
         got = j.array(key, f"training mode: {what} has shape (D,)", (d,), what)
         if got is not None:
-            j.gradient(f"training mode: {what} matches the numerical gradient ({tag})", got, _vjp(f, p, dout), TOL_GRAD)
-    j.unchanged("x_after", x, "forward and backward leave x unchanged", call="out")
-    j.unchanged("dout_after", dout, "backward leaves dout unchanged", "dout", call="dx")
+            _dx_check(j, f"training mode: {what} matches the numerical gradient ({tag})", got, f, p, dout,
+                      big=x.size > LARGE)
+    _unchanged(j, x, dout)
 
     # evaluation mode, with the running statistics the training step should have left
     out2 = j.array("out_eval", "evaluation mode: forward returns an array shaped like x", x2.shape, "`forward(x)`")
@@ -122,16 +169,16 @@ def _bn_verify(j, case):
             j.close(f"evaluation mode leaves {what} unchanged", got, was, TOL_FORWARD)
     dx2 = j.array("dx_eval", "evaluation mode: backward returns dx shaped like x", x2.shape, "`backward(dout)`")
     if dx2 is not None:
-        num = _vjp(lambda v: ref.batchnorm_eval(v, s, b, rm_new, rv_new, eps), x2, dout2)
-        j.gradient(f"evaluation mode: dx matches the numerical gradient ({tag})", dx2, num, TOL_GRAD, dout=dout2, x=x2,
-                   candidates=[(_vjp(lambda v: ref.batchnorm_train(v, s, b, eps), x2, dout2),
-                                "that is the training-mode gradient: in evaluation mode the statistics are constants.")])
+        _dx_check(j, f"evaluation mode: dx matches the numerical gradient ({tag})", dx2,
+                  lambda v: ref.batchnorm_eval(v, s, b, rm_new, rv_new, eps), x2, dout2,
+                  lambda: [(_vjp(lambda v: ref.batchnorm_train(v, s, b, eps), x2, dout2),
+                            "that is the training-mode gradient: in evaluation mode the statistics are constants.")])
     for key, f, p, what in (("ds_eval", lambda v: ref.batchnorm_eval(x2, v, b, rm_new, rv_new, eps), s, "ds"),
                             ("db_eval", lambda v: ref.batchnorm_eval(x2, s, v, rm_new, rv_new, eps), b, "db")):
         got = j.array(key, f"evaluation mode: {what} has shape (D,)", (d,), what)
         if got is not None:
-            j.gradient(f"evaluation mode: {what} matches the numerical gradient ({tag})", got,
-                       _vjp(f, p, dout2), TOL_GRAD)
+            _dx_check(j, f"evaluation mode: {what} matches the numerical gradient ({tag})", got, f, p, dout2,
+                      big=x2.size > LARGE)
 
 
 def _bn_forward_hint(out, x, s, b, eps):
@@ -203,11 +250,12 @@ def _ln_case(rng, shape, eps=1e-5, constant=False):
 
 def _layernorm_cases(rng, hidden):
     if not hidden:
-        return [_ln_case(rng, (4, 5)), _ln_case(rng, (6,))]
+        return [_ln_case(rng, (4, 5)), _ln_case(rng, (6,)), _ln_case(rng, (800, 100))]
     return [_ln_case(rng, (2, 3, 4)),                                # 3-D: a batch of sequences
             _ln_case(rng, (5,), eps=0.1),                            # 1-D, non-default ε
             _ln_case(rng, (3, 6), constant=True),                    # an example with variance 0
             _ln_case(rng, (2, 2)),                                   # two features, two examples
+            _ln_case(rng, (50, 40, 100)),                            # large: 200 000 entries
             _ln_case(rng, tuple(int(v) for v in rng.integers(1, 6, size=int(rng.integers(1, 4)))) + (int(rng.integers(2, 7)),),
                      eps=float(rng.uniform(1e-5, 1e-2)))]
 
@@ -225,14 +273,12 @@ def _ln_verify(j, case):
                 else "layer norm takes the mean and the biased variance over the LAST axis (keepdims=True).")
     dx = j.array("dx", "backward returns dx shaped like x", x.shape, "`backward(dout)`")
     if dx is not None:
-        j.gradient(f"dx matches the numerical gradient ({tag})", dx, _vjp(lambda v: ref.layernorm(v, s, b, eps), x, dout),
-                   TOL_GRAD, dout=dout, x=x)
+        _dx_check(j, f"dx matches the numerical gradient ({tag})", dx, lambda v: ref.layernorm(v, s, b, eps), x, dout)
     for key, f, p in (("ds", lambda v: ref.layernorm(x, v, b, eps), s), ("db", lambda v: ref.layernorm(x, s, v, eps), b)):
         got = j.array(key, f"{key} has shape (D,) = ({d},): summed over every axis but the last", (d,), key)
         if got is not None:
-            j.gradient(f"{key} matches the numerical gradient ({tag})", got, _vjp(f, p, dout), TOL_GRAD)
-    j.unchanged("x_after", x, "forward and backward leave x unchanged", call="out")
-    j.unchanged("dout_after", dout, "backward leaves dout unchanged", "dout", call="dx")
+            _dx_check(j, f"{key} matches the numerical gradient ({tag})", got, f, p, dout, big=x.size > LARGE)
+    _unchanged(j, x, dout)
 
 
 # ------------------------------------------------------------------ dropout
@@ -309,8 +355,7 @@ def _dropout_verify(j, case):
             j.gradient(f"training mode: dx matches the numerical gradient through the last forward's mask ({tag})", dx,
                        numerical_gradient_independent(lambda v: _masked(v, keep, q), x.copy(), dout), TOL_GRAD, dout=dout, x=x,
                        candidates=[(dout * keep, "scale by 1/(1 − q) in backward too: the forward multiplied by it.")])
-    j.unchanged("x_after", x, "forward and backward leave x unchanged", call="out")
-    j.unchanged("dout_after", dout, "backward leaves dout unchanged", "dout", call="dx")
+    _unchanged(j, x, dout)
     oe = j.array("out_eval", "evaluation mode: forward returns an array shaped like x", x.shape, "`forward(x)`")
     if oe is not None:
         j.close(f"evaluation mode: forward returns x unchanged ({tag})", oe, x, TOL_FORWARD,
@@ -360,9 +405,8 @@ def _residual_verify(j, case):
                       ("dW2", lambda v: ref.residual(x, W1, b1, v, b2), W2), ("db2", lambda v: ref.residual(x, W1, b1, W2, v), b2)):
         got = j.array(key, f"{key} has the shape of {key[1:]}", p.shape, key)
         if got is not None:
-            j.gradient(f"{key} matches the numerical gradient ({tag})", got, _vjp(f, p, dout), TOL_GRAD)
-    j.unchanged("x_after", x, "forward and backward leave x unchanged", call="out")
-    j.unchanged("dout_after", dout, "backward leaves dout unchanged", "dout", call="dx")
+            _dx_check(j, f"{key} matches the numerical gradient ({tag})", got, f, p, dout, big=x.size > LARGE)
+    _unchanged(j, x, dout)
 
 
 ITEMS = {item.name: item for item in [

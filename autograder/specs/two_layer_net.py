@@ -29,7 +29,7 @@ import numpy as np
 from autograder.checks import Item
 from autograder.gradcheck import (directional_derivatives, numerical_gradient, numerical_gradient_array,
                                   numerical_gradient_independent, random_directions)
-from autograder.probes.two_layer_net import KEEP_INPUTS, PROBES, TRAIN_ARGS, _targets
+from autograder.probes.two_layer_net import KEEP_INPUTS, PROBES, TRAIN_ARGS, TRAIN_RUNS, _targets
 from autograder.reference import two_layer_net as ref
 
 #: Forward values and losses: correct code differs from the reference by rounding only
@@ -46,7 +46,10 @@ KINK_GAP = 1e-3
 #: The accuracy run of ``train``: 3-class spirals, 100 points per class, angular noise 0.2,
 #: H = 100, η = 1.0, batches of 64, 2000 steps. The solution reached ≥ 97.3% on each of 60
 #: data/initialisation seeds (median 98.5%) and passed on all 200 hidden seeds of the tolerance
-#: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine.
+#: sweep; one run takes 0.25–0.6 s on one core of the (shared) 2-core machine. A correct variant
+#: still has bad runs: a uniform He initialisation reached 92.0% on one hidden seed (98% with
+#: the next five seeds; min 95.0% over 1000 other runs), so TRAIN_RUNS runs are made with seeds
+#: s, s + 1, … and the best counts: with a bad run in ~1 of 1000, all five are bad ~1e-15.
 SPIRAL = dict(n_per_class=100, classes=3, noise=0.2)
 MIN_ACCURACY = 0.95
 #: The fresh-batch run of ``train``: 12 steps of batches of 6 (of 30 points) with lr = 0.
@@ -54,12 +57,12 @@ FRESH_BATCH, FRESH_STEPS = 6, 12
 #: The initialisation run of ``train`` (one step, lr = 0, so the returned parameters are the
 #: initial ones): (D, H, C) with D and H far from 2, where the variance 2/fan_in and its square
 #: root differ (with D = 2 both are 1). The root-mean-square of W1 (D·H entries) and of W2 (H·C
-#: entries) must lie within a factor INIT_RATIO of sqrt(2/fan_in). With >= 400 entries the
-#: rms of a correct draw has a relative standard error <= 1/sqrt(800) = 3.5%, so a factor 1.3
-#: is more than 7 standard errors away (failure probability < 1e-12 per check); the variance
-#: used as the standard deviation is off by sqrt(fan_in/2) >= 3.4 (fan_in >= 24).
+#: entries) must lie within a factor INIT_RATIO of sqrt(2/fan_in). n·rms²/σ² of a correct draw
+#: is χ² with n degrees of freedom: with n >= 480 entries it falls below 1/1.3² with probability
+#: <= 5e-14 (n = 400, the hidden (24, 100, 4) this replaced, gave 5.2e-12: once in ~2·10^11
+#: students); the variance used as the standard deviation is off by sqrt(fan_in/2) >= 3.4.
 INIT_SHAPES = [(40, 50, 10)]
-INIT_SHAPES_HIDDEN = [(60, 24, 20), (24, 100, 4)]
+INIT_SHAPES_HIDDEN = [(60, 24, 20), (24, 100, 8)]
 INIT_RATIO = 1.3
 
 
@@ -74,7 +77,7 @@ def _away_from_kink(rng, shape, scale=1.0):
 #: The big cases (visible and hidden): a backward that numerically differentiates the forward
 #: needs 2 forward calls per entry of x (2·10⁵ calls of a (1000, 100) @ (100, 100) product) or
 #: of W (2·10⁴) — minutes — while vectorised code takes milliseconds. The host checks them
-#: along 3 random directions (a handful of forward calls).
+#: along random directions (a handful of forward calls).
 BIG_AFFINE = (1000, 100, 100)
 #: A wide hidden case (issue 21 §4): rows are independent, but every output of a row depends on
 #: all 10 000 inputs of the row, and every column of W on all of x: a backward that differences
@@ -119,7 +122,7 @@ def _affine_verify(j, case):
     if dx is not None and big:
         dirs = random_directions(x.shape)
         num = directional_derivatives(lambda v: ref.affine(v, W, b), x, dout, dirs)
-        j.close(_big_label(x, "Affine.backward: dx matches the numerical gradient (along 3 random directions)"),
+        j.close(_big_label(x, f"Affine.backward: dx matches the numerical gradient (along {len(dirs)} random directions)"),
                 np.array([np.sum(dx * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
     elif dx is not None:
         num = numerical_gradient_array(lambda v: ref.affine(v, W, b), x.copy(), dout)
@@ -130,7 +133,7 @@ def _affine_verify(j, case):
     if dW is not None and big:
         dirs = random_directions(W.shape)
         num = directional_derivatives(lambda v: ref.affine(x, v, b), W, dout, dirs)
-        j.close(_big_label(x, "Affine.backward: dW matches the numerical gradient (along 3 random directions)"),
+        j.close(_big_label(x, f"Affine.backward: dW matches the numerical gradient (along {len(dirs)} random directions)"),
                 np.array([np.sum(dW * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
     elif dW is not None:
         num = numerical_gradient_array(lambda v: ref.affine(x, v, b), W.copy(), dout)
@@ -429,6 +432,28 @@ def _get_params(j, prefix, shapes, what):
     return out
 
 
+def _run_accuracy(j, key, X, y):
+    """Training accuracy (reference forward) of the parameters one accuracy run returned; 0 when
+    they are missing, misshapen or not finite."""
+    shapes = _shapes(X.shape[1], TRAIN_ARGS["hidden"], int(y.max()) + 1)
+    p = {k: j.numbers(f"{key}/{k}") for k in shapes}
+    if any(v is None or v.shape != s or v.dtype != np.float64 or not np.all(np.isfinite(v))
+           for (k, s), v in zip(shapes.items(), p.values())):
+        return 0.0
+    return ref.accuracy(p, X, y)
+
+
+def _straddles_kink(X, p, h=1e-5, margin=10.0):
+    """{"W1": mask, "b1": mask} of the entries whose central difference (step h) could cross a
+    kink of the ReLU (|Z1| within ``margin``·h·|x| of 0). The case keeps Z1 away from the kink
+    only for the initialisation the text describes, drawn in that order; a correct ``train``
+    that draws its weights otherwise starts elsewhere, and its Z1 can be anywhere (about one
+    such student in 1000 had an entry within reach of the step)."""
+    Z1 = np.abs(X @ p["W1"] + p["b1"])                                     # (N, H)
+    w1 = (Z1[:, None, :] <= margin * h * np.abs(X)[:, :, None]).any(axis=0)   # (D, H)
+    return {"W1": w1, "b1": (Z1 <= margin * h).any(axis=0)}
+
+
 def _first_loss_hint(losses, p0, p1, X, y):
     """Why losses[0] of one full-batch step is not the loss at the starting parameters."""
     if all(np.allclose(p0[k], p1[k]) for k in p0):
@@ -457,6 +482,7 @@ def _sgd_verify(j, case):
         if ok:
             j.close("train: losses[0] is the batch loss before the update", losses, np.array([ref.loss(p0, X, y)]),
                     TOL_FORWARD, hint_fn=lambda bad: _first_loss_hint(losses, p0, p1, X, y))
+        straddle = _straddles_kink(X, p0)
         for k in ref.PARAM_NAMES:
             def f(v, k=k):
                 p = dict(p0)
@@ -464,6 +490,8 @@ def _sgd_verify(j, case):
                 return ref.loss(p, X, y)
             num = numerical_gradient(f, p0[k].copy())
             moved = (p0[k] - p1[k]) / lr
+            if k in straddle:        # a central difference across a ReLU kink: judged nowhere
+                num, moved = np.where(straddle[k], 0.0, num), np.where(straddle[k], 0.0, moved)
             j.gradient(f"one full-batch step (batch_size = N) moves {k} by −lr·∂L/∂{k}",
                        moved, num, TOL_GRAD,
                        candidates=[(-num, "the update has the wrong sign: θ ← θ − lr·∂L/∂θ (go DOWN the gradient)."),
@@ -500,12 +528,14 @@ def _sgd_verify(j, case):
         j.add("train returns `steps` finite losses", ok,
               "" if ok else f"`losses` has shape {None if losses is None else losses.shape} "
                             f"(expected ({steps},)) or contains NaN/inf.")
-        acc = ref.accuracy(p, X, y) if all(np.all(np.isfinite(v)) for v in p.values()) else 0.0
+        accs = [_run_accuracy(j, key, X, y) for key in ["run"] + [f"run{r}" for r in range(1, TRAIN_RUNS)]]
+        acc = max(accs)
         args = ", ".join(f"{k}={v}" for k, v in TRAIN_ARGS.items())
-        j.add(f"train reaches ≥ {MIN_ACCURACY:.0%} training accuracy on 3-class spirals ({args})",
+        j.add(f"train reaches ≥ {MIN_ACCURACY:.0%} training accuracy on 3-class spirals in at least one of "
+              f"{TRAIN_RUNS} runs (seeds s, s + 1, …; {args})",
               acc >= MIN_ACCURACY,
-              f"accuracy of the returned parameters (reference forward): {acc:.1%}; "
-              f"needed ≥ {MIN_ACCURACY:.0%}.",
+              f"accuracy of the returned parameters (reference forward) in {TRAIN_RUNS} runs: "
+              f"{', '.join(f'{a:.1%}' for a in accs)}; needed ≥ {MIN_ACCURACY:.0%} in at least one.",
               hint="check the update sign, that each step uses a fresh random mini-batch, and the "
                    "He initialisation W ~ N(0, 2/fan_in) described above.")
         j.unchanged("X_after", X, "train leaves X unchanged", "X")

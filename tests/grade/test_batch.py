@@ -72,3 +72,49 @@ def test_missing_and_unparseable_notebooks_fail_every_cell(tmp_path):
 def test_student_seed_is_stable_and_per_student():
     assert student_seed(1, "a") == student_seed(1, "a") != student_seed(1, "b") != student_seed(2, "a")
     assert "probe.py" in batch.LIB_FILES and "grade/runner.py" in batch.LIB_FILES
+
+
+def _captured_relu(tmp_path):
+    """What an honest runner leaves for relu: the probe's Captured of the solution, saved."""
+    import course
+    from autograder.checks import draw_cases, load_spec, run_probe
+    item = load_spec("activations").ITEMS["relu"]
+    cases = draw_cases(item, hidden=True, seed=3)
+    out = _out(tmp_path, items={"relu": "ok"})
+    run_probe(item, course.solution_namespace("activations"), cases).save(out / "items" / "relu")
+    return out, cases
+
+
+def test_results_cut_short_are_never_a_silent_zero(tmp_path):
+    # A writer stopped (or read) half-way leaves a truncated arrays.npz behind a status "ok": the
+    # item fails, and the submission needs the instructor's look instead of staying "graded".
+    b, res = _batch(tmp_path), Result("frank")
+    out, cases = _captured_relu(tmp_path)
+    relu = b._item("test_relu")
+    assert b._judge_item(Result("gina"), "test_relu", relu, out, cases, "").passed    # whole: it passes
+    npz = out / "items" / "relu" / "arrays.npz"
+    npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])
+    v = b._judge_item(res, "test_relu", relu, out, cases, "")
+    assert not v.passed and "could not be read" in v.text
+    assert res.status == Status.CRASHED and "relu: the results the sandbox wrote could not be read" in res.reason
+
+
+def test_a_check_without_status_after_a_normal_run_is_reported(tmp_path):
+    b, res = _batch(tmp_path), Result("hal")
+    out = _out(tmp_path)                                   # done.json written, no relu status
+    v = b._judge_item(res, "test_relu", b._item("test_relu"), out, [], "")
+    assert not v.passed and res.status == Status.CRASHED and "no readable status" in v.text
+
+
+def test_the_wall_clock_backstop_is_told_apart_from_cpu_time(tmp_path):
+    # The runner's wall-clock alarm (status "wall") is not the student's CPU budget: the item is
+    # "timed out" with a reason that names the backstop and asks for a regrade.
+    b, res = _batch(tmp_path), Result("ivy")
+    out = _out(tmp_path, cells=[{"status": "ok"}], items={"relu": "wall"})
+    v = b._judge_item(res, "test_relu", b._item("test_relu"), out, [], "")
+    assert not v.passed and "16 s of wall clock" in v.text and "overloaded" in v.text
+    assert res.status == Status.TIMED_OUT and "wall-clock backstop (16 s)" in res.reason
+    assert "regrade" in res.reason and "4 s of CPU time" in res.reason
+    res2 = Result("jo")
+    assert b._judge_cells(res2, [{"status": "wall"}]) == "a cell of your notebook timed out"
+    assert res2.status == Status.TIMED_OUT and "wall-clock backstop (12 s)" in res2.reason
