@@ -51,12 +51,12 @@ c.JupyterHub.cookie_secret_file = str(S.state / "jupyterhub_cookie_secret")
 c.JupyterHub.pid_file = str(S.state / "jupyterhub.pid")
 
 # ---------------------------------------------------------------- sign-in
-c.JupyterHub.authenticator_class = "nativeauthenticator.NativeAuthenticator"
-c.NativeAuthenticator.open_signup = False            # every sign-up waits for the admin's approval
-c.NativeAuthenticator.minimum_password_length = 8
-c.NativeAuthenticator.check_common_password = True
-c.NativeAuthenticator.allowed_failed_logins = 10
-c.NativeAuthenticator.seconds_before_next_try = 60
+c.JupyterHub.authenticator_class = "hub.auth.CourseAuthenticator"
+c.CourseAuthenticator.open_signup = False            # every sign-up waits for the admin's approval
+c.CourseAuthenticator.minimum_password_length = 8
+c.CourseAuthenticator.check_common_password = True
+c.CourseAuthenticator.allowed_failed_logins = 10
+c.CourseAuthenticator.seconds_before_next_try = 60
 c.Authenticator.allow_all = True                     # approval is the gate
 c.Authenticator.admin_users = {S.admin}
 import nativeauthenticator  # noqa: E402

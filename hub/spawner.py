@@ -81,7 +81,7 @@ def bwrap_view(settings, pw) -> list[str]:
             if p.is_relative_to("/root"):
                 args += ["--ro-bind", str(p), str(p)]
     for p in hidden_paths(settings.state):
-        args += ["--tmpfs", str(p)]
+        args += ["--tmpfs", str(p)] if p.is_dir() else ["--ro-bind", "/dev/null", str(p)]
     args += ["--bind", str(settings.exchange), str(settings.exchange),
              "--ro-bind", str(settings.learner_config), str(settings.learner_config),
              "--chdir", pw.pw_dir, "--",
