@@ -77,8 +77,14 @@ def bwrap_view(settings, pw) -> list[str]:
     needed = {Path(os.path.realpath(sys.base_prefix)), Path(os.path.realpath(sys.prefix)), REPO}
     if Path("/root").is_dir():
         args += ["--tmpfs", "/root"]
+        made = set()
         for p in sorted(needed):
             if p.is_relative_to("/root"):
+                for parent in reversed(p.relative_to("/root").parents[:-1]):   # bwrap makes them 0700
+                    d = Path("/root") / parent
+                    if d not in made:
+                        args += ["--perms", "0755", "--dir", str(d)]
+                        made.add(d)
                 args += ["--ro-bind", str(p), str(p)]
     for p in hidden_paths(settings.state):
         args += ["--tmpfs", str(p)] if p.is_dir() else ["--ro-bind", "/dev/null", str(p)]

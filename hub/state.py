@@ -8,7 +8,8 @@ checked before the hub starts; everything in it survives a restart:
   ``autograded/``, ``feedback/`` and the grader's ``grading/``;
 * ``exchange/`` — nbgrader's exchange (nbgrader sets its permissions: learners may write only
   into ``inbound/``, names unguessable, and the course's collect checks every entry);
-* ``learner/nbgrader_config.py`` — the learners' configuration (course id and exchange).
+* ``learner/`` — the learners' configuration: ``nbgrader_config.py`` (course id and exchange) and
+  ``jupyter_server_config.json`` (the book's "Open in the course hub" link, ``hub/open_exercise.py``).
 
 The folder itself is 0700 root: a learner's server sees only ``exchange/`` and ``learner/`` of
 it (bind-mounted into the learner's sandbox, ``hub/spawner.py``).
@@ -37,6 +38,7 @@ def prepare(s: Settings) -> None:
     s.learner_config.mkdir(exist_ok=True)
     os.chmod(s.learner_config, 0o755)
     _write(s.learner_config / "nbgrader_config.py", learner_config(s), mode=0o644)
+    _write(s.learner_config / "jupyter_server_config.json", LEARNER_SERVER_CONFIG, mode=0o644)
 
 
 def course_config(s: Settings) -> str:
@@ -47,6 +49,10 @@ def course_config(s: Settings) -> str:
             f"c.CourseDirectory.course_id = {s.course_id!r}\n"
             f"c.UseBatchGrader.course_root = {str(s.course_dir)!r}\n"
             f"c.Exchange.root = {str(s.exchange)!r}\n")
+
+
+# the book's "Open in the course hub" link (hub/open_exercise.py)
+LEARNER_SERVER_CONFIG = '{"ServerApp": {"jpserver_extensions": {"hub.open_exercise": true}}}\n'
 
 
 def learner_config(s: Settings) -> str:
