@@ -62,7 +62,7 @@ lab: setup
 formgrader: setup
 	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/formgrader
 
-# The course hub (JupyterHub 6, run as root; hub/README.md): settings in hub/course.toml; these
+# The course hub (JupyterHub 6, run as root; README: "The course hub"): settings in hub/course.toml; these
 # variables override it for one run: HUB_IP, HUB_PORT (0: a free one), HUB_URL (the public URL,
 # e.g. behind TLS), HUB_STATE (the folder of everything it keeps, default .hub/).
 hub: setup

@@ -32,7 +32,6 @@ from traitlets import Any
 from autograder.grade.sandbox import Cgroups, Limits
 from hub.settings import REPO
 
-LEARNER_JUPYTER_CONFIG = REPO / "autograder" / "jupyter_learner"
 HIDDEN_IN_REPO = ("solutions", "tests", ".git")
 
 
@@ -154,7 +153,7 @@ class LearnerSpawner(LocalProcessSpawner):
 
     def get_env(self):
         env = super().get_env()
-        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(LEARNER_JUPYTER_CONFIG), str(self.settings.learner_config)])
+        env["JUPYTER_CONFIG_PATH"] = str(self.settings.learner_config)     # hub/state.py writes it
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), "/usr/local/bin", "/usr/bin", "/bin"])
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             env[var] = "1"

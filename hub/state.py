@@ -8,18 +8,21 @@ checked before the hub starts; everything in it survives a restart:
   ``autograded/``, ``feedback/`` and the grader's ``grading/``;
 * ``exchange/`` — nbgrader's exchange (nbgrader sets its permissions: learners may write only
   into ``inbound/``, names unguessable, and the course's collect checks every entry);
-* ``learner/`` — the learners' configuration: ``nbgrader_config.py`` (course id and exchange) and
-  ``jupyter_server_config.json`` (the book's "Open in the course hub" link, ``hub/open_exercise.py``).
+* ``learner/`` — the learners' configuration (their ``JUPYTER_CONFIG_PATH``): ``nbgrader_config.py``
+  (course id and exchange) and the Jupyter configuration of :func:`learner_jupyter_config`.
 
 The folder itself is 0700 root: a learner's server sees only ``exchange/`` and ``learner/`` of
 it (bind-mounted into the learner's sandbox, ``hub/spawner.py``).
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from hub.settings import REPO, Settings
+
+LEARNER_BASE = REPO / "autograder" / "jupyter_learner"      # make lab's learner configuration
 
 
 def prepare(s: Settings) -> None:
@@ -38,7 +41,11 @@ def prepare(s: Settings) -> None:
     s.learner_config.mkdir(exist_ok=True)
     os.chmod(s.learner_config, 0o755)
     _write(s.learner_config / "nbgrader_config.py", learner_config(s), mode=0o644)
-    _write(s.learner_config / "jupyter_server_config.json", LEARNER_SERVER_CONFIG, mode=0o644)
+    server, page = learner_jupyter_config()
+    _write(s.learner_config / "jupyter_server_config.json", server, mode=0o644)
+    (s.learner_config / "labconfig").mkdir(exist_ok=True)
+    os.chmod(s.learner_config / "labconfig", 0o755)
+    _write(s.learner_config / "labconfig" / "page_config.json", page, mode=0o644)
 
 
 def course_config(s: Settings) -> str:
@@ -51,8 +58,17 @@ def course_config(s: Settings) -> str:
             f"c.Exchange.root = {str(s.exchange)!r}\n")
 
 
-# the book's "Open in the course hub" link (hub/open_exercise.py)
-LEARNER_SERVER_CONFIG = '{"ServerApp": {"jpserver_extensions": {"hub.open_exercise": true}}}\n'
+def learner_jupyter_config() -> tuple[str, str]:
+    """The learners' Jupyter configuration on the hub: ``make lab``'s (``autograder/jupyter_learner``:
+    no formgrader, no create-assignment, no course list) plus the book's "Open in the course hub"
+    link (``hub/open_exercise.py``) and the Nbgrader menu, whose only item left is *Assignment
+    List* (fetch, submit, fetch feedback; the menu's other commands belong to switched-off
+    plugins and are hidden). Returns (jupyter_server_config.json, labconfig/page_config.json)."""
+    server = json.loads((LEARNER_BASE / "jupyter_server_config.json").read_text())
+    server["ServerApp"]["jpserver_extensions"]["hub.open_exercise"] = True
+    page = json.loads((LEARNER_BASE / "labconfig" / "page_config.json").read_text())
+    page["disabledExtensions"].pop("@jupyter/nbgrader:menu", None)
+    return json.dumps(server, indent=2) + "\n", json.dumps(page, indent=2) + "\n"
 
 
 def learner_config(s: Settings) -> str:

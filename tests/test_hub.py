@@ -280,14 +280,19 @@ def run_all_and_read(page, hub, name):
                            ".jp-DebuggerBugButton, .jp-KernelStatus", timeout=120_000)
     page.click(".jp-Notebook")
     page.keyboard.press("Escape")
-    page.click("text=Run", timeout=30_000)                           # the Run menu
-    page.click("text=Run All Cells")
+    page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=30_000)      # the Run menu
+    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
     page.wait_for_timeout(1000)
-    page.wait_for_function(          # the kernel idle, no cell queued ([*]), check lines printed
-        """() => /\\| Idle/.test(document.querySelector('.jp-StatusBar-Widget, #jp-main-statusbar')?.innerText || '')
-               && ![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))
-               && /[✔✘]/.test([...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.innerText).join(''))""",
-        timeout=240_000)
+    try:
+        page.wait_for_function(      # idle, nothing queued ([*]) or stopped at an error, ✔/✘ printed
+            """() => /\\| Idle/.test(document.querySelector('#jp-main-statusbar')?.innerText || '')
+                   && (![...document.querySelectorAll('.jp-InputArea-prompt')].some(p => p.textContent.includes('*'))
+                       || document.querySelector('[data-mime-type="application/vnd.jupyter.stderr"]'))
+                   && /[✔✘]/.test([...document.querySelectorAll('.jp-OutputArea-output')].map(e => e.innerText).join(''))""",
+            timeout=200_000)
+    except Exception:
+        shot(page, f"{name}-run-timed-out")
+        raise
     return "\n".join(page.eval_on_selector_all(".jp-OutputArea-output", "els => els.map(e => e.innerText)"))
 
 
@@ -344,6 +349,12 @@ def test_a_class_on_the_hub(hub):
             r = p.api("PUT", f"/user/{p.name}/api/contents/{A}/{A}.ipynb",
                       json={"type": "notebook", "format": "json", "content": json.loads(nbformat.writes(nb))})
             assert r.status_code == 200, r.text
+            r = p.api("PUT", f"/user/{p.name}/lab/api/settings/@jupyterlab/notebook-extension:tracker",
+                      json={"raw": '{"windowingMode": "none"}'})            # every cell in the page
+            assert r.status_code == 204, r.text
+            r = p.api("POST", f"/user/{p.name}/api/sessions", json={      # its kernel: Lab asks no question
+                "path": f"{A}/{A}.ipynb", "name": f"{A}.ipynb", "type": "notebook", "kernel": {"name": "python3"}})
+            assert r.status_code == 201, r.text
         text = run_all_and_read(alice, hub, "alice")
         shot(alice, "learner-checks-pass")
         assert "✔" in text and "✘" not in text, text[:3000]
@@ -354,12 +365,14 @@ def test_a_class_on_the_hub(hub):
         assert "✘" in text, text[:3000]
 
         # ---- submit: alice in the Assignments panel, bob through the same API
-        alice.goto(f"{hub.url}/user/alice/lab")
-        alice.click("text=Nbgrader", timeout=60_000)
-        alice.click("text=Assignment List")
-        alice.wait_for_selector(f"text={A}", timeout=60_000)
+        alice.goto(f"{hub.url}/user/alice/lab")                  # Nbgrader -> Assignment List
+        alice.click(".lm-MenuBar-itemLabel:text-is('Nbgrader')", timeout=120_000)
+        alice.click(".lm-Menu-itemLabel:text-is('Assignment List')")
+        alice.wait_for_selector(f"#fetched_assignments_list >> text={A}", timeout=60_000)
         shot(alice, "learner-assignments")
-        alice.click("#fetched_assignments_list button:has-text('Submit'), button:has-text('Submit')")
+        alice.click("#fetched_assignments_list button:has-text('Submit')")
+        alice.wait_for_selector(f"#submitted_assignments_list >> text={A}", timeout=60_000)
+        shot(alice, "learner-submitted")
         r = bob_http.api("POST", "/user/bob/assignments/submit", data={"course_id": "dnn-learn", "assignment_id": A})
         assert json.loads(r.text)["success"], r.text
         deadline = time.monotonic() + 60
