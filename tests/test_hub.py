@@ -10,7 +10,8 @@ real browser (Debian chromium + Playwright, 1366 px):
 * the instructor collects, grades with the sandboxed grader (formgrader's Autograde), sees the
   scores, releases feedback; alice opens hers; the class view (``summary.html``) is reachable;
 * isolation: from alice's own kernel, bob's home, the solutions, the gradebook and the hub's
-  state cannot be read; formgrader and the admin API refuse her;
+  state cannot be read; formgrader and the admin API refuse her; a kernel of bob's that takes
+  more than his memory limit (``[limits] memory``) is killed, his next kernel and alice's work;
 * bad input: a wrong password, a duplicate sign-up, an unapproved user — a clear message each.
 
 One hub (``python -m hub``, what ``make hub`` runs) with its state in a temporary folder, on a
@@ -206,6 +207,9 @@ class Person:
             out = []
             while True:
                 m = json.loads(ws.recv())
+                if m["msg_type"] == "status" and m["content"]["execution_state"] in ("restarting", "dead"):
+                    out.append(f"KERNEL {m['content']['execution_state'].upper()}")     # e.g. killed: memory
+                    break
                 if m.get("parent_header", {}).get("msg_id") != msg_id:
                     continue
                 if m["msg_type"] == "stream":
@@ -411,6 +415,13 @@ def test_a_class_on_the_hub(hub):
         alice.goto(f"{hub.url}/services/formgrader/formgrader")
         assert "You do not have permission to access JupyterHub service formgrader" in alice.inner_text("body")
         shot(alice, "learner-refused-formgrader")
+
+        # ---- bob's kernel takes more than his memory limit: it is killed, the others go on
+        bob_http.server_ready()
+        out = bob_http.run("import numpy as np\nx = np.ones((1536 << 20) // 8)\nprint('still alive', x.nbytes)")
+        assert "KERNEL RESTARTING" in out or "KERNEL DEAD" in out, out
+        assert bob_http.run("print(6 * 7)").strip() == "42"                 # a new kernel works
+        assert alice_http.run("print(6 * 7)").strip() == "42"               # alice never noticed
 
         # ---- the instructor collects, grades (sandboxed), sees the scores, releases feedback
         fg = f"{hub.url}/services/formgrader/formgrader"
