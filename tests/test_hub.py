@@ -484,3 +484,21 @@ def test_book_links_to_the_hub_only_when_asked(monkeypatch):
     assert len(plain) == 1 and "user-redirect" not in plain[0], plain        # only "Get the exercise"
     links = render("https://hub.example.org/")
     assert links[1:] == [f"https://hub.example.org/hub/user-redirect/course/open/{A}"], links
+
+
+def test_kubernetes_values_follow_course_toml():
+    """``deploy/helm_values.py`` takes what the local hub and Zero to JupyterHub share from
+    ``hub/course.toml``: one source of truth."""
+    import importlib.util
+
+    from hub.settings import COURSE_TOML, load
+    spec = importlib.util.spec_from_file_location("helm_values", REPO / "deploy" / "helm_values.py")
+    helm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helm)
+    s, v = load(COURSE_TOML, env={}), helm.values()
+    assert v["singleuser"]["memory"]["limit"] == f"{s.memory >> 20}M" and v["singleuser"]["cpu"]["limit"] == s.cpu
+    assert v["cull"] == {"enabled": True, "timeout": s.cull_timeout, "every": s.cull_every}
+    assert v["hub"]["config"]["Authenticator"]["admin_users"] == [s.admin]
+    assert v["hub"]["loadRoles"]["instructor"]["groups"] == [s.instructor_group]
+    assert f"c.CourseDirectory.course_id = {s.course_id!r}" in \
+        v["singleuser"]["extraFiles"]["learner-nbgrader"]["stringData"]
