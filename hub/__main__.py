@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -50,6 +51,9 @@ def main(argv=None) -> int:
         os.environ.setdefault(var, str(free_port()))
     print(f"The course hub: {s.public_url} (state in {s.state}; admin {s.admin!r} signs up first)", flush=True)
     os.chdir(s.state)
+    # a hub started from a background job inherits SIGINT ignored, and so would every server and
+    # service it starts: the hub stops them with SIGINT and then waits 30 s for each
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     exe = str(Path(sys.executable).parent / "jupyterhub")
     os.execv(exe, [exe, "-f", str(CONFIG), *argv])
 

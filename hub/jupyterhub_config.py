@@ -79,7 +79,9 @@ c.JupyterHub.services = [
     {
         "name": "formgrader",
         "url": f"http://127.0.0.1:{FORMGRADER_PORT}",
-        "command": [str(BIN / "jupyterhub-singleuser"), "--allow-root",
+        # answer_yes: the hub stops a service with SIGINT, which a Jupyter server would otherwise
+        # answer with a question nobody reads (then the hub waits 30 s and sends SIGTERM)
+        "command": [str(BIN / "jupyterhub-singleuser"), "--allow-root", "--ServerApp.answer_yes=True",
                     f"--ServerApp.root_dir={S.course_dir}", "--ServerApp.terminals_enabled=False"],
         "cwd": str(S.course_dir),
         "environment": {
