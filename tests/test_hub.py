@@ -394,8 +394,10 @@ def test_a_class_on_the_hub(hub):
             assert "Invalid" not in p.login() and "authorized" not in p.login()
         assert len(os.listdir(hub.state / "exchange" / "dnn-learn" / "inbound")) == 2
 
-        # ---- isolation, from alice's own kernel and with her token
+        # ---- isolation, from alice's own kernel and with her token (her work survived the restart)
         alice_http.server_ready()
+        saved = alice_http.api("GET", f"/user/alice/api/contents/{A}/{A}.ipynb").json()["content"]
+        assert any("softplus_forward" in c["source"] for c in saved["cells"]), "alice's answers are gone"
         probe = (
             "import os\n"
             f"for p in [{str(pwd.getpwnam(sid['bob']).pw_dir)!r}, {str(REPO / 'solutions' / A / (A + '.ipynb'))!r},\n"
