@@ -181,8 +181,13 @@ class LearnerSpawner(LocalProcessSpawner):
             self.port = random_port()
         cmd = wrap + list(self.cmd) + self.get_args()
         self.log.info("Spawning %s", shlex.join(cmd))
-        self.proc = Popen(cmd, env=self.get_env(), start_new_session=True,
-                          preexec_fn=self.make_preexec_fn(pw.pw_name))
+        try:
+            self.proc = Popen(cmd, env=self.get_env(), start_new_session=True,
+                              preexec_fn=self.make_preexec_fn(pw.pw_name))
+        except OSError:
+            self._cgroup.remove(self._cgroup_dirs)
+            self._cgroup_dirs = {}
+            raise
         self.pid = self.proc.pid
         return (self.ip or "127.0.0.1", self.port)
 
