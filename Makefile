@@ -6,12 +6,13 @@
 #   make bench      grader vs serial nbgrader (ratio), CPU per phase, scaling to 640 submissions
 #   make lab        JupyterLab for learners (no instructor tools), opens exercises/
 #   make formgrader JupyterLab for instructors, on nbgrader's formgrader
+#   make hub        the course hub (JupyterHub, as root): learners sign up, do and submit exercises; instructors grade
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-dev book test lint exercises serve clean lock assets bench lab formgrader
+.PHONY: setup setup-dev book test lint exercises serve clean lock assets bench lab formgrader hub
 
 setup: $(VENV)/.runtime
 setup-dev: $(VENV)/.dev
@@ -60,6 +61,12 @@ lab: setup
 # Instructors: every nbgrader tool, starting on formgrader (the course folder is this repository).
 formgrader: setup
 	$(BIN)/jupyter lab $(JUPYTER_ROOT) --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/formgrader
+
+# The course hub (JupyterHub 6, run as root; README: "The course hub"): settings in hub/course.toml; these
+# variables override it for one run: HUB_IP, HUB_PORT (0: a free one), HUB_URL (the public URL,
+# e.g. behind TLS), HUB_STATE (the folder of everything it keeps, default .hub/).
+hub: setup
+	HUB_IP="$(HUB_IP)" HUB_PORT="$(HUB_PORT)" HUB_URL="$(HUB_URL)" HUB_STATE="$(HUB_STATE)" $(BIN)/python -m hub
 
 exercises: setup
 	$(BIN)/python -m autograder.release

@@ -11,7 +11,7 @@ import course
 
 #: Read only to be passed on to a child process unchanged.
 PASSED_ON = {"PATH"}
-FOLDERS = ("autograder", "book", "tests", "benchmarks")
+FOLDERS = ("autograder", "book", "tests", "benchmarks", "hub")
 
 
 def _is_environ(node) -> bool:

@@ -391,6 +391,11 @@ def _doctree_resolved(app, doctree, docname) -> None:
         nodes.literal("", f"pip install {bundle_name(assignment)}"),
         nodes.Text(", then open the notebook in any Jupyter. (This page's own .ipynb download "
                    "needs the course repository, where its plotting helpers live.)"))
+    hub = app.config.dnn_hub_url
+    if hub:      # the course hub's link (hub/open_exercise.py): fetch the exercise, open it in Lab
+        box += nodes.paragraph("", "", nodes.Text("In a class with a course hub: "), nodes.reference(
+            "", "Open the exercise in the course hub", refuri=hub_link(hub, assignment),
+            classes=["dnn-hub-link"]), nodes.Text(" (sign in; your own copy opens in JupyterLab)."))
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return
@@ -434,7 +439,16 @@ def _build_finished(app, exception) -> None:
         build_bundle(assignment, Path(app.outdir) / SITE_DIR, repo, _title(app, page), url)
 
 
+def hub_link(hub_url: str, assignment: str) -> str:
+    """The course hub's link to a chapter's exercise (``DNNBOOK_HUB_URL``, e.g.
+    ``https://hub.example.org/``): the hub signs the learner in, starts their server and sends
+    them on to ``course/open/<assignment>`` there."""
+    return f"{hub_url.rstrip('/')}/hub/user-redirect/course/open/{assignment}"
+
+
 def setup(app):
+    # off unless the book is built with DNNBOOK_HUB_URL (a change rebuilds every page)
+    app.add_config_value("dnn_hub_url", os.environ.get("DNNBOOK_HUB_URL", ""), "env")
     app.connect("builder-inited", _builder_inited)
     app.connect("doctree-resolved", _doctree_resolved)
     app.connect("build-finished", _build_finished)

@@ -1,0 +1,1 @@
+"""The course hub: JupyterHub for a class (``make hub``). See ``hub/jupyterhub_config.py``."""
