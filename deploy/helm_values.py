@@ -10,6 +10,7 @@ exchange is a shared ReadWriteMany volume (``exchange_claim``) mounted in every 
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -17,14 +18,14 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from hub.settings import COURSE_TOML, load  # noqa: E402
+from hub.state import learner_config  # noqa: E402
 
 EXCHANGE = "/srv/nbgrader/exchange"
 
 
 def values(image="ghcr.io/your-org/dnn-learn-course", tag="latest", exchange_claim="nbgrader-exchange") -> dict:
     s = load(COURSE_TOML, env={})
-    learner_nbgrader = (f"c = get_config()\nc.CourseDirectory.course_id = {s.course_id!r}\n"
-                        f"c.Exchange.root = {EXCHANGE!r}\n")
+    learner_nbgrader = learner_config(dataclasses.replace(s, state=Path(EXCHANGE).parent))   # as make hub writes it
     return {
         "hub": {
             "config": {
