@@ -528,13 +528,16 @@ def _sgd_verify(j, case):
         j.add("train returns `steps` finite losses", ok,
               "" if ok else f"`losses` has shape {None if losses is None else losses.shape} "
                             f"(expected ({steps},)) or contains NaN/inf.")
-        accs = [_run_accuracy(j, key, X, y) for key in ["run"] + [f"run{r}" for r in range(1, TRAIN_RUNS)]]
+        # the probe stops after a run it estimates at ≥ ENOUGH: the runs not made are not listed
+        keys = ["run"] + [k for k in (f"run{r}" for r in range(1, TRAIN_RUNS)) if j.info(f"{k}/W1") is not None
+                          or j.prefix + f"{k}/W1" in j.cap.errors or j.prefix + k in j.cap.errors]
+        accs = [_run_accuracy(j, key, X, y) for key in keys]
         acc = max(accs)
         args = ", ".join(f"{k}={v}" for k, v in TRAIN_ARGS.items())
         j.add(f"train reaches ≥ {MIN_ACCURACY:.0%} training accuracy on 3-class spirals in at least one of "
               f"{TRAIN_RUNS} runs (seeds s, s + 1, …; {args})",
               acc >= MIN_ACCURACY,
-              f"accuracy of the returned parameters (reference forward) in {TRAIN_RUNS} runs: "
+              f"accuracy of the returned parameters (reference forward) in {len(accs)} runs: "
               f"{', '.join(f'{a:.1%}' for a in accs)}; needed ≥ {MIN_ACCURACY:.0%} in at least one.",
               hint="check the update sign, that each step uses a fresh random mini-batch, and the "
                    "He initialisation W ~ N(0, 2/fan_in) described above.")
