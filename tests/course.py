@@ -249,3 +249,27 @@ def graded_clone(tmp_path_factory) -> dict:
                 break
         return {"clone": str(clone), "commands": commands, "runs": runs}
     return shared_once(tmp_path_factory, "instructor-clone", produce)
+
+
+def grade_solution_blank_and(tmp_path, assignment, cell, code, student="numerical"):
+    """The sandboxed batch grader (``python -m autograder.grade``, seed 7) on three submissions of
+    ``assignment``: the solution, the blank notebook, and the solution with answer cell ``cell``
+    replaced by ``code`` (as ``student``). Returns (grades.csv rows by student, nbgrader's scores by
+    student, the assignment's points)."""
+    import csv
+    course_dir = make_course(tmp_path, [assignment])
+    nb_name = notebooks(assignment)[0]
+    answers = solution_sources(assignment, nb_name)
+    submit(course_dir, "solution", assignment, nb_name, fill(released(course_dir, assignment, nb_name), answers))
+    submit(course_dir, "blank", assignment, nb_name, released(course_dir, assignment, nb_name))
+    submit(course_dir, student, assignment, nb_name,
+           fill(released(course_dir, assignment, nb_name), answers, {cell: code}))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "autograder.grade", assignment, str(course_dir / "submitted"),
+                           "--course", str(course_dir), "--seed", "7", "--workers", "2", "--timeout", "90",
+                           "--cell-timeout", "10", "--no-progress", "--out", str(out)],
+                          cwd=course_dir, env=nbgrader_env(), capture_output=True, text=True, timeout=600)
+    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
+    with open(out / "grades.csv") as f:
+        status = {r["student_id"]: r for r in csv.DictReader(f)}
+    return status, scores(course_dir, assignment), max_points(assignment)

@@ -234,28 +234,7 @@ def test_batch_grader_solution_blank_and_numerical_backward(tmp_path):
     """Sandboxed batch grader: the solution scores full marks, the blank notebook 0, and a batch
     norm whose backward differentiates its own forward numerically runs out of time on the large
     input (0 for the batchnorm item only)."""
-    import csv
-    import subprocess
-    import sys
-
-    course_dir = course.make_course(tmp_path, [A])
-    nb_name = course.notebooks(A)[0]
-    answers = course.solution_sources(A, nb_name)
-    released = lambda: course.released(course_dir, A, nb_name)  # noqa: E731
-    course.submit(course_dir, "solution", A, nb_name, course.fill(released(), answers))
-    course.submit(course_dir, "blank", A, nb_name, released())
-    course.submit(course_dir, "numerical", A, nb_name,
-                  course.fill(released(), answers, {"answer_batchnorm": NUMERICAL_BACKWARD}))
-    out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "autograder.grade", A, str(course_dir / "submitted"),
-                           "--course", str(course_dir), "--seed", "7", "--workers", "2", "--timeout", "90",
-                           "--cell-timeout", "10", "--no-progress", "--out", str(out)],
-                          cwd=course_dir, env=course.nbgrader_env(), capture_output=True, text=True, timeout=600)
-    assert proc.returncode in (0, 1), proc.stdout[-3000:] + proc.stderr[-3000:]
-    with open(out / "grades.csv") as f:
-        status = {r["student_id"]: r for r in csv.DictReader(f)}
-    points = course.max_points(A)
-    scores = course.scores(course_dir, A)
+    status, scores, points = course.grade_solution_blank_and(tmp_path, A, "answer_batchnorm", NUMERICAL_BACKWARD)
     assert status["solution"]["status"] == "graded", status["solution"]
     assert scores["solution"] == points
     assert scores["blank"] == {g: 0.0 for g in points}
