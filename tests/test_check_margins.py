@@ -15,6 +15,10 @@ from autograder import exercises
 ASSIGNMENTS = exercises.names()
 SEEDS = range(1, 13)
 BUDGET = 4.0            # seconds per (namespace, item): slow items (training loops) get fewer seeds (>= 3)
+#: A wrong version is caught by a structural error (benchmarks/margins.py: the smallest mutant error
+#: is >= 1e4 times its tolerance on 30 seeds), so a fixed three seeds show it on every machine; the
+#: solution and the correct-but-unusual versions, whose risk is chance, get the seed budget.
+MUTANT_SEEDS = SEEDS[:3]
 
 
 def _seeds():
@@ -41,7 +45,7 @@ def test_mutants_fail_every_seed_and_unusual_pass(assignment):
     for table, must_pass in ((mutants.MUTANTS, False), (mutants.UNUSUAL, True)):
         for name, (item, code, *_) in table.items():
             ns = course.mutant_namespace(assignment, code)
-            for s in _seeds():
+            for s in (_seeds() if must_pass else MUTANT_SEEDS):
                 if course.check_report(ns, assignment, item, s).passed != must_pass:
                     wrong.append(f"{name}: item {item} {'failed' if must_pass else 'passed'} with seed {s}")
                     break
