@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import sys
 from pathlib import Path
+
+from jupyterhub.utils import random_port
 
 from hub import settings, state
 
@@ -26,12 +27,6 @@ def problems() -> list[str]:
     return out
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv in (["check"],):
@@ -44,11 +39,11 @@ def main(argv=None) -> int:
         return 2
     s = settings.load()
     if s.port == 0:                               # HUB_PORT=0: a free port, said here
-        os.environ["HUB_PORT"] = str(free_port())
+        os.environ["HUB_PORT"] = str(random_port())
         s = settings.load()
     state.prepare(s)
     for var in ("HUB_INTERNAL_PORT", "HUB_PROXY_API_PORT", "HUB_FORMGRADER_PORT"):
-        os.environ.setdefault(var, str(free_port()))
+        os.environ.setdefault(var, str(random_port()))
     print(f"The course hub: {s.public_url} (state in {s.state}; admin {s.admin!r} signs up first)", flush=True)
     os.chdir(s.state)
     # a hub started from a background job inherits SIGINT ignored, and so would every server and

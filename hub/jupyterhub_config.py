@@ -15,11 +15,12 @@ Settings come from ``hub/course.toml`` (and the ``HUB_*`` variables, ``hub/setti
 * the proxy: ``configurable-http-proxy`` from PyPI (the Python implementation: no Node.js).
 """
 import os
-import socket
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jupyterhub.utils import random_port  # noqa: E402
 
 from hub import settings as hub_settings  # noqa: E402
 
@@ -28,15 +29,9 @@ S = hub_settings.load()
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def port_from_env(name) -> int:
     """A port fixed for this run (``python -m hub`` sets them, so a restart keeps them)."""
-    return int(os.environ.get(name) or free_port())
+    return int(os.environ.get(name) or random_port())
 
 
 # ---------------------------------------------------------------- where it listens, what it keeps

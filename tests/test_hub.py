@@ -30,7 +30,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from jupyterhub.utils import random_port
 
 import course as C
 
@@ -63,18 +63,12 @@ def _needs():
         pytest.skip(f"needs {', '.join(missing)}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # ------------------------------------------------------------------------------- the hub
 class Hub:
     """``python -m hub`` (as ``make hub`` runs it) on a free port, state in ``state``."""
 
     def __init__(self, state: Path, prefix: str):
-        self.state, self.prefix, self.port = state, prefix, free_port()
+        self.state, self.prefix, self.port = state, prefix, random_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = SHOTS / "hub.log"                    # kept after the test, for a look
         SHOTS.mkdir(parents=True, exist_ok=True)
