@@ -138,26 +138,33 @@ class ShiftWatch:
     its arguments and, for a method, the arrays its object holds — and records whether any is a
     shifted copy of the case's inputs. Only a flag for the instructor: no verdict depends on it."""
 
-    def __init__(self, case, entries=()):
+    def __init__(self, case, entries=(), inputs=None):
         """``case``: the case's inputs; ``entries``: the keys of its arrays whose entries the
         probe passes to the learner's code as single numbers (compared with number arguments,
-        like the case's 0-d values)."""
-        self.arrays = []
-        scalars = []
+        like the case's 0-d values); ``inputs``: what :meth:`inputs` made of them, when a
+        probe watches several calls of one case (it is the same every time)."""
+        self.arrays, self.values = inputs or self.inputs(case, entries)
+        self.found = False
+        self._saved = []
+        self._shifts = {}           # a case number (or one-entry array) -> the shifts it was seen at
+
+    @staticmethod
+    def inputs(case, entries=()):
+        """The case's float arrays with their scales, and its numbers (sorted)."""
+        arrays, scalars = [], []
         for k, v in case.items():
             v = np.asarray(v)
             if v.dtype.kind != "f" or v.size == 0:
                 continue
-            finite = np.abs(v[np.isfinite(v)])
-            scale = float(finite.max()) if finite.size else 0.0
+            scale = float(np.abs(v).max())
+            if not np.isfinite(scale):                   # the largest FINITE magnitude
+                finite = np.abs(v[np.isfinite(v)])
+                scale = float(finite.max()) if finite.size else 0.0
             if v.ndim and scale > 0:
-                self.arrays.append((v, scale))
+                arrays.append((v, scale))
             if v.ndim == 0 or (k in entries and v.size <= KEEP_INPUTS):
                 scalars.append(v.ravel())
-        self.values = np.unique(np.concatenate(scalars)) if scalars else np.zeros(0)
-        self.found = False
-        self._saved = []
-        self._shifts = {}           # a case number (or one-entry array) -> the shifts it was seen at
+        return arrays, np.sort(np.concatenate(scalars)) if scalars else np.zeros(0)
 
     # -- looking at values ------------------------------------------------------------------
     def _near(self, a, c, scale, key):
@@ -419,6 +426,7 @@ class Recorder:
         #: :func:`hands_out_entries`).
         self.entries = ()
         self._watch_next = False
+        self._inputs = None          # (case, ShiftWatch.inputs of it)
 
     def call(self, key, name, *args, **kwargs):
         """Call ``namespace[name](*args, **kwargs)`` with warnings silenced; on an exception,
@@ -446,7 +454,11 @@ class Recorder:
             return None
         watched = self._watch_next or watched_label(label)
         self._watch_next = False
-        watch = ShiftWatch(self.case, self.entries) if self.case is not None and watched else None
+        watch = None
+        if self.case is not None and watched:
+            if self._inputs is None or self._inputs[0] is not self.case:    # once per case
+                self._inputs = (self.case, ShiftWatch.inputs(self.case, self.entries))
+            watch = ShiftWatch(self.case, self.entries, self._inputs[1])
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")

@@ -2,7 +2,8 @@
 
 For each submission a worker thread
 1. parses the notebook and compares it with the released version (tampering),
-2. draws the hidden inputs of every item from a per-student seed derived from the batch seed,
+2. hands it the hidden inputs of every item, drawn ONCE per batch from the batch seed (every
+   student of a run is judged on the same inputs; the files are linked, never rewritten),
 3. runs the student's code in the sandbox, which hands back plain arrays per item,
 4. judges those arrays here with the same ``verify`` the notebook checks use,
 and returns a :class:`Result` with a status, a reason and one verdict per graded item. The
@@ -10,7 +11,6 @@ results then go to nbgrader's gradebook through :mod:`autograder.grade.gradebook
 """
 from __future__ import annotations
 
-import hashlib
 import inspect
 import json
 import logging
@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks import Outcome, Report, draw_cases, load_spec, verify
-from autograder.grade import notebook, sandbox_output
+from autograder.grade import notebook, runner, sandbox_output
 from autograder.grade.model import CELL, ITEM, KILLED, SHIFTED, Result, Status, Verdict, status_of
 from autograder.grade.sandbox import Sandbox, remove_tree
 from autograder.grade.text import hidden_text
@@ -54,10 +54,8 @@ def _sandbox_phases(run, done):
 REGRADE = "regrade this student (--student) when the machine is less busy"
 
 
-def student_seed(batch_seed, student):
-    digest = hashlib.sha256(f"{batch_seed}:{student}".encode()).digest()
-    return int.from_bytes(digest[:8], "little")
-
+#: The files of a job's inputs that every job of a batch shares.
+INPUT_FILES = (runner.CASES_BIN, runner.CASES_INDEX)
 
 #: The only checking code a sandbox gets: the probes (numpy only). No reference forwards, specs,
 #: checks, gradcheck or hints — a forged probe has nothing correct to report.
@@ -99,6 +97,10 @@ class Batch:
         self.leftovers: list[str] = []            # job folders that could not be removed
         self._names = _spec_names(self.spec)
         self._grade_ids = {nb: notebook.test_ids(rel) for nb, rel in released.items()}
+        cpu = time.thread_time()
+        self._cases, self._case_files = self._draw_inputs(work / "cases")
+        #: CPU seconds drawing and writing the hidden inputs (once for the whole batch)
+        self.setup_cpu = time.thread_time() - cpu
         self._slots: queue.Queue[int] = queue.Queue()      # free sandbox slots
         for slot in range(self.workers):
             self._slots.put(slot)
@@ -129,7 +131,7 @@ class Batch:
             if problems:
                 res.worsen(Status.TAMPERED, "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
                            + " (restored from the released notebook before grading)")
-            self._run(res, nb_name, nb, sub.student)
+            self._run(res, nb_name, nb)
         res.seconds = time.monotonic() - start
         return res
 
@@ -150,14 +152,14 @@ class Batch:
             res.fail_all(nb_name, gids, f"not graded: the notebook could not be read ({exc})")
             return None
 
-    def _run(self, res, nb_name, nb, student):
+    def _run(self, res, nb_name, nb):
         gids = self.grade_ids(nb_name)
         items = {gid: self._item(gid) for gid in gids}
         res.verdicts[nb_name] = {}
         job = Path(tempfile.mkdtemp(prefix="job-", dir=self.work))
         try:
             cpu = time.thread_time()
-            cases = self._prepare(job, nb, self.released[nb_name], items, student_seed(self.seed, student))
+            cases = self._prepare(job, nb, self.released[nb_name], items)
             res.add_time("prepare inputs", time.thread_time() - cpu)
             slot = self._slots.get()
             try:
@@ -175,16 +177,41 @@ class Batch:
                 with self._lock:
                     self.leftovers.append(str(job))
 
-    def _prepare(self, job, nb, released, items, seed):
-        """Write the job's inputs (``in/job.json``, ``in/cases/<item>.npz``); the drawn cases."""
-        (job / "in" / "cases").mkdir(parents=True)
-        cases = {}
-        for gid, item in items.items():
-            if item is None:
-                continue
-            cases[gid] = draw_cases(item, hidden=True, seed=seed)
-            flat = {f"{i}/{k}": np.asarray(v) for i, case in enumerate(cases[gid]) for k, v in case.items()}
-            np.savez(job / "in" / "cases" / f"{item.name}.npz", **flat)
+    def _draw_inputs(self, folder):
+        """Every item's hidden cases (item name -> list of dicts of arrays), drawn from the batch
+        seed, and the folder holding them as ``<item>.npz`` (read-only, shared by every job).
+        Drawing them per student was a third of the host's work per submission (``make bench``)."""
+        folder.mkdir()
+        cases = {item.name: draw_cases(item, hidden=True, seed=self.seed) for item in self.spec.ITEMS.values()}
+        for case in (case for item_cases in cases.values() for case in item_cases):
+            for v in case.values():
+                if isinstance(v, np.ndarray):
+                    v.setflags(write=False)         # shared: judged on copies (``_verify``)
+        runner.write_cases(folder, cases)
+        for name in INPUT_FILES:
+            os.chmod(folder / name, 0o444)
+        os.chmod(folder, 0o755)
+        return cases, folder
+
+    def _hand_out(self, src, dst):
+        """Put a shared input file into a job: a hard link where the sandbox cannot write to it
+        (bubblewrap binds the inputs read-only; as root, a sandbox uid cannot write a root-owned
+        file), a copy otherwise (the rlimits sandbox run as the grader's own uid)."""
+        if self.sandbox.mode == "bwrap" or self.sandbox.root:
+            try:
+                os.link(src, dst)
+                return
+            except OSError:
+                pass
+        shutil.copyfile(src, dst)
+
+    def _prepare(self, job, nb, released, items):
+        """Write the job's inputs (``in/job.json``, the batch's cases linked in); the cases of
+        the job's items (grade id -> cases)."""
+        (job / "in").mkdir(parents=True)
+        for name in INPUT_FILES:
+            self._hand_out(self._case_files / name, job / "in" / name)
+        cases = {gid: self._cases[item.name] for gid, item in items.items() if item is not None}
         L = self.sandbox.limits
         (job / "in" / "job.json").write_text(json.dumps({
             "assignment": self.assignment, "cells": notebook.plan(nb, released),
@@ -287,7 +314,9 @@ class Batch:
             return Report(item.name, [Outcome("results readable", False,
                                               "the results of your functions could not be read")], unreadable=True)
         try:
-            return verify(item, cases, cap)
+            # the batch's cases are shared by every judging thread: each verdict works on its own
+            # copy (a numerical gradient perturbs its input in place while it differentiates)
+            return verify(item, [{k: np.array(v, copy=True) for k, v in case.items()} for case in cases], cap)
         except Exception as exc:            # a bug of the checks, reported, never a pass
             return Report(item.name, [Outcome("checked", False, "internal grader error "
                                               f"({type(exc).__name__}); please tell your instructor")])

@@ -160,6 +160,7 @@ def grade(course: Course, opts: GradeOptions, subs: dict, sandbox: Sandbox, meta
         writer = gradebook.Writer(course.root, course.release, staging,
                                   {s: sub.timestamp for s, sub in subs.items()}, opts.db)
         results = batch.run(list(subs.values()), Progress(len(subs), opts.progress), on_result=writer.submit)
+        meta["_setup_cpu"] = {"prepare inputs": batch.setup_cpu}
         meta["seconds_sandbox"] = round(time.monotonic() - meta["_started"], 2)
         writer.close()
     finally:
@@ -202,10 +203,13 @@ def check_gradebook(course: Course, results, scores) -> list[str]:
     return problems
 
 
-def profile(results):
+def profile(results, once=None):
     """CPU seconds per grading phase, summed over the submissions that report them
-    (``model.PHASES``), with how many did."""
+    (``model.PHASES``) plus the batch's one-time work (``once``: phase -> seconds), with how many
+    submissions did."""
     totals = {phase: 0.0 for phase in PHASES}
+    for phase, seconds in (once or {}).items():
+        totals[phase] += seconds
     for r in results:
         for phase, seconds in r.profile.items():
             totals[phase] = totals.get(phase, 0.0) + seconds
@@ -251,7 +255,7 @@ def report(course: Course, opts: GradeOptions, subs, results, meta, warnings) ->
         problems.append(degraded)
     meta.update({"seconds_total": round(time.monotonic() - meta.pop("_started"), 2),
                  "gradebook": course.db_url, "gradebook_problems": problems,
-                 "students": sorted(subs) if opts.students else "all", "profile": profile(results)})
+                 "students": sorted(subs) if opts.students else "all", "profile": profile(results, meta.pop("_setup_cpu", None))})
     reports.write_summary(course.out / "summary.html", course.assignment, class_results, all_scores, meta,
                           class_info)
     (course.out / "last_run.json").write_text(json.dumps(meta, indent=2))

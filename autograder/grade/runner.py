@@ -1,7 +1,7 @@
 """Runs ONE submission inside the sandbox: ``python -m autograder.grade.runner IN OUT``.
 
 ``IN/job.json`` lists the code cells to execute (test cells are never sent in) and the items to
-probe; ``IN/cases/<item>.npz`` holds the inputs the host drew. The runner executes the cells in
+probe; ``IN/cases.bin`` and ``IN/cases.json`` hold the inputs the host drew (:func:`write_cases`). The runner executes the cells in
 an IPython shell (so magics work as in Jupyter), each under a time limit, then calls each item's
 probe on the resulting namespace and writes what came back to ``OUT/items/<item>/`` as plain
 arrays + JSON, one item at a time, so a crash or a kill still leaves the earlier items' results.
@@ -80,14 +80,42 @@ def _write_json(path, doc):
     os.replace(tmp, path)
 
 
-def _load_cases(path):
+#: The hidden inputs of a batch (written once by the host, linked into every job): the arrays'
+#: bytes one after another in ``cases.bin``, and where each one is in ``cases.json``
+#: (``{item: [{name: [dtype, shape, offset]}, ...one dict per case]}``). Mapped, not read: the
+#: 27 MB of an exercise's large inputs cost a sandbox no copy until a probe hands them out.
+CASES_BIN, CASES_INDEX = "cases.bin", "cases.json"
+
+
+def write_cases(folder, cases_by_item):
+    """Write ``{item: [case dict of arrays, ...]}`` into ``folder`` (host side)."""
     import numpy as np
-    with np.load(path, allow_pickle=False) as npz:
-        cases: dict[int, dict] = {}
-        for key in npz.files:
-            i, name = key.split("/", 1)
-            cases.setdefault(int(i), {})[name] = npz[key]
-    return [cases[i] for i in sorted(cases)]
+    index, offset = {}, 0
+    with open(Path(folder) / CASES_BIN, "wb") as f:
+        for item, cases in cases_by_item.items():
+            index[item] = []
+            for case in cases:
+                entry = {}
+                for name, value in case.items():
+                    arr = np.asarray(value)            # tobytes(): C order, any layout
+                    offset += -offset % 64                       # aligned for any dtype
+                    f.seek(offset)
+                    f.write(arr.tobytes())
+                    entry[name] = [arr.dtype.str, list(arr.shape), offset]
+                    offset += arr.nbytes
+                index[item].append(entry)
+        f.truncate(max(offset, 1))
+    (Path(folder) / CASES_INDEX).write_text(json.dumps(index))
+
+
+def load_cases(in_dir):
+    """``{item: [case dict of read-only arrays, ...]}`` of a job's ``IN`` folder."""
+    import numpy as np
+    index = json.loads((Path(in_dir) / CASES_INDEX).read_text())
+    data = np.memmap(Path(in_dir) / CASES_BIN, dtype=np.uint8, mode="r")
+    return {item: [{name: np.ndarray(tuple(shape), np.dtype(dtype), buffer=data, offset=offset)
+                    for name, (dtype, shape, offset) in case.items()} for case in cases]
+            for item, cases in index.items()}
 
 
 #: Names that only mean something under IPython: a notebook that uses one runs in IPython.
@@ -176,6 +204,7 @@ def main(in_dir, out_dir):
         import contextlib
         shell._tee = lambda channel: contextlib.nullcontext()
     import numpy  # noqa: F401  (every notebook imports it; done here it counts as start-up)
+    inputs = load_cases(in_dir)       # mapped before any of the student's code runs
     marks = {"start": _STARTED, "ready": [time.monotonic(), time.process_time()]}
 
     log = open(out_dir / "cells.jsonl", "a", buffering=1)
@@ -217,7 +246,7 @@ def main(in_dir, out_dir):
         status = "ok"
         try:
             _limit(item_cpu, item_wall)
-            cap = run_probe(probes[name], namespace, _load_cases(in_dir / "cases" / f"{name}.npz"))
+            cap = run_probe(probes[name], namespace, inputs[name])
             _limit(0, 0)
             _only_owner()                         # a copy forked by the student's function
             cap.save(out_dir / "items" / name)

@@ -4,15 +4,15 @@ import json
 from types import SimpleNamespace
 
 from autograder.grade import batch
-from autograder.grade.batch import Batch, student_seed
+from autograder.grade.batch import Batch
 from autograder.grade.model import Result, Status
 from autograder.grade.sandbox import Limits, RunResult
 from test_notebook import released
 
 
-def _batch(tmp_path):
+def _batch(tmp_path, mode="bwrap", root=False):
     box = SimpleNamespace(limits=Limits(cell=3, item=4), isolation="full", backstop=120.0, cpu_budget=100.0,
-                          cell_backstop=lambda s: 4 * s)
+                          cell_backstop=lambda s: 4 * s, mode=mode, root=root)
     return Batch("activations", {"a.ipynb": released()}, box, seed=1, work=tmp_path, workers=2)
 
 
@@ -69,9 +69,29 @@ def test_missing_and_unparseable_notebooks_fail_every_cell(tmp_path):
         res.verdicts["a.ipynb"]["test_relu"].text
 
 
-def test_student_seed_is_stable_and_per_student():
-    assert student_seed(1, "a") == student_seed(1, "a") != student_seed(1, "b") != student_seed(2, "a")
+def test_every_job_gets_the_batch_inputs_and_cannot_change_them(tmp_path):
+    import numpy as np
+    from autograder.checks import draw_cases
+    from autograder.grade.runner import load_cases
     assert "probe.py" in batch.LIB_FILES and "grade/runner.py" in batch.LIB_FILES
+    for mode, root, linked in (("bwrap", False, True), ("rlimits", True, True), ("rlimits", False, False)):
+        work = tmp_path / f"{mode}-{root}"
+        work.mkdir()
+        b = _batch(work, mode, root)
+        items = {"test_relu": b._item("test_relu"), "test_nothing": None}
+        jobs = [work / "job1", work / "job2"]
+        cases = [b._prepare(job, released(), released(), items) for job in jobs]
+        assert cases[0]["test_relu"] is cases[1]["test_relu"] and set(cases[0]) == {"test_relu"}
+        files = [job / "in" / "cases.bin" for job in jobs]
+        # one draw from the batch seed, the same for every student
+        want = draw_cases(b._item("test_relu"), hidden=True, seed=1)
+        got = load_cases(jobs[1] / "in")["relu"]
+        assert all(np.array_equal(got[i][k], v) for i, case in enumerate(want) for k, v in case.items())
+        # linked where the sandbox cannot write to them; otherwise each job has its own copy
+        assert files[0].samefile(files[1]) is linked
+        assert (b._case_files / "cases.bin").stat().st_mode & 0o222 == 0
+        assert json.loads((jobs[0] / "in" / "job.json").read_text())["items"] == ["relu"]
+        assert b.setup_cpu > 0
 
 
 def _captured_relu(tmp_path):

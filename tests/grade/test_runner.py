@@ -13,15 +13,15 @@ from pathlib import Path
 import numpy as np
 
 from autograder.checks import draw_cases, load_spec
+from autograder.grade.runner import load_cases, write_cases
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _run(tmp_path, cells, cpu=30, wall=600.0):
     ind, out = tmp_path / "in", tmp_path / "out"
-    (ind / "cases").mkdir(parents=True)
-    cases = draw_cases(load_spec("activations").ITEMS["relu"], hidden=True, seed=1)
-    np.savez(ind / "cases" / "relu.npz", **{f"{i}/{k}": v for i, c in enumerate(cases) for k, v in c.items()})
+    ind.mkdir(parents=True)
+    write_cases(ind, {"relu": draw_cases(load_spec("activations").ITEMS["relu"], hidden=True, seed=1)})
     (ind / "job.json").write_text(json.dumps({
         "assignment": "activations", "cells": cells, "items": ["relu"],
         "cell_timeout": cpu, "item_timeout": cpu, "cell_wall": wall, "item_wall": wall}))
@@ -48,3 +48,16 @@ def test_a_cell_that_waits_is_told_apart_from_one_that_spins(tmp_path):
     spins, _ = _run(tmp_path / "b", ["while True:\n    pass\n"], cpu=1)
     assert [c["status"] for c in waits + spins] == ["wall", "timeout"]
     assert "wall clock" in waits[0]["error"] and "CPU time" in spins[0]["error"]
+
+
+def test_the_inputs_come_back_as_written(tmp_path):
+    cases = {"a": [{"x": np.arange(6.0).reshape(2, 3), "n": np.float64(2.5)}, {"x": np.zeros((0, 4))}],
+             "b": [{"m": np.array([[True, False]]), "i": np.arange(3, dtype=np.int32)[::-1]}]}
+    write_cases(tmp_path, cases)
+    back = load_cases(tmp_path)
+    assert list(back) == ["a", "b"] and [list(c) for c in back["a"]] == [["x", "n"], ["x"]]
+    for item, got in back.items():
+        for case, case_back in zip(cases[item], got):
+            for k, v in case.items():
+                assert case_back[k].dtype == np.asarray(v).dtype and case_back[k].shape == np.shape(v)
+                assert np.array_equal(case_back[k], v) and not case_back[k].flags.writeable
