@@ -133,10 +133,27 @@ class Report:
 class Judge:
     """Trusted-side helpers that turn captured data into :class:`Outcome` lines."""
 
-    def __init__(self, report: Report, captured: Captured, prefix: str = ""):
+    def __init__(self, report: Report, captured: Captured, prefix: str = "", memo: dict | None = None):
         self.report = report
         self.cap = captured
         self.prefix = prefix                       # case prefix of captured keys, e.g. "c0/"
+        self.memo = memo                           # this case's reference values (see reference)
+
+    def reference(self, key, compute):
+        """``compute()`` — a reference value that depends on the case's inputs ONLY (a forward of
+        :mod:`autograder.reference`, a numerical gradient of one), never on what the learner
+        returned. The batch grader judges every student of a run on the same inputs and keeps
+        these per case (``memo``), so each is computed once per run instead of once per student;
+        kept arrays are made read-only. In a notebook it is simply ``compute()``."""
+        if self.memo is None:
+            return compute()
+        if key not in self.memo:
+            value = compute()
+            for v in (value if isinstance(value, tuple) else (value,)):
+                if isinstance(v, np.ndarray):
+                    v.setflags(write=False)
+            self.memo[key] = value
+        return self.memo[key]
 
     def add(self, label, passed, detail="", error=None, tol=None, hint="", where=""):
         self.report.outcomes.append(Outcome(label, bool(passed), detail, error, tol, hint, where))
@@ -357,9 +374,11 @@ class Judge:
     def gradient(self, label, got, numerical, tol, dout=None, x=None, candidates=()):
         """``close`` for a gradient: the reference is a numerical gradient, and a failure gets a
         hint from :func:`autograder.hints.gradient_hint` (sign, factor, missing dout, branch,
-        plus the spec's ``candidates``: ``(wrong_array, message)`` pairs)."""
+        plus the spec's ``candidates``: ``(wrong_array, message)`` pairs, or a function returning
+        them — called only when the check fails)."""
         return self.close(label, got, numerical, tol, ref_name="numerical",
-                          hint_fn=lambda bad: _hints.gradient_hint(got, numerical, dout, x, bad, candidates))
+                          hint_fn=lambda bad: _hints.gradient_hint(
+                              got, numerical, dout, x, bad, candidates() if callable(candidates) else candidates))
 
     def flag(self, key, label, message):
         """True if the probe kept the flag 1.0 under ``key`` (e.g. "the call returned a pair");
@@ -434,11 +453,13 @@ def draw_cases(item: Item, hidden=False, seed=None):
     return item.cases(rng, hidden)
 
 
-def verify(item: Item, cases, captured: Captured) -> Report:
-    """Trusted half: judge the captured data case by case."""
+def verify(item: Item, cases, captured: Captured, memo: dict | None = None) -> Report:
+    """Trusted half: judge the captured data case by case. ``memo``: reference values kept
+    across the calls that judge these same cases ({case index: {key: value}}, see
+    :meth:`Judge.reference`)."""
     report = Report(item.name, shifted=bool(getattr(captured, "shifted", ())))
     for i, case in enumerate(cases):
-        judge = Judge(report, captured, f"c{i}/")
+        judge = Judge(report, captured, f"c{i}/", None if memo is None else memo.setdefault(i, {}))
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             try:

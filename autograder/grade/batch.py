@@ -98,6 +98,7 @@ class Batch:
         self._names = _spec_names(self.spec)
         self._grade_ids = {nb: notebook.test_ids(rel) for nb, rel in released.items()}
         cpu = time.thread_time()
+        self._memo: dict[str, dict] = {}          # item -> reference values per case (checks.Judge.reference)
         self._cases, self._case_files = self._draw_inputs(work / "cases")
         #: CPU seconds drawing and writing the hidden inputs (once for the whole batch)
         self.setup_cpu = time.thread_time() - cpu
@@ -316,7 +317,8 @@ class Batch:
         try:
             # the batch's cases are shared by every judging thread: each verdict works on its own
             # copy (a numerical gradient perturbs its input in place while it differentiates)
-            return verify(item, [{k: np.array(v, copy=True) for k, v in case.items()} for case in cases], cap)
+            return verify(item, [{k: np.array(v, copy=True) for k, v in case.items()} for case in cases], cap,
+                          self._memo.setdefault(item.name, {}))
         except Exception as exc:            # a bug of the checks, reported, never a pass
             return Report(item.name, [Outcome("checked", False, "internal grader error "
                                               f"({type(exc).__name__}); please tell your instructor")])

@@ -112,8 +112,9 @@ def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backwar
         p = {k: float(case[k]) for k in case if k not in ("x", "dout")}
         y = j.array("y", f"{fwd} returns a float64 array shaped like x", x.shape, f"`{fwd}(x)`")
         if y is not None:
-            j.close(_big_label(x, f"{fwd} values match the definition"), y, forward(x, **p), TOL_FORWARD,
-                    ref_name="expected", hint_fn=lambda bad: _forward_hint(y, forward(x, **p), x))
+            expected = j.reference("y", lambda: forward(x, **p))
+            j.close(_big_label(x, f"{fwd} values match the definition"), y, expected, TOL_FORWARD,
+                    ref_name="expected", hint_fn=lambda bad: _forward_hint(y, expected, x))
         unchanged("x_after_forward", x, f"{fwd} leaves its input unchanged", call="y")
         if not backward:
             return
@@ -122,12 +123,12 @@ def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backwar
         if dx is None:
             return
         at_kink = x == 0
-        num = numerical_gradient_independent(lambda v: forward(v, **p), x, dout)
+        num = j.reference("dx", lambda: numerical_gradient_independent(lambda v: forward(v, **p), x, dout))
         # entries on the kink are judged by the subgradient check below, not here
         smooth = ~at_kink
         mine, numerical = np.where(smooth, dx, 0.0), np.where(smooth, num, 0.0)
         j.gradient(_big_label(x, f"{bwd}: dx matches the numerical gradient"), mine, numerical, TOL_GRAD, dout=dout,
-                   x=x, candidates=[(np.where(smooth, c, 0.0), m) for c, m in candidates(case, num)])
+                   x=x, candidates=lambda: [(np.where(smooth, c, 0.0), m) for c, m in candidates(case, num)])
         if at_kink.any() and kink is not None:
             left, right = kink(**p)
             lo = np.minimum(left * dout, right * dout)[at_kink]
@@ -222,7 +223,8 @@ def _prelu_verify(j, case):
     unchanged = j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
     y = j.array("y", "prelu_forward returns a float64 array shaped like x", x.shape, "`prelu_forward(x, alpha)`")
     if y is not None:
-        j.close(_big_label(x, "prelu_forward values match the definition"), y, ref.prelu(x, alpha), TOL_FORWARD)
+        j.close(_big_label(x, "prelu_forward values match the definition"), y,
+                j.reference("y", lambda: ref.prelu(x, alpha)), TOL_FORWARD)
     unchanged("x_after_forward", x, "prelu_forward leaves x unchanged", call="y")
     res = j.value("res", "prelu_backward returns (dx, dalpha): dx shaped like x, dalpha like alpha",
                   ("tuple", [("array", x.shape), ("array", alpha.shape)]), "`prelu_backward(dout, x, alpha)`")
@@ -234,7 +236,7 @@ def _prelu_verify(j, case):
         return
     dx, dalpha = res
     at_kink = x == 0
-    num = numerical_gradient_independent(lambda v: ref.prelu(v, alpha), x, dout)
+    num = j.reference("dx", lambda: numerical_gradient_independent(lambda v: ref.prelu(v, alpha), x, dout))
     j.gradient(_big_label(x, "prelu_backward: dx matches the numerical gradient"), np.where(at_kink, 0.0, dx),
                np.where(at_kink, 0.0, num), TOL_GRAD, dout=dout, x=x)
     if at_kink.any():
@@ -249,13 +251,16 @@ def _prelu_verify(j, case):
               where="" if ok else f"your dx there: {_fmt_list(got)}")
     # α_d only affects column d (or, for a shared α of shape (1,), every entry): perturbing all of
     # α at once and summing dout·Δf per column is exactly the one-at-a-time central difference.
-    h = 1e-5
-    diff = (ref.prelu(x, alpha + h) - ref.prelu(x, alpha - h)) * dout / (2 * h)
-    num_a = diff.sum(axis=0) if alpha.size > 1 else np.array([diff.sum()])
+    num_a = j.reference("dalpha", lambda: _prelu_dalpha(x, alpha, dout))
     everywhere = np.sum(dout * x, axis=0) if alpha.size > 1 else np.sum(dout * x).reshape(alpha.shape)
     j.close(_big_label(x, "prelu_backward: dalpha matches the numerical gradient"), dalpha, num_a, TOL_GRAD,
             ref_name="numerical", hint_fn=lambda bad: hints.gradient_hint(dalpha, num_a, candidates=[
                 (everywhere, "only entries with x ≤ 0 depend on α: sum dout·x over the negative entries only.")]))
+
+
+def _prelu_dalpha(x, alpha, dout, h=1e-5):
+    diff = (ref.prelu(x, alpha + h) - ref.prelu(x, alpha - h)) * dout / (2 * h)
+    return diff.sum(axis=0) if alpha.size > 1 else np.array([diff.sum()])
 
 
 def _shared_slope_hint(j):
@@ -296,7 +301,7 @@ def _softmax_cases(rng, hidden):
 def _softmax_verify(j, case):
     x, dout = case["x"], case["dout"]
     unchanged = j.unchanged if x.size <= KEEP_INPUTS else (lambda *a, **k: None)
-    expected = ref.softmax(x)
+    expected = j.reference("y", lambda: ref.softmax(x))
     y = j.array("y", "softmax_forward returns a float64 array shaped like x", x.shape, "`softmax_forward(x)`")
     if y is not None:
         def forward_hint(bad):
@@ -314,7 +319,7 @@ def _softmax_verify(j, case):
         # numerical gradient is taken on every 15th row (200 of 3000), 15× less host time.
         rows = slice(None, None, 15) if x.size >= 100_000 else slice(None)
         got, d, y_ref = dx[rows], dout[rows], expected[rows]
-        num = numerical_gradient_independent(ref.softmax, x[rows], d, axis=-1)
+        num = j.reference("dx", lambda: numerical_gradient_independent(ref.softmax, x[rows], d, axis=-1))
         diag_only = d * y_ref * (1 - y_ref)
         j.close(_big_label(x, "softmax_backward: dx matches the numerical gradient"), got, num, TOL_GRAD, ref_name="numerical",
                 hint_fn=lambda bad: hints.gradient_hint(got, num, d, candidates=[(diag_only,
@@ -329,18 +334,20 @@ def _softmax_wide_verify(j, x, dout, dx):
     pick = np.random.default_rng([20261205, *x.shape])
     rows = pick.integers(0, x.shape[0], WIDE_ENTRIES)
     cols = pick.choice(x.shape[1], WIDE_ENTRIES, replace=False)
-    h = 1e-5
-    num = []
-    for i, k in zip(rows, cols):
-        up, down = x[i].copy(), x[i].copy()
-        up[k] += h
-        down[k] -= h
-        num.append(np.sum((ref.softmax(up) - ref.softmax(down)) * dout[i]) / (2 * h))
+
+    def sampled(h=1e-5):
+        num = []
+        for i, k in zip(rows, cols):
+            up, down = x[i].copy(), x[i].copy()
+            up[k] += h
+            down[k] -= h
+            num.append(np.sum((ref.softmax(up) - ref.softmax(down)) * dout[i]) / (2 * h))
+        return np.array(num)
     label = f"softmax_backward: dx matches the numerical gradient on a wide {x.shape[0]}×{x.shape[1]} input"
-    j.close(f"{label} ({WIDE_ENTRIES} sampled entries)", dx[rows, cols], np.array(num), TOL_GRAD,
-            ref_name="numerical")
+    j.close(f"{label} ({WIDE_ENTRIES} sampled entries)", dx[rows, cols], j.reference("wide entries", sampled),
+            TOL_GRAD, ref_name="numerical")
     dirs = random_directions(x.shape, WIDE_DIRECTIONS)
-    num = directional_derivatives(ref.softmax, x, dout, dirs)
+    num = j.reference("wide directions", lambda: directional_derivatives(ref.softmax, x, dout, dirs))
     j.close(f"{label} (along {WIDE_DIRECTIONS} random directions)", np.array([np.sum(dx * v) for v in dirs]),
             num, TOL_GRAD, ref_name="numerical")
 
