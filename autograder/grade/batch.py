@@ -96,6 +96,7 @@ class Batch:
         self.workers = max(1, workers)
         self.leftovers: list[str] = []            # job folders that could not be removed
         self._names = _spec_names(self.spec)
+        self._by_grade_id = {item.grade_id: item for item in self.spec.ITEMS.values()}
         self._grade_ids = {nb: notebook.test_ids(rel) for nb, rel in released.items()}
         cpu = time.thread_time()
         self._memo: dict[str, dict] = {}          # item -> reference values per case (checks.Judge.reference)
@@ -113,8 +114,8 @@ class Batch:
         return self._grade_ids[nb_name]
 
     def _item(self, grade_id):
-        name = grade_id[len("test_"):] if grade_id.startswith("test_") else grade_id
-        return self.spec.ITEMS.get(name)
+        """The spec's item graded by the test cell ``grade_id``, or None."""
+        return self._by_grade_id.get(grade_id)
 
     # ------------------------------------------------------------------ one submission
     def grade(self, sub) -> Result:

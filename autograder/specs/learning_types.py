@@ -56,7 +56,7 @@ def loss_item(name, loss, params, cases, candidates=lambda case, p, num: (), shi
     def verify(j, case):
         ref_args = {a: case[a] for a in args}
         L = j.scalar("L", f"{fwd} returns one float64 number", f"`{fwd}(...)`")
-        expected = float(loss(**ref_args))
+        expected = j.reference("L", lambda: float(loss(**ref_args)))
         if L is not None:
             j.close(f"{fwd} value matches the definition", np.array(L), np.array(expected), TOL_LOSS)
         for a in args:                       # (the probe sends back the small inputs only)
@@ -79,10 +79,11 @@ def loss_item(name, loss, params, cases, candidates=lambda case, p, num: (), shi
                 dirs = random_directions(at[p].shape)
                 j.close(f"{bwd}: d{p} matches the numerical gradient on a large input "
                         f"(along {len(dirs)} random directions; vectorise: no Python loops)",
-                        np.array([np.sum(g * v) for v in dirs]), directional_derivatives(f, at[p], 1.0, dirs),
+                        np.array([np.sum(g * v) for v in dirs]),
+                        j.reference(f"d{p}", lambda: directional_derivatives(f, at[p], 1.0, dirs)),
                         TOL_GRAD, ref_name="numerical")
                 continue
-            num = numerical_gradient(f, at[p].copy())
+            num = j.reference(f"d{p}", lambda: numerical_gradient(f, at[p].copy()))
             j.gradient(f"{bwd}: d{p} matches the numerical gradient", g, num, TOL_GRAD,
                        candidates=candidates(case, p, num))
 

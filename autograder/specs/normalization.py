@@ -84,10 +84,10 @@ def _dx_check(j, label, got, f, x, dout, candidates=None, big=False):
     rounding of the difference did not: a correct layer norm failed 1e-5 on about one hidden seed
     in 300 (1.1e-5 on the solution; along standard-normal directions ≤ 2e-9 over 150 seeds)."""
     if x.size <= LARGE and not big:
-        return j.gradient(label, got, _vjp(f, x, dout), TOL_GRAD, dout=dout, x=x,
-                          candidates=candidates() if candidates else ())
+        return j.gradient(label, got, j.reference(label, lambda: _vjp(f, x, dout)), TOL_GRAD, dout=dout, x=x,
+                          candidates=candidates or ())
     dirs = random_directions(x.shape, DIRECTIONS)
-    num = directional_derivatives(f, np.array(x, dtype=np.float64, copy=True), dout, dirs)
+    num = j.reference(label, lambda: directional_derivatives(f, np.array(x, dtype=np.float64, copy=True), dout, dirs))
     mine = np.array([float(np.sum(got * v)) for v in dirs])
     return j.gradient(f"{label}, along {DIRECTIONS} random directions", mine, num, TOL_GRAD)
 
@@ -397,7 +397,7 @@ def _residual_verify(j, case):
         j.close(f"forward: x + relu(x W1 + b1) W2 + b2 ({tag})", out, ref.residual(x, W1, b1, W2, b2), TOL_FORWARD)
     dx = j.array("dx", "backward returns dx shaped like x", x.shape, "`backward(dout)`")
     if dx is not None:
-        num = _vjp(lambda v: ref.residual(v, W1, b1, W2, b2), x, dout)
+        num = j.reference("dx", lambda: _vjp(lambda v: ref.residual(v, W1, b1, W2, b2), x, dout))
         j.gradient(f"dx matches the numerical gradient ({tag})", dx, num, TOL_GRAD, dout=dout, x=x,
                    candidates=[(num - dout, "the identity path is missing: out = x + F(x), so dx gets dout itself "
                                             "PLUS the gradient through F.")])

@@ -121,22 +121,22 @@ def _affine_verify(j, case):
     dx = j.array("dx", "Affine.backward returns dx of shape (N, D)", x.shape, "`backward(dout)`")
     if dx is not None and big:
         dirs = random_directions(x.shape)
-        num = directional_derivatives(lambda v: ref.affine(v, W, b), x, dout, dirs)
+        num = j.reference("dx", lambda: directional_derivatives(lambda v: ref.affine(v, W, b), x, dout, dirs))
         j.close(_big_label(x, f"Affine.backward: dx matches the numerical gradient (along {len(dirs)} random directions)"),
                 np.array([np.sum(dx * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
     elif dx is not None:
-        num = numerical_gradient_array(lambda v: ref.affine(v, W, b), x.copy(), dout)
+        num = j.reference("dx", lambda: numerical_gradient_array(lambda v: ref.affine(v, W, b), x.copy(), dout))
         j.gradient("Affine.backward: dx matches the numerical gradient", dx, num, TOL_GRAD,
                    candidates=[(dout @ W, "dx = dout @ W.T: W is (D, M), dout is (N, M).")]
                    if W.shape[0] == W.shape[1] else ())
     dW = j.array("dW", "Affine.dW has the shape of W", W.shape, "`layer.dW`")
     if dW is not None and big:
         dirs = random_directions(W.shape)
-        num = directional_derivatives(lambda v: ref.affine(x, v, b), W, dout, dirs)
+        num = j.reference("dW", lambda: directional_derivatives(lambda v: ref.affine(x, v, b), W, dout, dirs))
         j.close(_big_label(x, f"Affine.backward: dW matches the numerical gradient (along {len(dirs)} random directions)"),
                 np.array([np.sum(dW * v) for v in dirs]), num, TOL_GRAD, ref_name="numerical")
     elif dW is not None:
-        num = numerical_gradient_array(lambda v: ref.affine(x, v, b), W.copy(), dout)
+        num = j.reference("dW", lambda: numerical_gradient_array(lambda v: ref.affine(x, v, b), W.copy(), dout))
         cands = [(num / n, "dW is a sum over the batch, Xᵀ·dout — do not divide by N here "
                            "(the 1/N is already in the loss's gradient).")] if n > 1 else []
         if W.shape[0] == W.shape[1]:
