@@ -12,7 +12,7 @@ verdict never depends on code running in the student's interpreter:
 
 In a notebook both halves run in the kernel (``check = load_checks("activations", globals())``,
 then ``check("relu")``). The batch grader (:mod:`autograder.grade`) runs the probe inside a
-sandbox, ships the :class:`Captured` back as ``.npz`` + JSON, and runs ``verify`` on the host.
+sandbox, ships the :class:`Captured` back as raw bytes + JSON, and runs ``verify`` on the host.
 """
 from __future__ import annotations
 

@@ -321,10 +321,14 @@ def watched_label(label):
     return last in WATCHED or last.endswith("_backward")
 
 
+#: The file of a saved :class:`Captured` that holds its arrays' bytes (``meta.json`` says where).
+ARRAYS = "arrays.bin"
+
+
 class Captured:
     """Everything a probe brings back: arrays (any numeric dtype), a typed description of each
     value, and the error raised by each call. Only plain data, so it can cross a process boundary
-    as ``.npz`` (loaded with ``allow_pickle=False``) plus JSON."""
+    as raw bytes plus JSON (:meth:`save`)."""
 
     def __init__(self):
         self.arrays: dict[str, np.ndarray] = {}
@@ -373,11 +377,21 @@ class Captured:
 
     # -- serialisation ------------------------------------------------------------------------
     def save(self, directory):
+        """``meta.json`` (the typed trees, errors, flags, and where each array is) and
+        ``arrays.bin`` (every array's bytes, C order, one after another): written without a copy
+        or a checksum; the host reads them with its bounded parser
+        (``autograder.grade.sandbox_output.parse_arrays``)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        np.savez(directory / "arrays.npz", **self.arrays)
+        index, offset = {}, 0
+        with open(directory / ARRAYS, "wb") as f:
+            for key, arr in self.arrays.items():
+                data = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+                f.write(data.tobytes() if data.ndim == 0 else data.data)
+                index[key] = [arr.dtype.str, list(arr.shape), offset]
+                offset += arr.nbytes
         (directory / "meta.json").write_text(json.dumps({"meta": self.meta, "errors": self.errors,
-                                                         "shifted": sorted(self.shifted)}))
+                                                         "shifted": sorted(self.shifted), "arrays": index}))
 
     @classmethod
     def from_parts(cls, doc, arrays):
@@ -399,18 +413,6 @@ class Captured:
                 raise ValueError(f"array {str(key)[:80]!r} has dtype {getattr(arr, 'dtype', '?')}")
             cap.arrays[str(key)] = arr
         return cap
-
-    @classmethod
-    def load(cls, directory, max_bytes=64 << 20):
-        """Read what a sandbox wrote; anything malformed raises ``ValueError``."""
-        directory = Path(directory)
-        doc = json.loads((directory / "meta.json").read_text())
-        path = directory / "arrays.npz"
-        if path.stat().st_size > max_bytes:
-            raise ValueError("arrays.npz is too large")
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-        return cls.from_parts(doc, arrays)
 
 
 class Recorder:

@@ -477,8 +477,8 @@ def o_fifo_meta(c):
     return _sabotage(c, "os.remove('items/relu/meta.json')\nos.mkfifo('items/relu/meta.json')")
 
 
-def o_fifo_npz(c):
-    return _sabotage(c, "os.remove('items/relu/arrays.npz')\nos.mkfifo('items/relu/arrays.npz')")
+def o_fifo_arrays(c):
+    return _sabotage(c, "os.remove('items/relu/arrays.bin')\nos.mkfifo('items/relu/arrays.bin')")
 
 
 def o_fifo_status(c):
@@ -491,7 +491,7 @@ def o_fifo_cells(c):
 
 
 def o_dev_zero(c):
-    return _sabotage(c, "os.remove('items/relu/arrays.npz')\nos.symlink('/dev/zero', 'items/relu/arrays.npz')")
+    return _sabotage(c, "os.remove('items/relu/arrays.bin')\nos.symlink('/dev/zero', 'items/relu/arrays.bin')")
 
 
 def o_link_host_file(c):
@@ -511,44 +511,31 @@ def o_items_link(c):
     return c.solved(extra={"answer_linear": code})
 
 
-def o_zip_bomb(c):
-    # ~0.5 MB on disk, a 512 MiB array once inflated: the host never inflates anything
-    return _sabotage(c, (
-        "import zipfile\nfrom numpy.lib import format as _F\n"
-        "with zipfile.ZipFile('items/relu/bomb', 'w', zipfile.ZIP_DEFLATED) as _z:\n"
-        "    with _z.open('c0/dx.npy', 'w', force_zip64=True) as _f:\n"
-        "        _F.write_array_header_1_0(_f, {'descr': '<f8', 'fortran_order': False, 'shape': (64 << 20,)})\n"
-        "        _chunk = bytes(1 << 20)\n"
-        "        for _i in range(512):\n"
-        "            _f.write(_chunk)\n"
-        "os.replace('items/relu/bomb', 'items/relu/arrays.npz')"))
+def _reindex(c, code):
+    """Sabotage that rewrites relu's index of arrays (``meta.json``'s ``arrays``) with ``code``
+    (``_ix``: the index, a dict); the arrays' bytes are left as they are."""
+    return _sabotage(c, "import json as _j\n_m = _j.load(open('items/relu/meta.json'))\n_ix = _m['arrays']\n"
+                        + code + "\nopen('items/relu/meta.json', 'w').write(_j.dumps(_m))")
 
 
-def o_npy_lies(c):
-    # STORED, but the header claims 10^12 float64s: refused before any array is built
-    return _sabotage(c, (
-        "import zipfile\nfrom numpy.lib import format as _F\nimport io as _io\n"
-        "_b = _io.BytesIO()\n"
-        "_F.write_array_header_1_0(_b, {'descr': '<f8', 'fortran_order': False, 'shape': (10**12,)})\n"
-        "with zipfile.ZipFile('items/relu/arrays.npz', 'w', zipfile.ZIP_STORED) as _z:\n"
-        "    _z.writestr('c0/dx.npy', _b.getvalue() + bytes(64))"))
+def o_index_lies(c):
+    # the index claims a 512 MiB array in a file of a few MB: refused before anything is copied
+    return _reindex(c, "_ix['c0/dx'] = ['<f8', [64 << 20], 0]")
+
+
+def o_index_huge(c):
+    # 10^12 float64s claimed: refused before any array is built
+    return _reindex(c, "_ix['c0/dx'] = ['<f8', [10 ** 12], 0]")
 
 
 def o_object_dtype(c):
-    return _sabotage(c, (
-        "_a = _np.empty(3, dtype=object)\n"
-        "_np.savez('items/relu/arrays.npz', **{'c0/dx': _a})"))
+    return _reindex(c, "_ix['c0/dx'] = ['|O', [3], 0]")
 
 
-def o_duplicate_members(c):
-    # two members with one name (a correct-looking one last): refused, not "last one wins"
-    return _sabotage(c, (
-        "import zipfile, warnings\nwarnings.simplefilter('ignore')\n"
-        "with zipfile.ZipFile('items/relu/arrays.npz') as _z:\n"
-        "    _parts = [(_i, _z.read(_i)) for _i in _z.infolist()]\n"
-        "with zipfile.ZipFile('items/relu/arrays.npz', 'a') as _z:\n"
-        "    for _i, _d in _parts:\n"
-        "        _z.writestr(_i.filename, _d)"))
+def o_overlapping_arrays(c):
+    # every name pointing at the same bytes (a correct-looking array copied thousands of times):
+    # refused, the arrays together may not be larger than the file
+    return _reindex(c, "_first = _ix['c0/dx']\nfor _i in range(4000):\n    _ix[f'c0/copy{_i}'] = _first")
 
 
 def o_json_deep(c):
@@ -741,17 +728,17 @@ CASES = {
     # results the student's code made unreadable: the item scores 0 and the submission needs a look
     # ("crashed"), never a silent 0 — the host cannot tell sabotage from a run that lost its output
     "o_fifo_meta": (o_fifo_meta, "crashed", expect("relu"), False),
-    "o_fifo_npz": (o_fifo_npz, "crashed", expect("relu"), False),
+    "o_fifo_arrays": (o_fifo_arrays, "crashed", expect("relu"), False),
     "o_fifo_status": (o_fifo_status, "crashed", expect("relu"), False),
     "o_fifo_cells": (o_fifo_cells, "graded", expect(), False),
     "o_dev_zero": (o_dev_zero, "crashed", expect("relu"), False),
     "o_link_host_file": (o_link_host_file, "crashed", expect("relu"), False),
     "o_link_folder": (o_link_folder, "crashed", expect("relu"), False),
     "o_items_link": (o_items_link, "crashed", expect(total_zero=True), False),
-    "o_zip_bomb": (o_zip_bomb, "crashed", expect("relu"), False),
-    "o_npy_lies": (o_npy_lies, "crashed", expect("relu"), False),
+    "o_index_lies": (o_index_lies, "crashed", expect("relu"), False),
+    "o_index_huge": (o_index_huge, "crashed", expect("relu"), False),
     "o_object_dtype": (o_object_dtype, "crashed", expect("relu"), False),
-    "o_duplicate_members": (o_duplicate_members, "crashed", expect("relu"), False),
+    "o_overlapping_arrays": (o_overlapping_arrays, "crashed", expect("relu"), False),
     "o_json_deep": (o_json_deep, "crashed", expect("relu"), False),
     "o_json_huge": (o_json_huge, "crashed", expect("relu"), False),
     "o_huge_result": (o_huge_result, "graded", expect("relu"), False),

@@ -20,6 +20,7 @@ import pytest
 import course
 from autograder import exercises
 from autograder.checks import Judge, Report, draw_cases, load_spec
+from autograder.grade.sandbox_output import read_captured
 from autograder.probe import KEEP_INPUTS, Captured, load_probes
 
 ASSIGNMENTS = exercises.names()
@@ -88,8 +89,8 @@ def _judge(tmp_path):
     for k, v in VALUES.items():
         cap.keep(k, v)
     cap.fail("raised", "`f` raised ValueError: boom")
-    cap.save(tmp_path)
-    return Judge(Report("t"), Captured.load(tmp_path))
+    cap.save(tmp_path / "items" / "t")
+    return Judge(Report("t"), read_captured(tmp_path, "t"))
 
 
 def test_typed_tree_round_trip_and_one_check(tmp_path):

@@ -181,7 +181,7 @@ class Batch:
 
     def _draw_inputs(self, folder):
         """Every item's hidden cases (item name -> list of dicts of arrays), drawn from the batch
-        seed, and the folder holding them as ``<item>.npz`` (read-only, shared by every job).
+        seed, and the folder holding them (``INPUT_FILES``, read-only, shared by every job).
         Drawing them per student was a third of the host's work per submission (``make bench``)."""
         folder.mkdir()
         cases = {item.name: draw_cases(item, hidden=True, seed=self.seed) for item in self.spec.ITEMS.values()}

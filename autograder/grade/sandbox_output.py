@@ -1,19 +1,19 @@
 """Reading what a sandbox left behind, treating every byte as hostile.
 
 The sandboxed runner writes ``OUT/cells.jsonl`` (one JSON line per executed cell),
-``OUT/items/<item>.status.json`` and ``OUT/items/<item>/{meta.json,arrays.npz}`` (``np.savez``,
-uncompressed), ``OUT/done.json``. A submission runs in that folder and can replace any of them
-with a FIFO, a link to ``/dev/zero``, a zip bomb, a deeply nested JSON document or a directory
-tree; this module reads them so that none of that can hang, exhaust or mislead the host:
+``OUT/items/<item>.status.json`` and ``OUT/items/<item>/{meta.json,arrays.bin}`` (the arrays'
+raw bytes; ``meta.json`` says where each one is), ``OUT/done.json``. A submission runs in that
+folder and can replace any of them with a FIFO, a link to ``/dev/zero``, an index that lies about
+sizes, a deeply nested JSON document or a directory tree; this module reads them so that none of
+that can hang, exhaust or mislead the host:
 
 * every path is opened component by component from the OUT folder with ``O_NOFOLLOW`` (no link
   anywhere on the way), non-blocking, and must be a regular file (``fstat``);
 * every read is bounded (the file's size is checked first, and no more than the bound is read);
 * JSON documents are bounded in size and nesting depth;
-* a ``.npz`` must be a zip of STORED (not deflated) ``.npy`` members with distinct names; each
-  member's header is read by NumPy's own bounded reader (``numpy.lib.format``) and its dtype
-  (plain bool/int/uint/float), shape and byte count validated before the array is built from the
-  bytes already read (no decompression at all);
+* every array's dtype (plain bool/int/uint/float), shape and place in ``arrays.bin`` are
+  validated before it is built from the bytes already read, and the arrays together may not be
+  larger than the file (:func:`parse_arrays`);
 * :func:`safe_error` turns a recorded exception into text with no student-controlled content
   (hidden cases: only a built-in exception type name survives).
 
@@ -23,27 +23,22 @@ from __future__ import annotations
 
 import builtins
 import errno
-import io
 import json
 import os
 import re
 import stat
-import struct
-import zipfile
 
 import numpy as np
-from numpy.lib import format as npformat
 
 from autograder.checks import Captured
 
-from autograder.probe import CLASSES, OTHER_CLASS
+from autograder.probe import ARRAYS, CLASSES, OTHER_CLASS
 
 MAX_JSON = 1 << 20               # bytes of any JSON document
 MAX_DEPTH = 32                   # nesting of a JSON document
 MAX_CELLS_FILE = 8 << 20         # bytes of cells.jsonl that are read
-MAX_NPZ = 64 << 20               # bytes of one item's arrays
+MAX_ARRAY_BYTES = 64 << 20       # bytes of one item's arrays (``arrays.bin``)
 MAX_MEMBERS = 4096               # arrays per item
-MAX_NPY_HEADER = 4096
 
 
 class Hostile(ValueError):
@@ -183,69 +178,49 @@ def read_cells(root, rel="cells.jsonl", limit=MAX_CELLS_FILE):
     return cells
 
 
-# --------------------------------------------------------------------------- npz
-_READ_HEADER = {1: npformat.read_array_header_1_0, 2: npformat.read_array_header_2_0}
+# --------------------------------------------------------------------------- arrays
+_DTYPE = re.compile(r"[<>|=]?[biuf]\d{1,2}")
 
 
-def _parse_npy(data: bytes, name):
-    """The array of one ``.npy`` member, validated before it is built: NumPy's own reader of the
-    magic and the header (bounded to MAX_NPY_HEADER), then a plain bool/int/uint/float dtype and a
-    byte count that matches the shape."""
-    fp = io.BytesIO(data)
-    try:
-        major, _ = npformat.read_magic(fp)
-        if major not in _READ_HEADER:
-            raise Hostile(f"{name}: .npy version {major}")
-        shape, fortran, dtype = _READ_HEADER[major](fp, max_header_size=MAX_NPY_HEADER)
-    except Hostile:
-        raise
-    except Exception:              # ValueError, and anything a malformed header raises on the way
-        raise Hostile(f"{name}: unreadable .npy header") from None
-    if dtype.kind not in "biuf" or dtype.hasobject or dtype.names is not None \
-            or not re.fullmatch(r"[<>|=]?[biuf]\d{1,2}", dtype.str):
-        raise Hostile(f"{name}: dtype {dtype.str!r} not allowed")
-    if len(shape) > 32 or not all(type(s) is int and 0 <= s for s in shape):
-        raise Hostile(f"{name}: bad shape")
-    count = 1
-    for s in shape:
-        count *= s
-        if count * dtype.itemsize > MAX_NPZ:
-            raise Hostile(f"{name}: too large")
-    start = fp.tell()
-    body = len(data) - start
-    if body != count * dtype.itemsize:
-        raise Hostile(f"{name}: {body} bytes for shape {shape} of {dtype}")
-    arr = np.frombuffer(data, dtype=dtype, count=count, offset=start)
-    arr = arr.reshape(shape[::-1]).T if fortran else arr.reshape(shape)
-    return np.array(arr, dtype=dtype.newbyteorder("="), copy=True)
-
-
-def parse_npz(data: bytes):
-    """``{name: array}`` of an uncompressed ``np.savez`` file, validated (see module doc)."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, struct.error) as exc:
-        raise Hostile(f"not a zip ({type(exc).__name__})") from None
-    if len(infos) > MAX_MEMBERS:
+def parse_arrays(index, data: bytes):
+    """``{name: array}`` from the index ``meta.json`` holds (``{name: [dtype, shape, offset]}``)
+    and the bytes of ``arrays.bin``, validated before any array is built: a plain
+    bool/int/uint/float dtype, a shape of non-negative ints, bytes inside the file, and all the
+    arrays together no larger than the file (entries pointing at the same bytes cannot multiply
+    what the host copies). Each array is a native-order copy, writable."""
+    if not isinstance(index, dict):
+        raise Hostile("meta.json has no index of the arrays")
+    if len(index) > MAX_MEMBERS:
         raise Hostile("too many arrays")
     arrays, total = {}, 0
-    for info in infos:
-        if info.compress_type != zipfile.ZIP_STORED or info.compress_size != info.file_size:
-            raise Hostile(f"{info.filename!r} is compressed")
-        if not info.filename.endswith(".npy") or info.flag_bits & 0x1:
-            raise Hostile(f"{info.filename!r} is not a plain .npy")
-        key = info.filename[:-4]
-        if key in arrays:
-            raise Hostile(f"{info.filename!r} appears twice")
-        total += info.file_size
-        if total > len(data):
-            raise Hostile("members larger than the file")
+    for name, entry in index.items():
+        what = repr(str(name)[:80])
+        if not (isinstance(entry, list) and len(entry) == 3):
+            raise Hostile(f"{what}: malformed index entry")
+        descr, shape, offset = entry
+        if not isinstance(descr, str) or not _DTYPE.fullmatch(descr):
+            raise Hostile(f"{what}: dtype {str(descr)[:20]!r} not allowed")
         try:
-            raw = zf.read(info)               # STORED: a slice of ``data``, no expansion
-        except (zipfile.BadZipFile, OSError, ValueError, struct.error) as exc:
-            raise Hostile(f"{info.filename!r}: {type(exc).__name__}") from None
-        arrays[key] = _parse_npy(raw, info.filename)
+            dtype = np.dtype(descr)
+        except TypeError:
+            raise Hostile(f"{what}: dtype {descr!r} not allowed") from None
+        if dtype.kind not in "biuf" or dtype.hasobject or dtype.names is not None:
+            raise Hostile(f"{what}: dtype {descr!r} not allowed")
+        if not isinstance(shape, list) or len(shape) > 32 or not all(type(s) is int and 0 <= s for s in shape):
+            raise Hostile(f"{what}: bad shape")
+        if type(offset) is not int or offset < 0:
+            raise Hostile(f"{what}: bad offset")
+        count = 1
+        for n in shape:
+            count *= n
+            if count * dtype.itemsize > MAX_ARRAY_BYTES:
+                raise Hostile(f"{what}: too large")
+        nbytes = count * dtype.itemsize
+        total += nbytes
+        if offset + nbytes > len(data) or total > len(data):
+            raise Hostile(f"{what}: {nbytes} bytes at {offset} of a {len(data)}-byte file")
+        arr = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
+        arrays[str(name)] = np.array(arr, dtype=dtype.newbyteorder("="), copy=True)
     return arrays
 
 
@@ -254,7 +229,7 @@ def read_captured(root, item):
     doc = parse_json(read_bytes(root, f"items/{item}/meta.json", MAX_JSON))
     if not isinstance(doc, dict):
         raise Hostile("meta.json is not an object")
-    arrays = parse_npz(read_bytes(root, f"items/{item}/arrays.npz", MAX_NPZ))
+    arrays = parse_arrays(doc.get("arrays"), read_bytes(root, f"items/{item}/{ARRAYS}", MAX_ARRAY_BYTES))
     return Captured.from_parts(doc, arrays)
 
 

@@ -106,14 +106,14 @@ def _captured_relu(tmp_path):
 
 
 def test_results_cut_short_are_never_a_silent_zero(tmp_path):
-    # A writer stopped (or read) half-way leaves a truncated arrays.npz behind a status "ok": the
+    # A writer stopped (or read) half-way leaves a truncated arrays.bin behind a status "ok": the
     # item fails, and the submission needs the instructor's look instead of staying "graded".
     b, res = _batch(tmp_path), Result("frank")
     out, cases = _captured_relu(tmp_path)
     relu = b._item("test_relu")
     assert b._judge_item(Result("gina"), "test_relu", relu, out, cases, "").passed    # whole: it passes
-    npz = out / "items" / "relu" / "arrays.npz"
-    npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])
+    arrays = out / "items" / "relu" / "arrays.bin"
+    arrays.write_bytes(arrays.read_bytes()[: arrays.stat().st_size // 2])
     v = b._judge_item(res, "test_relu", relu, out, cases, "")
     assert not v.passed and "could not be read" in v.text
     assert res.status == Status.CRASHED and "relu: the results the sandbox wrote could not be read" in res.reason

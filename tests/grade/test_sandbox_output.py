@@ -1,68 +1,65 @@
-"""autograder.grade.sandbox_output: .npy members read with NumPy's own header reader, and only plain
-numeric arrays accepted (the hostile shapes of a sandbox's output are in test_grader_host.py)."""
-import io
-import zipfile
-
+"""autograder.grade.sandbox_output: ``arrays.bin`` read through its index, and only plain numeric
+arrays accepted (the hostile shapes of a sandbox's output are in test_grader_host.py)."""
 import numpy as np
 import pytest
-from numpy.lib import format as npformat
 
-from autograder.grade.sandbox_output import Hostile, _parse_npy, parse_npz
+from autograder.grade.sandbox_output import MAX_ARRAY_BYTES, Hostile, parse_arrays
 
 
-def _npy(arr, version=None):
-    f = io.BytesIO()
-    npformat.write_array(f, arr, version=version, allow_pickle=False)
-    return f.getvalue()
+def _pack(arrays):
+    """The index and bytes a runner writes for ``arrays`` (autograder.probe.Captured.save)."""
+    index, data = {}, b""
+    for name, arr in arrays.items():
+        index[name] = [arr.dtype.str, list(arr.shape), len(data)]
+        data += np.ascontiguousarray(arr).tobytes() if arr.ndim else arr.tobytes()
+    return index, data
 
 
 @pytest.mark.parametrize("arr", [np.arange(6.0).reshape(2, 3), np.asfortranarray(np.arange(6).reshape(2, 3)),
                                  np.array([True, False]), np.zeros((0, 4), np.uint8),
-                                 np.arange(3, dtype=">i4"), np.float32(1.5)])
+                                 np.arange(3, dtype=">i4"), np.array(1.5, np.float32)])
 def test_plain_arrays_round_trip(arr):
-    got = _parse_npy(_npy(arr), "x.npy")
-    assert got.dtype == arr.dtype.newbyteorder("=") and np.array_equal(got, arr) and got.flags.writeable
+    got = parse_arrays(*_pack({"x": arr}))["x"]
+    assert got.dtype == arr.dtype.newbyteorder("=") and got.shape == arr.shape
+    assert np.array_equal(got, arr) and got.flags.writeable
 
 
-def test_version_2_headers_are_read():
-    assert np.array_equal(_parse_npy(_npy(np.arange(4.0), version=(2, 0)), "x.npy"), np.arange(4.0))
-
-
-@pytest.mark.parametrize("arr", [np.array(["a"]), np.array([1 + 2j]), np.zeros(2, dtype="f8,f8"),
-                                 np.array(["2026-01-01"], dtype="M8[D]")])
-def test_other_dtypes_are_refused(arr):
+@pytest.mark.parametrize("descr", ["<U1", "<c16", "|O", "<M8[D]", "|V8", "f8,f8", "<f8 ", "float64", 7])
+def test_other_dtypes_are_refused(descr):
     with pytest.raises(Hostile, match="not allowed"):
-        _parse_npy(_npy(arr), "x.npy")
+        parse_arrays({"x": [descr, [1], 0]}, bytes(16))
 
 
-@pytest.mark.parametrize("mutate, why", [
-    (lambda d: b"\x93NUMPX" + d[6:], "unreadable"),                               # bad magic
-    (lambda d: d[:6] + b"\x03\x00" + d[8:], "version 3"),                         # not written by np.save
-    (lambda d: d[:-8], "bytes for shape"),                                        # truncated body
-    (lambda d: d.replace(b"(3,)", b"(True,)"), "bad shape"),                      # a bool is no size
-    (lambda d: d.replace(b"(3,)", b"(-3,)"), "unreadable|bad shape"),
-    (lambda d: d[:9], "unreadable"),                                              # truncated header
+@pytest.mark.parametrize("entry, why", [
+    (["<f8", [3]], "malformed"),
+    (["<f8", [3], 0, 0], "malformed"),
+    (["<f8", 3, 0], "bad shape"),
+    (["<f8", [-3], 0], "bad shape"),
+    (["<f8", [True], 0], "bad shape"),
+    (["<f8", [1.0], 0], "bad shape"),
+    (["<f8", [1] * 33, 0], "bad shape"),
+    (["<f8", [1], -8], "bad offset"),
+    (["<f8", [1], 1.0], "bad offset"),
+    (["<f8", [3], 8], "bytes at 8"),                      # runs past the end of the file
+    (["<f8", [MAX_ARRAY_BYTES], 0], "too large"),
 ])
-def test_malformed_members_are_hostile(mutate, why):
+def test_malformed_entries_are_hostile(entry, why):
     with pytest.raises(Hostile, match=why):
-        _parse_npy(mutate(_npy(np.arange(3.0))), "x.npy")
+        parse_arrays({"x": entry}, bytes(24))
 
 
-def test_header_length_is_bounded():
-    data = _npy(np.arange(3.0))
-    header = data[10:10 + int.from_bytes(data[8:10], "little")]
-    big = header[:-1] + b" " * 5000 + b"\n"
-    with pytest.raises(Hostile):
-        _parse_npy(data[:8] + len(big).to_bytes(2, "little") + big + data[10 + len(header):], "x.npy")
+def test_arrays_together_are_no_larger_than_the_file():
+    # two names for the same bytes are read; more names than the file has room for are not
+    got = parse_arrays({"a": ["<f8", [3], 0], "b": ["<f8", [3], 0]}, np.arange(6.0).tobytes())
+    assert np.array_equal(got["a"], got["b"]) and got["a"] is not got["b"]
+    with pytest.raises(Hostile, match="bytes at 0"):
+        parse_arrays({"a": ["<f8", [3], 0], "b": ["<f8", [3], 0], "c": ["<f8", [1], 0]}, np.arange(6.0).tobytes())
 
 
-def test_npz_members_keep_their_names():
-    f = io.BytesIO()
-    np.savez(f, **{"0/x": np.arange(2.0), "0/y": np.ones(3, bool)})
-    got = parse_npz(f.getvalue())
-    assert set(got) == {"0/x", "0/y"} and got["0/y"].dtype == bool
-    f = io.BytesIO()
-    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("a.npy", _npy(np.arange(2.0)))
-    with pytest.raises(Hostile, match="compressed"):
-        parse_npz(f.getvalue())
+def test_names_are_kept_and_the_index_is_bounded():
+    got = parse_arrays(*_pack({"c0/x": np.arange(2.0), "c1/y": np.ones(3, bool)}))
+    assert set(got) == {"c0/x", "c1/y"} and got["c1/y"].dtype == bool
+    with pytest.raises(Hostile, match="no index"):
+        parse_arrays([["<f8", [1], 0]], bytes(8))
+    with pytest.raises(Hostile, match="too many"):
+        parse_arrays({str(i): ["<f8", [0], 0] for i in range(4097)}, b"")
