@@ -189,3 +189,32 @@ def test_a_correct_train_with_one_bad_run_keeps_its_points():
     code = mutants.UNUSUAL["SGD with a uniform He initialisation of the same variance"][1]
     report = course.check_report(course.mutant_namespace("two_layer_net", code), "two_layer_net", "sgd", 6)
     assert report.passed, report.text()
+
+
+def _uses_kept_references(assignment):
+    from autograder.checks import load_spec
+    import inspect
+    return "j.reference(" in inspect.getsource(load_spec(assignment))
+
+
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if _uses_kept_references(a)])
+def test_kept_reference_values_never_change_a_verdict(assignment):
+    """The batch grader keeps reference values per case across a run (``checks.Judge.reference``):
+    judging the solution, every mutant and every unusual version one after another with ONE memo,
+    in both orders, gives each the report — every line, every number — it gets when judged alone."""
+    from autograder.checks import draw_cases, load_spec, verify
+    from autograder.probe import run_probe
+    mutants = importlib.import_module(f"mutants.{assignment}")
+    versions = [("solution", None, course.solution_namespace(assignment))] + [
+        (name, item, course.mutant_namespace(assignment, code))
+        for name, (item, code, *_) in {**mutants.MUTANTS, **mutants.UNUSUAL}.items()]
+    differ = []
+    for name, item in load_spec(assignment).ITEMS.items():
+        cases = draw_cases(item, hidden=True, seed=7)
+        fresh = lambda: [{k: v.copy() for k, v in case.items()} for case in cases]  # noqa: E731
+        caps = [(who, run_probe(item, ns, fresh())) for who, only, ns in versions if only in (None, name)]
+        alone = {who: verify(item, fresh(), cap).text() for who, cap in caps}
+        for order in (caps, caps[::-1]):
+            memo: dict = {}
+            differ += [f"{name}: {who}" for who, cap in order if verify(item, fresh(), cap, memo).text() != alone[who]]
+    assert not differ, differ[:5]
