@@ -119,6 +119,13 @@ def shape_text(shape):
 #: numerical derivative passes (x ± h at one entry, at a group of entries, or everywhere), never
 #: what an honest backward passes (the case's own arrays, or values computed from them).
 SHIFT = 1e-2
+#: A whole array moved by ONE step (``x + h``, or ``x·(1 + h)``) counts only when the step is at
+#: most STEP of the case array's scale: a one-sided numerical derivative must step that little to
+#: pass the checks (its error is ~h), while honest code moves a whole array by one amount by
+#: structure — ``x @ W1 + b1`` with W1's columns equal (xor's symmetric start) is ``b1`` shifted
+#: by one number, |shift| < 1 % of b1's scale in 3.5 % of draws. Steps of either sign at up to
+#: SHIFT are still seen as a central difference (x − h after x + h).
+STEP = 1e-5
 #: A number passed as an argument is shifted when it differs from one of the case's *numbers* by
 #: at most SHIFT_SCALAR times its magnitude. The case's numbers are its 0-d values and the entries
 #: of the arrays a probe hands to the learner one number at a time (:func:`hands_out_entries`) —
@@ -177,20 +184,22 @@ class ShiftWatch:
             return False
         if not moved.all():         # some entries bit-identical: differenced entry by entry or in groups
             return True
-        return self._all_shifted(a - c, c, key)
+        return self._all_shifted(a - c, c, scale, key)
 
-    def _all_shifted(self, offsets, c, key):
-        """Every entry moved, each by little: a numerical derivative moves them by one step
-        (``x + h``), by one relative step (``x·(1 + h)``) or at opposite steps (``x ± h``) — a
-        computed array near a given one (``x @ W1 + b1`` for a small ``x``, near ``b1``) by none
-        of these but by chance."""
+    def _all_shifted(self, offsets, c, scale, key):
+        """Every entry moved, each by little: a numerical derivative moves them by one small step
+        (``x + h``, at most STEP of the scale), by one small relative step (``x·(1 + h)``) or at
+        opposite steps (``x ± h``) — a computed array near a given one (``x @ W1 + b1`` for a
+        small ``x``, near ``b1``) by none of these but by chance."""
         for off in offsets.reshape(-1, *c.shape):
             size = np.abs(off).max()
-            if np.ptp(off) <= 1e-6 * size:                                      # x + h
+            if np.ptp(off) <= 1e-6 * size and size <= STEP * scale:            # x + h
                 return True
             nz = np.abs(c) > 0
-            if nz.all() and np.ptp(off / c) <= 1e-6 * np.abs(off / c).max():   # x·(1 + h)
-                return True
+            if nz.all():
+                rel = off / c
+                if np.ptp(rel) <= 1e-6 * np.abs(rel).max() and np.abs(rel).max() <= STEP:   # x·(1 + h)
+                    return True
             seen = self._shifts.setdefault(key, [])
             if any(np.allclose(prev, -off, rtol=1e-6, atol=0.0) for prev in seen):
                 return True                                                     # x − h after x + h
