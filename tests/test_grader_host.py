@@ -161,8 +161,8 @@ def test_printable_escapes_control_characters():
 
 def test_remove_tree_deep_and_locked(tmp_path):
     root = tmp_path / "job"
-    (root / "in" / "cases").mkdir(parents=True)
-    (root / "in" / "cases" / "relu.npz").write_bytes(b"secret")
+    (root / "in").mkdir(parents=True)
+    (root / "in" / "cases.bin").write_bytes(b"secret")
     fd = os.open(root, os.O_RDONLY)
     for _ in range(1500):                      # deeper than Python's recursion limit
         os.mkdir("d", dir_fd=fd)

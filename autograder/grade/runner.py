@@ -1,10 +1,11 @@
 """Runs ONE submission inside the sandbox: ``python -m autograder.grade.runner IN OUT``.
 
 ``IN/job.json`` lists the code cells to execute (test cells are never sent in) and the items to
-probe; ``IN/cases.bin`` and ``IN/cases.json`` hold the inputs the host drew (:func:`write_cases`). The runner executes the cells in
-an IPython shell (so magics work as in Jupyter), each under a time limit, then calls each item's
-probe on the resulting namespace and writes what came back to ``OUT/items/<item>/`` as plain
-arrays + JSON, one item at a time, so a crash or a kill still leaves the earlier items' results.
+probe; ``IN/cases.bin`` and ``IN/cases.json`` hold the inputs the host drew (:func:`write_cases`).
+The runner executes the cells in an IPython shell (so magics work as in Jupyter), each under a
+time limit, then calls each item's probe on the resulting namespace and writes what came back to
+``OUT/items/<item>/`` as plain arrays + JSON, one item at a time, so a crash or a kill still
+leaves the earlier items' results.
 
 Each cell and each item's probe is limited in CPU time (``ITIMER_PROF``: time the machine spends
 on this process, so a busy machine never makes honest work fail), with a wall-clock alarm only as
