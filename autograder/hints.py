@@ -38,12 +38,21 @@ def dtype_hint(dtype):
 
 
 def shape_hint(got, expected):
+    """One sentence on a result of shape ``got`` where ``expected`` was asked for (a forward's
+    output or a gradient: only the shapes are known here)."""
+    got, expected = tuple(got), tuple(expected)
     if len(got) == len(expected) == 2 and got == expected[::-1]:
         return "the shape is transposed — check the order of a matrix product or a missing `.T`."
-    if int(np.prod(got)) > int(np.prod(expected)):
-        return ("the gradient of a parameter has the parameter's shape: sum the per-example "
-                "contributions over the batch (e.g. `.sum(axis=0)`).")
-    return "check which axis you reduced over and whether the result broadcasts by accident."
+    if len(got) == len(expected) + 1 and got[1:] == expected:
+        return ("one result per example: a gradient of a parameter has the parameter's shape — sum "
+                "the per-example contributions over the batch (e.g. `.sum(axis=0)`).")
+    if len(got) == len(expected) and sorted(got) == sorted(expected):
+        return "the axes are in another order — check `.T`, `transpose` or the order of `reshape`."
+    if len(got) == len(expected):
+        return ("an axis has the wrong length — compare each one with the formula in the "
+                "instructions (padding, stride, a sum over the wrong axis, or a broadcast by accident).")
+    return ("the number of axes differs — check which axis you reduced over (`keepdims`?) and "
+            "whether the result broadcasts by accident.")
 
 
 def _matches(a, b, significant):
