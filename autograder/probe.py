@@ -334,6 +334,25 @@ def watched_label(label):
 ARRAYS = "arrays.bin"
 
 
+def write_arrays(f, arrays):
+    """Append ``{name: array}`` to the binary file ``f`` as raw bytes — C order, each array at a
+    multiple of 64 bytes, written without a copy — and return the index that finds them again,
+    ``{name: [dtype, shape, offset]}``. The one layout of both directions: the sandbox's results
+    (:meth:`Captured.save`) and the hidden inputs the host hands a sandbox
+    (``autograder.grade.runner.write_cases``)."""
+    index, end = {}, f.tell()
+    for name, arr in arrays.items():
+        arr = np.asarray(arr)
+        offset = f.tell() + -f.tell() % 64
+        f.seek(offset)
+        data = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
+        f.write(data.tobytes() if data.ndim == 0 else data.data)
+        index[name] = [arr.dtype.str, list(arr.shape), offset]
+        end = max(end, offset + arr.nbytes)
+    f.truncate(max(end, 1))          # an empty array last still lies inside the file (and mmap needs a byte)
+    return index
+
+
 class Captured:
     """Everything a probe brings back: arrays (any numeric dtype), a typed description of each
     value, and the error raised by each call. Only plain data, so it can cross a process boundary
@@ -392,13 +411,8 @@ class Captured:
         (``autograder.grade.sandbox_output.parse_arrays``)."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        index, offset = {}, 0
         with open(directory / ARRAYS, "wb") as f:
-            for key, arr in self.arrays.items():
-                data = arr if arr.flags.c_contiguous else np.ascontiguousarray(arr)
-                f.write(data.tobytes() if data.ndim == 0 else data.data)
-                index[key] = [arr.dtype.str, list(arr.shape), offset]
-                offset += arr.nbytes
+            index = write_arrays(f, self.arrays)
         (directory / "meta.json").write_text(json.dumps({"meta": self.meta, "errors": self.errors,
                                                          "shifted": sorted(self.shifted), "arrays": index}))
 

@@ -90,22 +90,9 @@ CASES_BIN, CASES_INDEX = "cases.bin", "cases.json"
 
 def write_cases(folder, cases_by_item):
     """Write ``{item: [case dict of arrays, ...]}`` into ``folder`` (host side)."""
-    import numpy as np
-    index, offset = {}, 0
+    from autograder.probe import write_arrays
     with open(Path(folder) / CASES_BIN, "wb") as f:
-        for item, cases in cases_by_item.items():
-            index[item] = []
-            for case in cases:
-                entry = {}
-                for name, value in case.items():
-                    arr = np.asarray(value)            # tobytes(): C order, any layout
-                    offset += -offset % 64                       # aligned for any dtype
-                    f.seek(offset)
-                    f.write(arr.tobytes())
-                    entry[name] = [arr.dtype.str, list(arr.shape), offset]
-                    offset += arr.nbytes
-                index[item].append(entry)
-        f.truncate(max(offset, 1))
+        index = {item: [write_arrays(f, case) for case in cases] for item, cases in cases_by_item.items()}
     (Path(folder) / CASES_INDEX).write_text(json.dumps(index))
 
 
