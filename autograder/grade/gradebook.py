@@ -10,7 +10,8 @@ every graded cell of every student gets a fresh score: an unreadable or missing 
 staged as the released blank and scores 0 — never an old score left behind.
 
 * before: :func:`use_own_tools`, :func:`sync_assignment`, :func:`record_submissions`;
-* during: :class:`Writer` (a process of its own running :class:`_GradebookWriter`);
+* during: :class:`Writer` (a process of its own running :class:`_GradebookWriter`, which runs
+  nbgrader's autograde steps through :class:`~autograder.grade.autograde.Autograde`);
 * after: :func:`read_scores`, :func:`integrity`.
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import parse_utc
 
+from autograder.grade.autograde import Autograde
 from autograder.grade.model import Release
 from autograder.grade.nbgrader_hooks import AUTOGRADE_PREPROCESSORS, faster_nbgrader
 from autograder.grade.notebook import grade_id, is_test
@@ -101,35 +103,39 @@ def _writer_process(args, inbox, outbox):
                 "cpu": writer.cpu})
 
 
+def nbgrader_config(course: Path, staging: Path, db_url=None):
+    """nbgrader's configuration for the writer: the course's own, with ``staging`` as the
+    submitted folder and the verdicts injected instead of executed."""
+    from traitlets.config.loader import PyFileConfigLoader
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    cfg.CourseDirectory.root = str(course)
+    cfg.CourseDirectory.submitted_directory = os.path.relpath(staging / "submitted", course)
+    cfg.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
+    cfg.Autograde.pre_convert_hook = None          # this IS the sandboxed path (autograder/hook.py)
+    cfg.InjectVerdicts.verdicts_dir = str(staging / "verdicts")
+    if db_url:
+        cfg.CourseDirectory.db_url = db_url
+    return cfg
+
+
 class _GradebookWriter:
-    """Stages a finished result and runs nbgrader's autograde for that student (through
-    ``NbGraderAPI``), one student at a time."""
+    """Stages a finished result and runs nbgrader's autograde for that student
+    (:class:`~autograder.grade.autograde.Autograde`), one student at a time."""
 
     def __init__(self, course: Path, release: Release, staging: Path, timestamps: dict, db_url=None):
         import warnings   # nbgrader and SQLAlchemy are imported in the writer process only
 
-        from nbgrader.apps.api import NbGraderAPI
         from sqlalchemy.exc import SAWarning
         # nbgrader's own harmless "not in session" warnings (seen with SQLAlchemy 2.0 and 2.1)
         warnings.filterwarnings("ignore", category=SAWarning)
         from nbgrader.coursedir import CourseDirectory
-        from traitlets.config.loader import PyFileConfigLoader
 
         self.course, self.assignment, self.staging = course, release.assignment, staging
         self.release, self.timestamps = release, timestamps
-        cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-        cfg.CourseDirectory.root = str(course)
-        cfg.CourseDirectory.submitted_directory = os.path.relpath(staging / "submitted", course)
-        cfg.Autograde.autograde_preprocessors = AUTOGRADE_PREPROCESSORS
-        cfg.Autograde.pre_convert_hook = None          # this IS the sandboxed path (autograder/hook.py)
-        cfg.InjectVerdicts.verdicts_dir = str(staging / "verdicts")
-        # nbconvert's documented switch: validate the notebook once after the preprocessors, not
-        # after each one (the write validates it again); ~30 full validations per student before
-        cfg.Exporter.optimistic_validation = True
-        if db_url:
-            cfg.CourseDirectory.db_url = db_url
+        cfg = nbgrader_config(course, staging, db_url)
         faster_nbgrader()
-        self.api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+        self.coursedir = CourseDirectory(config=cfg)
+        self.autograde = Autograde(self.coursedir, cfg, self.assignment)
         self.failures: dict[str, str] = {}
         self.fallbacks: set[str] = set()
         self.cpu: dict[str, float] = {}
@@ -152,8 +158,7 @@ class _GradebookWriter:
         try:
             shutil.rmtree(self.staging / "submitted" / res.student, ignore_errors=True)
             self._stage(res, blank)
-            _name_student(self.api.gradebook, res.student)
-            out = self.api.autograde(self.assignment, res.student, force=True, create=True)
+            out = self.autograde(res.student)
             log = out.get("log", "")
             if _noteworthy(log) or not out.get("success"):
                 self.logs.append(f"== {res.student}{' (recorded as 0)' if blank else ''}\n{log}")
@@ -186,14 +191,9 @@ class _GradebookWriter:
                 break
 
 
-#: nbgrader warnings that every re-grade prints: not worth an instructor's attention
-_ROUTINE = ("Removing existing assignment",)
-
-
 def _noteworthy(log):
     """nbgrader's log for one student says something beyond routine progress."""
-    return any(("[ERROR]" in ln or "[WARNING]" in ln) and not any(r in ln for r in _ROUTINE)
-               for ln in log.splitlines())
+    return any("[ERROR]" in ln or "[WARNING]" in ln for ln in log.splitlines())
 
 
 def valid_timestamp(ts):
@@ -205,20 +205,6 @@ def valid_timestamp(ts):
     except Exception:
         return None
     return ts
-
-
-def _name_student(gradebook, student):
-    """Give a student without a name in the gradebook their id as last name, so formgrader's
-    lists show "alice" rather than "None, None" (names an instructor entered are kept)."""
-    from nbgrader.api import MissingEntry
-    with gradebook as gb:
-        try:
-            st = gb.find_student(student)
-        except MissingEntry:
-            gb.add_student(student, last_name=student, first_name="")
-            return
-        if st.last_name is None and st.first_name is None:
-            gb.update_or_create_student(student, last_name=student, first_name="")
 
 
 def _copy_for_nbgrader(src, dst, released):

@@ -66,6 +66,7 @@ def test_integrity_compares_scores_with_verdicts(tmp_path):
     assert gradebook.integrity(db, "a", [res], {}) == ["alice: no submission in the gradebook"]
 
 
-def test_noteworthy_ignores_routine_warnings():
-    assert not gradebook._noteworthy("[INFO] x\n[WARNING] Removing existing assignment y")
+def test_noteworthy_is_a_warning_or_an_error():
+    assert not gradebook._noteworthy("[INFO] x\n[DEBUG] y")
+    assert gradebook._noteworthy("[INFO] x\n[WARNING] alice is 3 seconds late")
     assert gradebook._noteworthy("[ERROR] something broke")
