@@ -355,6 +355,10 @@ class Judge:
 
     def close(self, label, got, ref, tol, name="yours", ref_name="expected", hint_fn=None):
         """Pass if every entry's relative error (see :func:`relative_error`) is within ``tol``."""
+        if np.shape(got) == np.shape(ref) and np.array_equal(got, ref):
+            # the same numbers (often: the same formula as the reference): an error of exactly 0,
+            # as relative_error computes it, in one pass over the arrays instead of ten
+            return self.add(label, True, error=0.0, tol=tol)
         err = relative_error(got, ref)
         worst = float(err.max()) if err.size else 0.0
         if worst <= tol:

@@ -32,9 +32,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.utils import parse_utc
 
-from autograder.grade.autograde import Autograde
 from autograder.grade.model import Release
-from autograder.grade.nbgrader_hooks import AUTOGRADE_PREPROCESSORS, faster_nbgrader
 from autograder.grade.notebook import grade_id, is_test
 from autograder.grade.text import clean, last_line, writable
 
@@ -107,6 +105,8 @@ def nbgrader_config(course: Path, staging: Path, db_url=None):
     """nbgrader's configuration for the writer: the course's own, with ``staging`` as the
     submitted folder and the verdicts injected instead of executed."""
     from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder.grade.nbgrader_hooks import AUTOGRADE_PREPROCESSORS
     cfg = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     cfg.CourseDirectory.root = str(course)
     cfg.CourseDirectory.submitted_directory = os.path.relpath(staging / "submitted", course)
@@ -130,6 +130,8 @@ class _GradebookWriter:
         warnings.filterwarnings("ignore", category=SAWarning)
         from nbgrader.coursedir import CourseDirectory
 
+        from autograder.grade.autograde import Autograde
+        from autograder.grade.nbgrader_hooks import faster_nbgrader
         self.course, self.assignment, self.staging = course, release.assignment, staging
         self.release, self.timestamps = release, timestamps
         cfg = nbgrader_config(course, staging, db_url)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import builtins
 import errno
+import io
 import json
 import os
 import re
@@ -80,21 +81,27 @@ def _open_regular(root, rel):
 
 
 def read_bytes(root, rel, limit):
-    """The bytes of the regular file ``root/rel`` (at most ``limit``; larger is Hostile)."""
+    """The bytes of the regular file ``root/rel`` (at most ``limit``; larger is Hostile), read
+    straight into one writable buffer (a bytearray): the arrays of a result are views of it,
+    not copies (:func:`parse_arrays`)."""
     fd, size = _open_regular(root, rel)
     try:
         if size > limit:
             raise Hostile(f"{rel} is {size} bytes (limit {limit})")
-        chunks, total = [], 0
-        while total <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > limit:
-            raise Hostile(f"{rel} grew past {limit} bytes")
-        return b"".join(chunks)
+        buf = bytearray(size + 1)              # one byte more: a file that grew is seen
+        total = 0
+        with io.FileIO(fd, "rb", closefd=False) as f:
+            view = memoryview(buf)
+            while total < len(buf):
+                n = f.readinto(view[total:])
+                if not n:
+                    break
+                total += n
+            view.release()
+            if total > size:
+                raise Hostile(f"{rel} grew while it was read")
+        del buf[total:]
+        return buf
     finally:
         os.close(fd)
 
@@ -182,17 +189,19 @@ def read_cells(root, rel="cells.jsonl", limit=MAX_CELLS_FILE):
 _DTYPE = re.compile(r"[<>|=]?[biuf]\d{1,2}")
 
 
-def parse_arrays(index, data: bytes):
+def parse_arrays(index, data):
     """``{name: array}`` from the index ``meta.json`` holds (``{name: [dtype, shape, offset]}``)
-    and the bytes of ``arrays.bin``, validated before any array is built: a plain
+    and the bytes of ``arrays.bin`` (a bytearray), validated before any array is built: a plain
     bool/int/uint/float dtype, a shape of non-negative ints, bytes inside the file, and all the
     arrays together no larger than the file (entries pointing at the same bytes cannot multiply
-    what the host copies). Each array is a native-order copy, writable."""
+    what the host holds). Each array is a writable view of ``data`` — the 24 MB of a result are
+    read once, not copied twice more — or, when it is not in native byte order, not aligned or
+    shares bytes with another array, a copy: no two arrays share memory."""
     if not isinstance(index, dict):
         raise Hostile("meta.json has no index of the arrays")
     if len(index) > MAX_MEMBERS:
         raise Hostile("too many arrays")
-    arrays, total = {}, 0
+    entries, total = [], 0
     for name, entry in index.items():
         what = repr(str(name)[:80])
         if not (isinstance(entry, list) and len(entry) == 3):
@@ -219,8 +228,19 @@ def parse_arrays(index, data: bytes):
         total += nbytes
         if offset + nbytes > len(data) or total > len(data):
             raise Hostile(f"{what}: {nbytes} bytes at {offset} of a {len(data)}-byte file")
+        entries.append((str(name), dtype, shape, count, offset, nbytes))
+    shared, end, last = set(), 0, None
+    for name, _, _, _, offset, nbytes in sorted(entries, key=lambda e: e[4]):
+        if nbytes and offset < end:
+            shared.update((name, last))
+        if offset + nbytes > end:
+            end, last = offset + nbytes, name
+    arrays = {}
+    for name, dtype, shape, count, offset, _ in entries:
         arr = np.frombuffer(data, dtype=dtype, count=count, offset=offset).reshape(shape)
-        arrays[str(name)] = np.array(arr, dtype=dtype.newbyteorder("="), copy=True)
+        if name in shared or not (arr.dtype.isnative and arr.flags.aligned and arr.flags.writeable):
+            arr = np.array(arr, dtype=dtype.newbyteorder("="), copy=True)
+        arrays[name] = arr
     return arrays
 
 

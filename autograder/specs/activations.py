@@ -126,7 +126,7 @@ def elementwise(name, forward, params=lambda rng, hidden: {}, kink=None, backwar
         num = j.reference("dx", lambda: numerical_gradient_independent(lambda v: forward(v, **p), x, dout))
         # entries on the kink are judged by the subgradient check below, not here
         smooth = ~at_kink
-        mine, numerical = np.where(smooth, dx, 0.0), np.where(smooth, num, 0.0)
+        mine, numerical = (np.where(smooth, dx, 0.0), np.where(smooth, num, 0.0)) if at_kink.any() else (dx, num)
         j.gradient(_big_label(x, f"{bwd}: dx matches the numerical gradient"), mine, numerical, TOL_GRAD, dout=dout,
                    x=x, candidates=lambda: [(np.where(smooth, c, 0.0), m) for c, m in candidates(case, num)])
         if at_kink.any() and kink is not None:

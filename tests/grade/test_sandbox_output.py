@@ -56,6 +56,19 @@ def test_arrays_together_are_no_larger_than_the_file():
         parse_arrays({"a": ["<f8", [3], 0], "b": ["<f8", [3], 0], "c": ["<f8", [1], 0]}, np.arange(6.0).tobytes())
 
 
+def test_arrays_are_views_of_the_bytes_read_and_never_share_memory():
+    data = bytearray(np.arange(6.0).tobytes())
+    got = parse_arrays({"a": ["<f8", [4], 0], "b": ["<f8", [2], 16]}, data)     # b inside a
+    assert not np.shares_memory(got["a"], got["b"]) and got["a"].flags.writeable
+    got["a"][2] = 99.0
+    assert got["b"][0] == 2.0
+    got = parse_arrays({"a": ["<f8", [3], 0], "b": ["<f8", [3], 24]}, data)     # apart: views
+    assert np.shares_memory(got["a"], np.frombuffer(data)) and np.shares_memory(got["b"], np.frombuffer(data))
+    odd = bytearray(17)
+    got = parse_arrays({"a": ["<f8", [2], 1]}, odd)                              # unaligned: a copy
+    assert got["a"].flags.aligned and not np.shares_memory(got["a"], np.frombuffer(odd, np.uint8))
+
+
 def test_names_are_kept_and_the_index_is_bounded():
     got = parse_arrays(*_pack({"c0/x": np.arange(2.0), "c1/y": np.ones(3, bool)}))
     assert set(got) == {"c0/x", "c1/y"} and got["c1/y"].dtype == bool
