@@ -303,6 +303,50 @@ def test_a_whole_array_moved_by_one_number_is_a_step_only_when_the_step_is_tiny(
     assert watch.look([b1 - 0.004])                                 # x − h after x + h
 
 
+def _near_in_full(watch, a, c, scale, key):
+    """``ShiftWatch._near`` without its shortcuts (as it was written first): the reference."""
+    from autograder.probe import SHIFT
+    d = np.abs(a - c)
+    moved = d > 1e-12 * np.maximum(1.0, np.abs(c))
+    if c.size == 1:
+        ok = bool(moved.any()) and bool(np.all(d <= SHIFT_SCALAR * np.maximum(np.abs(c), 1e-2)))
+        return ok and watch._shifts_of(key, (a - c)[moved])
+    if not (moved.any() and np.all(np.where(moved, d, 0.0) <= SHIFT * scale)):
+        return False
+    if not moved.all():
+        return True
+    return watch._all_shifted(a - c, c, scale, key)
+
+
+def test_the_shortcuts_of_the_comparison_give_the_full_comparisons_answer():
+    """An unchanged input and one far from the case are decided without the full comparison:
+    the same answer, on unchanged, tiny-step, relative-step, far, partly moved, stacked and
+    non-finite arguments of tiny, ordinary and huge scales."""
+    rng = np.random.default_rng(5)
+    tried = 0
+    for _ in range(300):
+        scale = 10.0 ** rng.integers(-14, 6)
+        c = rng.standard_normal(rng.choice([1, 7, 40])) * scale
+        if rng.random() < 0.1:
+            c[rng.integers(c.size)] = rng.choice([np.inf, -np.inf, np.nan])
+        kind = rng.integers(8)
+        a = c.copy() if kind == 0 else c + 1e-7 * scale if kind == 1 else c * (1 + 1e-7) if kind == 2 else \
+            c + rng.standard_normal(c.shape) * scale if kind == 3 else \
+            np.where(rng.random(c.shape) < 0.5, c, c + 1e-3 * scale) if kind == 4 else \
+            np.stack([c + 1e-6 * scale, c - 1e-6 * scale]) if kind == 5 else \
+            np.where(rng.random(c.shape) < 0.5, c, c + 0.007 * scale) if kind == 6 else \
+            c + rng.standard_normal(c.shape) * 1e-13
+        finite = np.abs(c[np.isfinite(c)])
+        s = float(finite.max()) if finite.size else 0.0
+        if s == 0:
+            continue
+        fast, full = ShiftWatch({"c": c}), ShiftWatch({"c": c})
+        arg = a if a.shape == c.shape else a.reshape(-1, *c.shape)
+        assert fast._near(arg, c, s, "k") == _near_in_full(full, arg, c, s, "k"), (kind, scale)
+        tried += 1
+    assert tried > 250
+
+
 #: Less usual numerical derivatives: perturbed copies stacked into one batch, a relative step, a
 #: helper that takes the forward as an argument, the layer's parameters changed in place.
 OTHER_NUMDIFF = {
