@@ -262,21 +262,31 @@ def db_url_of(course: Path, db_url=None):
 
 def read_scores(db_url, assignment, students=None):
     """student -> {grade_id: (score, max_score)} from the gradebook (``students=None``: every
-    student with a submission of the assignment)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    student with a submission of the assignment). nbgrader's own ``Grade.score`` and
+    ``max_score``, in two queries (walking ``find_submission(...).notebooks[...].grades`` loaded
+    each grade's cell on its own: 0.3 s for 40 students)."""
+    from nbgrader.api import Assignment, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
+    from sqlalchemy.orm import joinedload
     out = {}
     with Gradebook(db_url) as gb:
-        if students is None:
-            students = [sub.student.id for sub in gb.assignment_submissions(assignment)]
-        for student in students:
-            try:
-                sub = gb.find_submission(assignment, student)
-            except MissingEntry:
-                continue
-            per = out.setdefault(student, {})
-            for nb in sub.notebooks:
-                for g in nb.grades:
-                    per[g.name] = (g.score, g.max_score)
+        submitted = (gb.db.query(SubmittedAssignment.student_id)
+                     .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                     .filter(Assignment.name == assignment))
+        wanted = None if students is None else set(students)
+        for (student,) in submitted:
+            if wanted is None or student in wanted:
+                out[student] = {}
+        grades = (gb.db.query(SubmittedAssignment.student_id, Grade)
+                  .join(SubmittedNotebook, SubmittedNotebook.id == Grade.notebook_id)
+                  .join(SubmittedAssignment, SubmittedAssignment.id == SubmittedNotebook.assignment_id)
+                  .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+                  .filter(Assignment.name == assignment)
+                  .options(joinedload(Grade.cell)))
+        for student, g in grades:
+            if student in out:
+                out[student][g.name] = (g.score, g.max_score)
+    if students is not None:                 # in the order asked for, as before
+        out = {s: out[s] for s in students if s in out}
     return out
 
 
@@ -327,7 +337,6 @@ def sync_assignment(db_url, release: Release):
     them). Entries that already match are left alone (they may hold the hidden tests' source that
     ``make exercises`` recorded). Returns a one-line error, or ''."""
     from nbgrader.api import Gradebook, MissingEntry
-    from nbgrader.preprocessors import SaveCells
     assignment = release.assignment
     try:
         with Gradebook(db_url) as gb:
@@ -343,6 +352,7 @@ def sync_assignment(db_url, release: Release):
                     for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
             if stored.get(Path(nb_name).stem) == want:
                 continue
+            from nbgrader.preprocessors import SaveCells      # nbconvert: imported only when needed
             SaveCells().preprocess(nb, {"nbgrader": {"notebook": Path(nb_name).stem,
                                                      "assignment": assignment, "db_url": db_url}})
     except Exception as exc:
