@@ -133,11 +133,21 @@ def relative_error(a, b, floor=None):
     ``b``, so an entry far below the array's scale is compared in absolute terms. NaN or inf in
     either array gives an error of inf at that entry.
     """
+    return relative_errors(a, b, floor)[0]
+
+
+def max_relative_error(a, b, floor=None):
+    """Largest element-wise ``relative_error`` (0.0 for empty arrays)."""
+    return relative_errors(a, b, floor)[1]
+
+
+def relative_errors(a, b, floor=None):
+    """``(relative_error(a, b, floor), its largest entry)`` — the largest is needed anyway, and
+    it tells whether any entry was NaN or inf: only then is the slower patching done."""
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     abs_b = np.abs(b)
     largest = float(abs_b.max()) if abs_b.size else 0.0
-    all_finite = np.isfinite(largest) and bool(np.isfinite(a).all())
     if floor is None:
         finite = abs_b if np.isfinite(largest) else abs_b[np.isfinite(b)]
         floor = 1e-3 * max(1.0, (largest if finite is abs_b else float(finite.max())) if finite.size else 1.0)
@@ -151,14 +161,12 @@ def relative_error(a, b, floor=None):
             err /= scale
         else:
             err = np.abs(a - b) / np.maximum(np.abs(a) + abs_b, floor)
-    if all_finite:                       # the usual case: nothing to patch (same result, less work)
-        return err
+    worst = float(err.max()) if err.size else 0.0
+    if np.isfinite(worst):
+        # every entry finite, so every entry of a and b is (a NaN or an inf in either makes the
+        # entry NaN: inf/inf, inf − inf): nothing to patch — same result, less work
+        return err, worst
     bad = ~(np.isfinite(a) & np.isfinite(b))
     err = np.where(bad & ~((a == b) & bad), np.inf, err)   # equal infinities count as equal
-    return np.where(bad & (a == b), 0.0, err)
-
-
-def max_relative_error(a, b, floor=None):
-    """Largest element-wise ``relative_error`` (0.0 for empty arrays)."""
-    err = relative_error(a, b, floor)
-    return float(err.max()) if err.size else 0.0
+    err = np.where(bad & (a == b), 0.0, err)
+    return err, (float(err.max()) if err.size else 0.0)
