@@ -138,3 +138,31 @@ def test_the_wall_clock_backstop_is_told_apart_from_cpu_time(tmp_path):
     res2 = Result("jo")
     assert b._judge_cells(res2, [{"status": "wall"}]) == "a cell of your notebook timed out"
     assert res2.status == Status.TIMED_OUT and "wall-clock backstop (12 s)" in res2.reason
+
+
+def test_checks_judge_the_shared_inputs_and_a_check_that_writes_into_them_is_judged_on_copies(tmp_path):
+    """Every verdict reads the batch's read-only cases; a check that writes into its case (none
+    of the course's does) fails on them and is judged again on copies: the verdict it would
+    always have had, and the shared inputs stay as drawn."""
+    import dataclasses
+
+    import numpy as np
+    import course
+    from autograder.checks import run_probe
+    b = _batch(tmp_path)
+    relu = b._item("test_relu")
+    cases = b._cases["relu"]
+    out = _out(tmp_path, items={"relu": "ok"})
+    run_probe(relu, course.solution_namespace("activations"), cases).save(out / "items" / "relu")
+    honest = b._verify(relu, out, cases)
+    assert honest.passed and all(not v.flags.writeable for case in cases for v in case.values()
+                                 if isinstance(v, np.ndarray))
+
+    def writes(judge, case):
+        case["x"][...] = case["x"] * 1.0         # the same numbers, written in place
+        relu.verify(judge, case)
+
+    before = [case["x"].copy() for case in cases]
+    again = b._verify(dataclasses.replace(relu, verify=writes), out, cases)
+    assert again.passed and again.text(values=True) == honest.text(values=True)
+    assert all(np.array_equal(c["x"], x) for c, x in zip(cases, before))
