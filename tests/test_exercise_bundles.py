@@ -8,8 +8,8 @@ kernel needed): the answer cells hold the solution's code, or the solution's cod
 a wrong version of one function from ``tests/mutants/xor.py``.
 
 The bundle holds no reference definition, only results recorded at build time
-(``autograder/reference/replay.py``); the last test runs every known wrong and unusual version
-of two exercises against the unzipped bundle and the repository (~9 s, no venv).
+(``autograder/reference/replay.py``); a test runs every known wrong and unusual version of
+every exercise against the unzipped bundle and the repository (~10 s each, no venv).
 """
 from __future__ import annotations
 
@@ -24,6 +24,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
+from autograder import exercises
 
 REPO = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "xor"
@@ -136,6 +138,7 @@ def test_visible_checks_run_the_same_outside_the_repository(bundle_venv, tmp_pat
 #: the visible report of each item (run with PYTHONPATH = the repository, or = an unzipped bundle).
 REPORTS = r'''
 import contextlib, importlib.util, io, json, re, sys
+import numpy as np
 repo, assignment = sys.argv[1], sys.argv[2]
 marks = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n", re.M)
 base = {"__name__": "__main__"}
@@ -158,6 +161,7 @@ for name, code in versions.items():
         exec(code, ns)
     for item in checks.ITEMS.values():
         cases = draw_cases(item)
+        np.random.seed(0)          # a wrong version drawing from np.random: the same draws both times
         with contextlib.redirect_stdout(io.StringIO()):
             out[f"{name} / {item.name}"] = verify(item, cases, run_probe(item, ns, cases)).text()
 print(json.dumps(out))
@@ -171,27 +175,38 @@ def _reports(pythonpath: Path, assignment: str, cwd: Path) -> dict:
                            args=[str(REPO), assignment]))
 
 
-@pytest.mark.parametrize("assignment", ["xor", "chain_rule"])
+def _labels(report):
+    """The checks a report lists, without their numbers (✔ and ✘ lines)."""
+    return {re.sub(r"  \(.*$", "", line[4:]) for line in report.splitlines()[1:] if line[:3] in ("  ✔", "  ✘")}
+
+
+@pytest.mark.parametrize("assignment", exercises.names())
 def test_bundle_gives_the_repository_verdicts_for_every_known_version(assignment, tmp_path):
-    """Without a venv (the unzipped bundle on PYTHONPATH, ~15 s): for the solution and every
-    version in tests/mutants, each item's visible report is the repository's, word for word —
-    except where the bundle leaves checks to the grader (○: the learner's own trained
-    parameters judged by the reference forward): there a wrong version still fails and a
-    correct one still passes."""
+    """Without a venv (the unzipped bundle on PYTHONPATH, ~10 s per exercise): for the solution
+    and every version in tests/mutants, each item's visible report is the repository's, word for
+    word — except where the bundle leaves checks to the grader (○: the large inputs, the
+    learner's own trained parameters, whose reference values would make the download too big).
+    There the bundle never fails what the repository passes, says ○ wherever it passes what the
+    repository fails, and lists no check the repository does not."""
     zip_path = bundles.build_bundle(assignment, tmp_path / "site")
     with zipfile.ZipFile(zip_path) as zf:
         zf.extractall(tmp_path / "unzipped")
     folder = tmp_path / "unzipped" / f"dnn-exercise-{assignment}"
     inside = _reports(REPO, assignment, tmp_path)
     outside = _reports(folder, assignment, tmp_path)
-    assert inside.keys() == outside.keys() and len(inside) > 20
-    deferred = [k for k, v in outside.items() if "○" in v]
-    assert all(inside[k] == outside[k] for k in inside if k not in deferred)
-    for k in deferred:
-        assert ("checks failed" in outside[k]) == ("checks failed" in inside[k]), (k, inside[k], outside[k])
-    # only the long training run of XOR is judged on the learner's own parameters
-    assert all(k.startswith("wrong: ") and k.endswith(" / train") for k in deferred), deferred
-    assert len(deferred) <= (6 if assignment == "xor" else 0)
+    assert inside.keys() == outside.keys() and len(inside) > 10
+    for k in inside:
+        mine, theirs = outside[k], inside[k]
+        if "○" not in mine:
+            assert mine == theirs, k
+            continue
+        fails = "checks failed" in theirs.splitlines()[0]
+        assert fails or "checks failed" not in mine.splitlines()[0], (k, theirs, mine)
+        assert _labels(mine) <= _labels(theirs), (k, theirs, mine)
+    if assignment in ("xor", "chain_rule"):       # everything but XOR's long training run judged here
+        deferred = [k for k, v in outside.items() if "○" in v]
+        assert all(k.startswith("wrong: ") and k.endswith(" / train") for k in deferred), deferred
+        assert len(deferred) <= (6 if assignment == "xor" else 0)
 
 
 def test_recorded_calls_match_however_the_arguments_are_passed(tmp_path):

@@ -420,7 +420,10 @@ def _program_cases(kind):
         for n_in, rows, share, chain in layout:
             prog, inputs = _random_program(rng, n_in, rows, share, chain)
             out.append(dict(program=prog, inputs=inputs))
-        if kind == "fan_out":
+        if kind == "fan_out" or (hidden and kind in ("random", "backward")):
+            # the random programs catch a wrong backward on most draws, this one on every draw
+            # (0.7-3 % of hidden draws let a known wrong Value, topological order or backward
+            # through: benchmarks/seed_stability.py)
             out.insert(0, _fan_out_case(rng, hidden))
         if kind in ("topo", "backward"):          # the probe's stand-in nodes need these
             for c in out:
