@@ -42,6 +42,22 @@ def numerical_gradient(f, x, h=H):
     return grad
 
 
+def numerical_gradient_at(f, x, entries, h=H):
+    """``numerical_gradient(f, x)`` at the given ``entries`` of ``x`` only (index tuples), as an
+    array of ``len(entries)`` numbers: for inputs too large to difference entry by entry."""
+    x = _as_float64(x)
+    grad = np.zeros(len(entries))
+    for n, i in enumerate(entries):
+        old = x[i]
+        x[i] = old + h
+        fp = float(f(x))
+        x[i] = old - h
+        fm = float(f(x))
+        x[i] = old
+        grad[n] = (fp - fm) / (2 * h)
+    return grad
+
+
 def numerical_gradient_array(f, x, dout, h=H):
     """Vector–Jacobian product ``dout · ∂f/∂x`` of an array-valued ``f``, by central differences.
 

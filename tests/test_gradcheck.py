@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from autograder.gradcheck import (max_relative_error, numerical_gradient, numerical_gradient_array,
-                                  numerical_gradient_independent, relative_error, relative_errors)
+                                  numerical_gradient_at, numerical_gradient_independent, relative_error,
+                                  relative_errors)
 
 
 def _by_definition(a, b):
@@ -66,3 +67,14 @@ def test_numerical_gradients_match_known_derivatives():
     soft = lambda v: np.exp(v) / np.exp(v).sum(axis=-1, keepdims=True)  # noqa: E731
     assert np.allclose(numerical_gradient_independent(soft, x, dout, axis=-1),
                        numerical_gradient_array(soft, x.copy(), dout), rtol=1e-7, atol=1e-10)
+
+
+def test_the_gradient_at_some_entries_is_the_full_gradient_there():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 5))
+    f = lambda v: float(np.sum(np.sin(v) * v))  # noqa: E731
+    full = numerical_gradient(f, x.copy())
+    entries = [(0, 0), (3, 4), (2, 1)]
+    y = x.copy()
+    assert np.array_equal(numerical_gradient_at(f, y, entries), np.array([full[i] for i in entries]))
+    assert np.array_equal(y, x)                                   # restored

@@ -27,7 +27,7 @@ directions (each a central difference of the reference loss).
 import numpy as np
 
 from autograder.checks import Item
-from autograder.gradcheck import H, numerical_gradient, numerical_gradient_array
+from autograder.gradcheck import H, numerical_gradient, numerical_gradient_array, numerical_gradient_at
 from autograder.probes.deep_networks import ACTIVATIONS, PROBES, SCHEMES, targets
 from autograder.reference import deep_networks as ref
 
@@ -166,20 +166,6 @@ def _describe(case):
     return f"N = {case['X'].shape[0]}, depth {depth}: " + " → ".join(parts) + f" → SoftmaxWithLoss, {call}"
 
 
-def _sampled_gradient(f, x, idx):
-    """Central differences of the scalar ``f`` at the entries ``idx`` of ``x`` only."""
-    out = np.zeros(len(idx))
-    for i, k in enumerate(idx):
-        old = x[k]
-        x[k] = old + H
-        fp = f(x)
-        x[k] = old - H
-        fm = f(x)
-        x[k] = old
-        out[i] = (fp - fm) / (2 * H)
-    return out
-
-
 def _network_verify(j, case):
     depth, Ws, bs, acts = _unpack(case)
     X, t = case["X"], targets(case)
@@ -246,7 +232,7 @@ def _network_verify(j, case):
         if large:
             idx = [tuple(int(i) for i in np.unravel_index(p, value.shape))
                    for p in pick.choice(value.size, size=min(SAMPLED_ENTRIES, value.size), replace=False)]
-            num = _sampled_gradient(f, value.copy(), idx)
+            num = numerical_gradient_at(f, value.copy(), idx)
             mine = np.array([g[i] for i in idx])
             j.gradient(f"Network.backward: {what} at {len(idx)} sampled entries ({name}, "
                        f"{n_params} parameters)", mine, num, TOL_GRAD)
