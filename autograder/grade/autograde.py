@@ -76,6 +76,9 @@ class Autograde:
         from nbgrader.utils import find_all_files
 
         cd, a = self.coursedir, self.assignment
+        if cd.student_id_exclude and student in cd.student_id_exclude.split(","):
+            self.log.warning("Skipping %s: excluded by CourseDirectory.student_id_exclude", student)
+            return                                      # as nbgrader's converter skips them
         source = self._path(cd.submitted_directory, student)
         dest = self._path(cd.autograded_directory, student)
         if dest.exists():                               # --force

@@ -156,3 +156,14 @@ def test_a_failure_is_reported_and_leaves_no_autograded_folder(released_course, 
     out = Autograde(CourseDirectory(config=cfg), cfg, A)("alice")      # nothing staged for alice
     assert out["success"] is False and "FileNotFoundError" in out["error"]
     assert not (root / "autograded" / "alice" / A).exists()
+
+
+def test_an_excluded_student_is_skipped_as_nbgrader_skips_them(released_course, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(released_course, root)
+    from nbgrader.coursedir import CourseDirectory
+    cfg = gradebook.nbgrader_config(root, root)
+    cfg.CourseDirectory.student_id_exclude = "bob,alice"
+    out = Autograde(CourseDirectory(config=cfg), cfg, A)("alice")
+    assert out["success"] is True and "excluded" in out["log"]
+    assert not (root / "autograded" / "alice" / A).exists()
