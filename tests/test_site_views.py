@@ -125,14 +125,25 @@ SLIDERS_JS = """() => {
 
 # Each slider's frame on screen: its width, whether the browser chose the phone layout (the
 # <source> of its <picture>) and the end of its src, which names its slider in the widget state.
-SHOWN_FRAMES_JS = """async () => Promise.all([...document.querySelectorAll('article .dnn-slider')].map(async box => {
-  const shown = [...box.querySelectorAll('img.dnn-frame')].find(i => i.getBoundingClientRect().width > 0);
+# Each slider is scrolled into view and given up to 15 s to lay its frame out: a lazily loaded
+# frame is 0 px wide until it arrives, which on a busy machine was after the first look.
+SHOWN_FRAMES_JS = """async () => {
+ const out = [];
+ for (const box of document.querySelectorAll('article .dnn-slider')) {
+  box.scrollIntoView({block: 'center'});
+  const visible = () => [...box.querySelectorAll('img.dnn-frame')].find(i => i.getBoundingClientRect().width > 0);
+  for (let t = 0; !visible() && t < 300; t++) await new Promise(r => setTimeout(r, 50));
+  out.push(await (async () => {
+  const shown = visible();
   if (!shown) return {width: 0, phoneLayout: false, key: '', loaded: false};
   const loaded = await shown.decode().then(() => shown.naturalWidth > 0, () => false);
   const source = shown.parentElement.tagName === 'PICTURE' ? shown.parentElement.querySelector('source') : null;
   return {width: shown.getBoundingClientRect().width, key: shown.getAttribute('src').slice(-48), loaded,
           phoneLayout: !!source && shown.currentSrc === new URL(source.getAttribute('srcset'), document.baseURI).href};
-}))"""
+  })());
+ }
+ return out;
+}"""
 
 
 def _text_scales(html: str) -> dict:
