@@ -281,9 +281,9 @@ def _which(name):
 
 #: glibc's allocator in the sandbox: arrays up to 256 MB come from the heap and freed memory is
 #: kept for the next ones, instead of a fresh mmap (and a page fault per 4 KB touched) for every
-#: array over 128 KB. The probe of activations, which makes ~100 arrays of 1.2 MB, went from ~117
-#: to ~105 ms of CPU (``benchmarks/bench_grading.py``). The cgroup's memory limit still counts
-#: every page in use.
+#: array over 128 KB. The probe phase of activations, which makes ~100 arrays of 1.2 MB, went
+#: from 81 to 62 ms of CPU per submission (``make bench``). The cgroup's memory limit still
+#: counts every page in use.
 MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(256 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30),
           "MALLOC_TOP_PAD_": str(64 << 20)}
 
