@@ -30,16 +30,7 @@ def numerical_gradient(f, x, h=H):
     Returns an array shaped like ``x``: ``grad[i] = (f(x + h·e_i) − f(x − h·e_i)) / 2h``.
     """
     x = _as_float64(x)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        fp = float(f(x))
-        x[i] = old - h
-        fm = float(f(x))
-        x[i] = old
-        grad[i] = (fp - fm) / (2 * h)
-    return grad
+    return numerical_gradient_at(f, x, list(np.ndindex(x.shape)), h).reshape(x.shape)
 
 
 def numerical_gradient_at(f, x, entries, h=H):
