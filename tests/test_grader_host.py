@@ -284,6 +284,44 @@ def test_symlinked_venv_keeps_the_full_sandbox(tmp_path):
     assert p.returncode == 0 and p.stdout.strip() == "bwrap", p.stderr[-2000:]
 
 
+def test_sandbox_python_skips_the_editable_install_hook():
+    """``make setup`` installs the course editable: its ``.pth`` hook (11 ms of every Python start)
+    points into the repository, which the sandbox does not have. The sandbox hides it; its Python
+    still runs ``site`` (site-packages on the path, NumPy importable) and imports the course's
+    code from its own lib."""
+    if not shutil.which("bwrap") and not os.path.exists("/usr/bin/bwrap"):
+        pytest.skip("bwrap not installed")
+    from autograder.grade.batch import make_lib
+    import tempfile
+    from autograder.grade.sandbox import Limits, Sandbox, editable_hooks
+    tmp_path = Path(tempfile.mkdtemp(prefix="dnn-grade-test-"))     # reachable by the slot uids
+    os.chmod(tmp_path, 0o711)
+    lib = make_lib(tmp_path)
+    sandbox = Sandbox("bwrap", lib, Limits())
+    hooks = editable_hooks(sandbox.prefixes)
+    assert sandbox.hidden == hooks
+    code = ("import sys, numpy, autograder\n"
+            "print(any('Editable' in getattr(f, '__name__', type(f).__name__) for f in sys.meta_path),"
+            " any(p.endswith('site-packages') for p in sys.path), autograder.__file__)")
+
+    def run(name):
+        job = tmp_path / name
+        (job / "in").mkdir(parents=True)
+        sandbox.prepare(job, 0)
+        argv, env, cwd = sandbox.command(job, 0, program=[sandbox.python, "-c", code])
+        p = subprocess.run(argv, env=env, cwd=cwd, capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, p.stderr[-2000:]
+        return p.stdout.split()
+
+    try:
+        assert run("hidden") == ["False", "True", "/sandbox/lib/autograder/__init__.py"]
+        if hooks:                        # the hook is real here: without the hiding, it runs
+            sandbox.hidden = []
+            assert run("shown")[0] == "True"
+    finally:
+        shutil.rmtree(tmp_path, ignore_errors=True)
+
+
 def test_sandbox_bwrap_unavailable_is_a_clear_error(tmp_path, monkeypatch, capsys):
     from autograder.grade import cli, sandbox
     monkeypatch.setattr(sandbox, "_which", lambda name: None)

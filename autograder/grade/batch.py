@@ -30,7 +30,7 @@ import numpy as np
 from autograder.checks import Outcome, Report, draw_cases, load_spec, verify
 from autograder.grade import notebook, runner, sandbox_output
 from autograder.grade.model import CELL, ITEM, KILLED, SHIFTED, Result, Status, Verdict, status_of
-from autograder.grade.sandbox import Sandbox, remove_tree
+from autograder.grade.sandbox import EMPTY, Sandbox, remove_tree
 from autograder.grade.text import hidden_text
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def make_lib(work: Path) -> Path:
     # compiled here, once per run: each sandbox imports it without compiling ~1000 lines again
     # (~6 ms of CPU per submission); the sandbox reads these files and cannot write them
     compileall.compile_dir(str(lib), quiet=2, workers=1)
+    (lib / EMPTY).touch()               # hides the editable install's hooks (sandbox.editable_hooks)
     for d, _, files in os.walk(lib):
         os.chmod(d, 0o755)
         for f in files:

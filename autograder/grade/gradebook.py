@@ -263,10 +263,11 @@ def db_url_of(course: Path, db_url=None):
 def read_scores(db_url, assignment, students=None):
     """student -> {grade_id: (score, max_score)} from the gradebook (``students=None``: every
     student with a submission of the assignment). nbgrader's own ``Grade.score`` and
-    ``max_score``, in two queries (walking ``find_submission(...).notebooks[...].grades`` loaded
-    each grade's cell on its own: 0.3 s for 40 students)."""
-    from nbgrader.api import Assignment, Grade, Gradebook, SubmittedAssignment, SubmittedNotebook
-    from sqlalchemy.orm import joinedload
+    ``Grade.max_score`` (SQL expressions of nbgrader's models), selected in one query: loading
+    each ``Grade`` and then its deferred ``max_score`` cost a query per grade (0.12 s for 40
+    students, ``make bench``)."""
+    from nbgrader.api import (Assignment, BaseCell, Grade, Gradebook, SubmittedAssignment,
+                              SubmittedNotebook)
     out = {}
     with Gradebook(db_url) as gb:
         submitted = (gb.db.query(SubmittedAssignment.student_id)
@@ -276,15 +277,16 @@ def read_scores(db_url, assignment, students=None):
         for (student,) in submitted:
             if wanted is None or student in wanted:
                 out[student] = {}
-        grades = (gb.db.query(SubmittedAssignment.student_id, Grade)
+        grades = (gb.db.query(SubmittedAssignment.student_id, BaseCell.name, Grade.score, Grade.max_score)
+                  .select_from(Grade)
+                  .join(BaseCell, BaseCell.id == Grade.cell_id)
                   .join(SubmittedNotebook, SubmittedNotebook.id == Grade.notebook_id)
                   .join(SubmittedAssignment, SubmittedAssignment.id == SubmittedNotebook.assignment_id)
                   .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
-                  .filter(Assignment.name == assignment)
-                  .options(joinedload(Grade.cell)))
-        for student, g in grades:
+                  .filter(Assignment.name == assignment))
+        for student, name, score, max_score in grades:
             if student in out:
-                out[student][g.name] = (g.score, g.max_score)
+                out[student][name] = (score, max_score)
     if students is not None:                 # in the order asked for, as before
         out = {s: out[s] for s in students if s in out}
     return out

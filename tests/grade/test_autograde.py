@@ -77,6 +77,7 @@ def _grade(root, how, rounds=2):
             from nbgrader.api import Gradebook
             with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
                 gb.find_grade("test_relu", "activations", A, "dave").manual_score = 0.5
+                gb.find_grade("test_tanh", "activations", A, "alice").extra_credit = 1.0
                 gb.find_comment("answer_relu", "activations", A, "dave").manual_comment = "see me"
                 gb.db.commit()
     assert writer.failures == {}
@@ -119,8 +120,19 @@ def both(released_course, tmp_path_factory):
         (root / "nbgrader_config.py").write_text(
             (released_course / "nbgrader_config.py").read_text().replace(str(released_course), str(root)))
         writer = _grade(root, how)
-        out[how] = {"rows": _gradebook_rows(root / "gradebook.db"), "files": _files(root), "logs": writer.logs}
+        out[how] = {"rows": _gradebook_rows(root / "gradebook.db"), "files": _files(root), "logs": writer.logs,
+                    "scores": gradebook.read_scores(f"sqlite:///{root / 'gradebook.db'}", A),
+                    "nbgrader_scores": _nbgraders_own_scores(f"sqlite:///{root / 'gradebook.db'}"),
+                    "db": f"sqlite:///{root / 'gradebook.db'}"}
     return out
+
+
+def _nbgraders_own_scores(db_url):
+    """student -> {grade id: (score, max score)} by walking nbgrader's objects, as its formgrader does."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url) as gb:
+        return {sub.student_id: {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}
+                for sub in gb.assignment_submissions(A)}
 
 
 def test_the_gradebook_holds_what_nbgrader_itself_records(both):
@@ -130,6 +142,18 @@ def test_the_gradebook_holds_what_nbgrader_itself_records(both):
     assert sum("2026-12-03" in r for r in theirs["submissions"]) == 1            # erin's timestamp
     for table in theirs:
         assert mine[table] == theirs[table], table
+
+
+def test_read_scores_are_nbgraders_own(both):
+    """One query, the numbers nbgrader's own objects give: manual grades win, extra credit adds."""
+    for how in both:
+        scores = both[how]["scores"]
+        assert scores == both[how]["nbgrader_scores"] and len(scores) == 5
+        assert scores["dave"]["test_relu"] == (0.5, 2.0)
+        tanh = scores["alice"]["test_tanh"]
+        assert tanh[1] == 2.0 and tanh[0] in (1.0, 3.0)            # 0 or 2 from the verdict, + 1
+    some = gradebook.read_scores(both["direct"]["db"], A, ["erin", "nobody", "alice"])
+    assert list(some) == ["erin", "alice"] and some["alice"] == both["direct"]["scores"]["alice"]
 
 
 def test_the_autograded_folder_is_byte_for_byte_nbgraders(both):
