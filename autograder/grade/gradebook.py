@@ -9,10 +9,11 @@ which puts the verdicts computed on the host into the test cells, so nbgrader's 
 every graded cell of every student gets a fresh score: an unreadable or missing notebook is
 staged as the released blank and scores 0 — never an old score left behind.
 
-* before: :func:`use_own_tools`, :func:`sync_assignment`, :func:`record_submissions`;
-* during: :class:`Writer` (a process of its own running :class:`_GradebookWriter`, which runs
-  nbgrader's autograde steps through :class:`~autograder.grade.autograde.Autograde`);
-* after: :func:`read_scores`, :func:`integrity`.
+* before: :func:`use_own_tools`, :func:`record_submissions`;
+* during: :class:`Writer`, a process of its own: :func:`sync_assignment` first, then
+  :class:`_GradebookWriter` (nbgrader's autograde steps through
+  :class:`~autograder.grade.autograde.Autograde`) for each result, :func:`read_scores` last;
+* after: :func:`integrity`.
 """
 from __future__ import annotations
 
@@ -38,31 +39,52 @@ from autograder.grade.text import clean, last_line, writable
 
 
 class Writer:
-    """The single writer to the gradebook, in a process of its own: it stages each finished
-    result and runs nbgrader's autograde for that student (``_GradebookWriter``) while the
-    sandboxes and the judging threads keep working on the next submissions. A process, not a
-    thread: nbgrader's pipeline is pure Python and, sharing the grader's interpreter lock, made
-    every other thread wait (``make bench`` prints what each phase costs). It is forked before
-    any grading thread exists. What nbgrader said comes back at :meth:`close`."""
+    """The one process that reads and writes nbgrader's gradebook during a run, started with the
+    run (forked before any grading thread exists):
 
-    def __init__(self, course: Path, release: Release, staging: Path, timestamps: dict, db_url=None):
+    1. it makes sure the gradebook knows the assignment (:func:`sync_assignment`) while the
+       grader opens its sandbox and draws the hidden inputs — :meth:`ready` waits for that;
+    2. it stages each finished result and runs nbgrader's autograde for that student
+       (:class:`_GradebookWriter`) while the sandboxes and the judging threads keep working on
+       the next submissions;
+    3. at :meth:`close` it reads the class's scores back (:func:`read_scores`).
+
+    A process, not a thread: nbgrader's pipeline is pure Python and, sharing the grader's
+    interpreter lock, made every other thread wait. Neither nbgrader's API nor SQLAlchemy is
+    imported by the grader's own process: their imports and the gradebook's preparation (0.3 s)
+    overlap the grader's start instead of preceding it (``make bench``)."""
+
+    def __init__(self, course: Path, release: Release, staging: Path, db_url: str):
         ctx = multiprocessing.get_context("fork")
         self._inbox, self._outbox = ctx.Queue(), ctx.Queue()
         self._proc = ctx.Process(target=_writer_process, name="gradebook-writer", daemon=True,
-                                 args=((course, release, staging, timestamps, db_url),
-                                       self._inbox, self._outbox))
+                                 args=((course, release, staging, db_url), self._inbox, self._outbox))
         self._proc.start()
+        self._open = True
+        self._error = ""                                 # nbgrader could not start
         self.students: list[str] = []
         self.failures: dict[str, str] = {}              # student -> why nbgrader could not grade them
         self.fallbacks: set[str] = set()                 # ... and a fresh 0 was recorded instead
         self.logs: list[str] = []
         self.cpu: dict[str, float] = {}                  # student -> CPU seconds nbgrader took
-        # not waited for: nbgrader starts (imports, configuration) while the first sandboxes run;
-        # if it cannot, close() says so for every student
 
-    def submit(self, res):
+    def ready(self) -> str:
+        """Wait until the gradebook knows the assignment: '' or the one-line problem (the
+        writer has then ended). nbgrader's own start (imports, configuration) is not waited
+        for: it overlaps the first sandboxes; if it fails, :meth:`close` says so for every
+        student."""
+        report = self._receive()
+        if "synced" not in report:
+            self.abort()
+            return f"the gradebook could not be prepared: {report.get('error', report)}"
+        if report["synced"]:
+            self.abort()
+        return report["synced"]
+
+    def submit(self, res, timestamp=None):
+        """Record ``res`` (its submission's ``timestamp``, if any) in the gradebook."""
         self.students.append(res.student)
-        self._inbox.put(res)
+        self._inbox.put((res, timestamp))
 
     def _receive(self):
         while True:
@@ -74,31 +96,52 @@ class Writer:
 
     def close(self):
         """Wait for every submitted result to be written; then ``failures``, ``fallbacks``,
-        ``logs`` and ``cpu`` hold what happened."""
+        ``logs`` and ``cpu`` hold what happened. Returns the scores of every student with a
+        submission of the assignment (:func:`read_scores`), or None when they were not read."""
         self._inbox.put(None)
         report = self._receive()
-        if report.get("ready"):
-            report = self._receive()
+        if report.get("started") is False:           # nbgrader could not start: its reason
+            report = {"error": report["why"]}
+        self._open = False
         self._proc.join(30)
         if "error" in report:          # the writer died: nobody may count as recorded
             self.failures = {s: report["error"] for s in self.students}
-            return
+            return None
         self.failures, self.fallbacks = report["failures"], report["fallbacks"]
         self.logs, self.cpu = report["logs"], report["cpu"]
+        return report["scores"]
+
+    def abort(self):
+        """End the writer without waiting for anything more (the run stopped): it finishes the
+        step it is in (a gradebook transaction is never cut short), then exits."""
+        if not self._open:
+            return
+        self._open = False
+        self._inbox.put(None)
+        self._proc.join(30)
+        if self._proc.is_alive():
+            self._proc.kill()
+            self._proc.join()
 
 
 def _writer_process(args, inbox, outbox):
+    course, release, staging, db_url = args
+    outbox.put({"synced": sync_assignment(db_url, release)})
     try:
-        writer = _GradebookWriter(*args)
-    except Exception as exc:
-        outbox.put({"error": f"nbgrader could not start: {type(exc).__name__}: {exc}"})
+        writer = _GradebookWriter(course, release, staging, db_url)
+    except Exception as exc:             # read at close(): every student is told
+        outbox.put({"started": False, "why": f"nbgrader could not start: {type(exc).__name__}: {exc}"})
         return
     gc.freeze()          # nbgrader's and SQLAlchemy's objects: out of every later collection
-    outbox.put({"ready": True})
-    while (res := inbox.get()) is not None:
-        writer.write(res)
+    while (item := inbox.get()) is not None:
+        writer.write(*item)
+    try:
+        scores = read_scores(db_url, release.assignment)
+    except Exception as exc:             # the grader reads them itself, and says so if it cannot
+        writer.logs.append(f"== scores not read by the gradebook writer ({type(exc).__name__}: {exc})")
+        scores = None
     outbox.put({"failures": writer.failures, "fallbacks": writer.fallbacks, "logs": writer.logs,
-                "cpu": writer.cpu})
+                "cpu": writer.cpu, "scores": scores})
 
 
 def nbgrader_config(course: Path, staging: Path, db_url=None):
@@ -122,7 +165,7 @@ class _GradebookWriter:
     """Stages a finished result and runs nbgrader's autograde for that student
     (:class:`~autograder.grade.autograde.Autograde`), one student at a time."""
 
-    def __init__(self, course: Path, release: Release, staging: Path, timestamps: dict, db_url=None):
+    def __init__(self, course: Path, release: Release, staging: Path, db_url=None):
         import warnings   # nbgrader and SQLAlchemy are imported in the writer process only
 
         from sqlalchemy.exc import SAWarning
@@ -133,7 +176,7 @@ class _GradebookWriter:
         from autograder.grade.autograde import Autograde
         from autograder.grade.nbgrader_hooks import faster_nbgrader
         self.course, self.assignment, self.staging = course, release.assignment, staging
-        self.release, self.timestamps = release, timestamps
+        self.release = release
         cfg = nbgrader_config(course, staging, db_url)
         faster_nbgrader()
         self.coursedir = CourseDirectory(config=cfg)
@@ -143,23 +186,24 @@ class _GradebookWriter:
         self.cpu: dict[str, float] = {}
         self.logs: list[str] = []
 
-    def write(self, res):
+    def write(self, res, timestamp=None):
+        """Record ``res`` (and its submission's ``timestamp``) with nbgrader's autograde."""
         cpu = time.process_time()
-        error = self._autograde(res, blank=False)
+        error = self._autograde(res, timestamp, blank=False)
         if error:
             # nbgrader could not grade this submission: record a fresh 0 for every cell (the
             # released blank, every verdict failed) so no older score survives; the caller
             # gives the student a status saying why.
             self.failures[res.student] = error
-            if not self._autograde(res, blank=True):
+            if not self._autograde(res, timestamp, blank=True):
                 self.fallbacks.add(res.student)
         self.cpu[res.student] = self.cpu.get(res.student, 0.0) + time.process_time() - cpu
 
-    def _autograde(self, res, blank):
+    def _autograde(self, res, timestamp, blank):
         """Stage ``res`` and run nbgrader's autograde for it; return '' or the error."""
         try:
             shutil.rmtree(self.staging / "submitted" / res.student, ignore_errors=True)
-            self._stage(res, blank)
+            self._stage(res, timestamp, blank)
             out = self.autograde(res.student)
             log = out.get("log", "")
             if _noteworthy(log) or not out.get("success"):
@@ -170,7 +214,7 @@ class _GradebookWriter:
         except Exception as exc:                  # recorded; the integrity check reports it
             return f"{type(exc).__name__}: {exc}"
 
-    def _stage(self, res, blank=False):
+    def _stage(self, res, timestamp, blank=False):
         sdir = self.staging / "submitted" / res.student / self.assignment
         vdir = self.staging / "verdicts" / res.student
         sdir.mkdir(parents=True, exist_ok=True)
@@ -181,7 +225,7 @@ class _GradebookWriter:
             _copy_for_nbgrader(src or self.release.path(nb_name), sdir / nb_name, self.release.notebooks[nb_name])
             (vdir / f"{Path(nb_name).stem}.json").write_text(json.dumps(
                 {gid: {"passed": v.passed and not blank, "text": v.text} for gid, v in verdicts.items()}))
-        ts = valid_timestamp(self.timestamps.get(res.student))
+        ts = valid_timestamp(timestamp)
         if ts:
             (sdir / "timestamp.txt").write_text(ts)
         # nbgrader's exchange matches released feedback to the student's submission by this secret

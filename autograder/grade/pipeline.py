@@ -3,15 +3,17 @@
     grade_class(GradeOptions(...)) -> exit status (0 all graded, 1 needs a look, 2 cannot run)
 
 * **prepare** — the course, the released notebooks (read ONCE, a :class:`~model.Release` handed
-  to every later stage), the spec, nbgrader's tools and the gradebook's copy of the assignment;
-  anything wrong here stops the run before any submission is touched (:class:`Stop`, exit 2).
+  to every later stage), the spec, nbgrader's tools, the gradebook :class:`~gradebook.Writer`
+  (started first: it makes sure the gradebook knows the assignment while this process opens
+  the sandbox and the :class:`~batch.Batch` draws the hidden inputs); anything wrong here stops
+  the run before any submission is touched (:class:`Stop`, exit 2).
 * **collect** — unzip, find the submissions, drop unusable ids, check timestamps, keep a copy in
   the course's ``submitted/``.
-* **grade** — the sandbox, the :class:`~batch.Batch` and the gradebook :class:`~gradebook.Writer`
-  running side by side; what nbgrader could not record is folded into the results.
-* **report** — the gradebook's scores (read ONCE), its integrity, ``results.json`` (merged with
-  the class's earlier results for ``--student``), the CSV, the feedback pages, the summary, the
-  log and the terminal lines.
+* **grade** — the batch and the gradebook writer running side by side; what nbgrader could not
+  record is folded into the results; the gradebook's scores, read ONCE when the writer is done.
+* **report** — the gradebook's integrity, ``results.json`` (merged with the class's earlier
+  results for ``--student``), the CSV, the feedback pages, the summary, the log and the
+  terminal lines.
 
 Terminal lines go to the ``autograder.grade`` logger (stderr), the run's record to
 ``autograder.grade.run`` (``log.txt``, one section appended per run).
@@ -60,10 +62,31 @@ class Course:
     out: Path
     seed: int
     work: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="dnn-grade-")))
+    writer: gradebook.Writer | None = None
+    sandbox: Sandbox | None = None
+    sandbox_is: str = ""          # what the sandbox is (the ``sandbox:`` line)
+    degraded: str = ""            # '' or the line that makes the run need a look
+    batch: Batch | None = None
 
     @property
     def assignment(self):
         return self.release.assignment
+
+    @property
+    def staging(self):
+        """Where the writer stages what nbgrader reads (removed when the run ends)."""
+        return self.root / ".grader" / f"{self.assignment}-{os.getpid()}"
+
+    def close(self):
+        """End the writer if it still runs; remove the run's folders."""
+        if self.writer is not None:
+            self.writer.abort()
+        shutil.rmtree(self.work, ignore_errors=True)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        try:
+            (self.root / ".grader").rmdir()
+        except OSError:
+            pass
 
 
 def find_course(start: Path):
@@ -85,19 +108,47 @@ def prepare(opts: GradeOptions) -> Course:
     except ImportError:
         raise Stop(f"no checks for assignment {opts.assignment!r}") from None
     release = Release(opts.assignment, folder, {nb: nbformat.read(folder / nb, as_version=4) for nb in names})
-    db_url = gradebook.db_url_of(root, opts.db)
-    problem = gradebook.use_own_tools() or gradebook.sync_assignment(db_url, release)
+    problem = gradebook.use_own_tools()
     if problem:
         raise Stop(problem)
     src = Path(opts.submissions)
     if not (src.is_dir() or (src.is_file() and src.suffix == ".zip")):
         raise Stop(f"{src} is neither a folder nor a .zip")
     out = (opts.out or root / "grading" / opts.assignment).resolve()
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
     seed = opts.seed if opts.seed is not None else secrets.randbits(63)
-    course = Course(root, release, db_url, out, seed)
-    os.chmod(course.work, 0o711)
+    course = Course(root, release, gradebook.db_url_of(root, opts.db), out, seed)
+    try:
+        os.chmod(course.work, 0o711)
+        course.writer = gradebook.Writer(root, release, course.staging, course.db_url)
+        course.sandbox, course.sandbox_is, course.degraded = open_sandbox(course, opts)
+        course.batch = Batch(course.assignment, release.notebooks, course.sandbox, seed, course.work, opts.workers)
+        problem = course.writer.ready()
+        if problem:
+            raise Stop(problem)
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+    except BaseException:
+        course.close()
+        raise
     return course
+
+
+def open_sandbox(course: Course, opts: GradeOptions) -> tuple[Sandbox, str, str]:
+    """The sandbox, what it is, and '' — or, when bubblewrap could not run and the weaker mode
+    was not asked for, the line that makes the run need a look (never fallen into quietly)."""
+    limits = opts.limits()
+    lib = make_lib(course.work)
+    problem = check_state()                  # the uids' lock files: a private, root-owned place
+    if problem:
+        raise Stop(problem)
+    try:
+        mode, why = detect(opts.sandbox, lib, limits)
+    except RuntimeError as exc:          # --sandbox bwrap where it cannot work: say why
+        raise Stop(str(exc)) from None
+    degraded = "" if mode == "bwrap" or opts.sandbox == "rlimits" else (
+        "NEEDS A LOOK: bubblewrap could not run here, so every submission ran in the DEGRADED "
+        "sandbox (rlimits only: it can read what its uid can read). Fix bubblewrap, or ask for "
+        "this mode with --sandbox rlimits.")
+    return Sandbox(mode, lib, limits), why, degraded
 
 
 # ---------------------------------------------------------------------------- 2. collect
@@ -130,45 +181,17 @@ def collect(course: Course, opts: GradeOptions) -> tuple[dict[str, Submission], 
 
 
 # ---------------------------------------------------------------------------- 3. grade
-def open_sandbox(course: Course, opts: GradeOptions) -> tuple[Sandbox, str, str]:
-    """The sandbox, what it is, and '' — or, when bubblewrap could not run and the weaker mode
-    was not asked for, the line that makes the run need a look (never fallen into quietly)."""
-    limits = opts.limits()
-    lib = make_lib(course.work)
-    problem = check_state()                  # the uids' lock files: a private, root-owned place
-    if problem:
-        raise Stop(problem)
-    try:
-        mode, why = detect(opts.sandbox, lib, limits)
-    except RuntimeError as exc:          # --sandbox bwrap where it cannot work: say why
-        raise Stop(str(exc)) from None
-    log.info("sandbox: %s", clean(why))
-    degraded = "" if mode == "bwrap" or opts.sandbox == "rlimits" else (
-        "NEEDS A LOOK: bubblewrap could not run here, so every submission ran in the DEGRADED "
-        "sandbox (rlimits only: it can read what its uid can read). Fix bubblewrap, or ask for "
-        "this mode with --sandbox rlimits.")
-    return Sandbox(mode, lib, limits), why, degraded
-
-
-def grade(course: Course, opts: GradeOptions, subs: dict, sandbox: Sandbox, meta: dict) -> list[Result]:
+def grade(course: Course, opts: GradeOptions, subs: dict, meta: dict) -> tuple[list[Result], dict | None]:
     """Every submission judged and handed to the gradebook writer as it finishes; what nbgrader
-    could not record is a status of that student's. ``meta["seconds_sandbox"]``: how long the
+    could not record is a status of that student's. Returns the results and the gradebook's
+    scores (None: the writer could not read them). ``meta["seconds_sandbox"]``: how long the
     sandboxes took."""
-    batch = Batch(course.assignment, course.release.notebooks, sandbox, course.seed, course.work, opts.workers)
-    staging = course.root / ".grader" / f"{course.assignment}-{os.getpid()}"
-    try:
-        writer = gradebook.Writer(course.root, course.release, staging,
-                                  {s: sub.timestamp for s, sub in subs.items()}, opts.db)
-        results = batch.run(list(subs.values()), Progress(len(subs), opts.progress), on_result=writer.submit)
-        meta["_setup_cpu"] = {"prepare inputs": batch.setup_cpu}
-        meta["seconds_sandbox"] = round(time.monotonic() - meta["_started"], 2)
-        writer.close()
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        try:
-            (course.root / ".grader").rmdir()
-        except OSError:
-            pass
+    writer, batch = course.writer, course.batch
+    results = batch.run(list(subs.values()), Progress(len(subs), opts.progress),
+                        on_result=lambda res: writer.submit(res, subs[res.student].timestamp))
+    meta["_setup_cpu"] = {"prepare inputs": batch.setup_cpu}
+    meta["seconds_sandbox"] = round(time.monotonic() - meta["_started"], 2)
+    scores = writer.close()
     for entry in writer.logs:
         record.info("%s", clean(entry, keep_newlines=True))
     by_student = {r.student: r for r in results}
@@ -184,7 +207,7 @@ def grade(course: Course, opts: GradeOptions, subs: dict, sandbox: Sandbox, meta
             res.worsen(Status.CRASHED, f"nbgrader could not record the grades ({error}); every cell recorded as 0")
         else:
             res.worsen(Status.CRASHED, f"nbgrader could not record the grades, not even as 0 ({error})")
-    return results
+    return results, scores
 
 
 # ---------------------------------------------------------------------------- 4. report
@@ -232,13 +255,16 @@ def write_pages(course: Course, results, scores, info) -> list[str]:
     return problems
 
 
-def report(course: Course, opts: GradeOptions, subs, results, meta, warnings) -> int:
-    """Scores read once; every output written; the exit status."""
+def report(course: Course, opts: GradeOptions, subs, results, class_scores, meta, warnings) -> int:
+    """Every output written from the gradebook's scores (``class_scores``: student -> grade id ->
+    (score, max score), as :func:`gradebook.read_scores` returns them); the exit status."""
     everyone = [r.student for r in results]
     if opts.students:                            # one student re-graded: keep the class
         old, old_info = reports.load_results(course.out / "results.json")
         everyone = sorted({r.student for r in old} | set(everyone))
-    all_scores = gradebook.read_scores(course.db_url, course.assignment, everyone)
+    if class_scores is None:                     # the writer could not read them: read here
+        class_scores = gradebook.read_scores(course.db_url, course.assignment, everyone)
+    all_scores = {s: class_scores[s] for s in everyone if s in class_scores}
     scores = {r.student: all_scores.get(r.student) for r in results if r.student in all_scores}
     problems = check_gradebook(course, results, scores)
     degraded = meta.pop("_degraded", "")
@@ -293,21 +319,22 @@ def grade_class(opts: GradeOptions) -> int:
         except Stop as exc:
             log.error("%s", clean(str(exc)))
             return 2
-        with _run_record(course, opts):
-            try:
-                subs, warnings = collect(course, opts)
-                sandbox, why, degraded = open_sandbox(course, opts)
-                meta = {"assignment": course.assignment, "submissions": len(subs),
-                        "sandbox": f"{degraded} ({why})" if degraded else why, "_degraded": degraded,
-                        "seed": course.seed, "workers": opts.workers, "seconds_sandbox": 0.0,
-                        "_started": time.monotonic()}
-                results = grade(course, opts, subs, sandbox, meta)
-                return report(course, opts, subs, results, meta, warnings)
-            except Stop as exc:
-                log.error("%s", clean(str(exc)))
-                return 2
-            finally:
-                shutil.rmtree(course.work, ignore_errors=True)
+        try:
+            with _run_record(course, opts):
+                try:
+                    subs, warnings = collect(course, opts)
+                    log.info("sandbox: %s", clean(course.sandbox_is))
+                    meta = {"assignment": course.assignment, "submissions": len(subs),
+                            "sandbox": f"{course.degraded} ({course.sandbox_is})" if course.degraded else course.sandbox_is,
+                            "_degraded": course.degraded, "seed": course.seed, "workers": opts.workers,
+                            "seconds_sandbox": 0.0, "_started": time.monotonic()}
+                    results, scores = grade(course, opts, subs, meta)
+                    return report(course, opts, subs, results, scores, meta, warnings)
+                except Stop as exc:
+                    log.error("%s", clean(str(exc)))
+                    return 2
+        finally:
+            course.close()
 
 
 class _Terminal(logging.Formatter):

@@ -57,7 +57,7 @@ def _grade(root, how, rounds=2):
     rng = random.Random(3)
     release, _ = _results(root, rng)
     staging = root / ".grader" / "x"
-    writer = gradebook._GradebookWriter(root, release, staging, TIMESTAMPS)
+    writer = gradebook._GradebookWriter(root, release, staging)
     if how == "nbgrader":
         from nbgrader.apps.api import NbGraderAPI
         cfg = gradebook.nbgrader_config(root, staging)
@@ -72,7 +72,7 @@ def _grade(root, how, rounds=2):
     for round_ in range(rounds):
         _, results = _results(root, rng)
         for res in results:
-            writer.write(res)
+            writer.write(res, TIMESTAMPS.get(res.student))
         if round_ == 0:
             from nbgrader.api import Gradebook
             with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
@@ -191,3 +191,69 @@ def test_an_excluded_student_is_skipped_as_nbgrader_skips_them(released_course, 
     out = Autograde(CourseDirectory(config=cfg), cfg, A)("alice")
     assert out["success"] is True and "excluded" in out["log"]
     assert not (root / "autograded" / "alice" / A).exists()
+
+
+# ---------------------------------------------------------------------------- the writer process
+def _copy_course(released_course, root):
+    shutil.copytree(released_course, root)
+    (root / "nbgrader_config.py").write_text(
+        (released_course / "nbgrader_config.py").read_text().replace(str(released_course), str(root)))
+    return root
+
+
+def test_the_writer_process_prepares_writes_and_reads_back(released_course, tmp_path):
+    """ready() once the gradebook knows the assignment; each result written with its timestamp;
+    close() gives the scores nbgrader holds (read in the writer: the grader never imports
+    nbgrader's API); nothing left running."""
+    import multiprocessing
+    root = _copy_course(released_course, tmp_path / "course")
+    release, results = _results(root, random.Random(5))
+    db = f"sqlite:///{root / 'gradebook.db'}"
+    writer = gradebook.Writer(root, release, root / ".grader" / "w", db)
+    assert writer.ready() == ""
+    for res in results:
+        writer.submit(res, TIMESTAMPS.get(res.student))
+    scores = writer.close()
+    assert writer.failures == {} and set(writer.cpu) == {r.student for r in results}
+    assert scores == gradebook.read_scores(db, A) and len(scores) == 5
+    for res in results:
+        assert {g: s for g, (s, _) in scores[res.student].items()} == \
+            {g: (float(course.max_points(A)[g]) if v.passed else 0.0) for g, v in res.verdicts[NB].items()}
+    assert not multiprocessing.active_children()
+
+
+def test_a_gradebook_that_cannot_be_prepared_stops_the_writer(released_course, tmp_path):
+    import multiprocessing
+    root = _copy_course(released_course, tmp_path / "course")
+    release, _ = _results(root, random.Random(5))
+    writer = gradebook.Writer(root, release, root / ".grader" / "w", f"sqlite:///{tmp_path}/no/such/dir/gb.db")
+    problem = writer.ready()
+    assert problem.startswith("the gradebook sqlite:///") and "could not be prepared" in problem
+    assert "\n" not in problem and not multiprocessing.active_children()
+    writer.abort()                                       # the run's cleanup: harmless now
+
+
+def test_nbgrader_failing_to_start_fails_every_student(released_course, tmp_path, monkeypatch):
+    import multiprocessing
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no nbgrader today")
+    monkeypatch.setattr(gradebook, "_GradebookWriter", broken)        # in the forked process too
+    root = _copy_course(released_course, tmp_path / "course")
+    release, results = _results(root, random.Random(5))
+    writer = gradebook.Writer(root, release, root / ".grader" / "w", f"sqlite:///{root / 'gradebook.db'}")
+    assert writer.ready() == ""                          # the gradebook itself was prepared
+    writer.submit(results[0])
+    assert writer.close() is None
+    assert writer.failures == {results[0].student: "nbgrader could not start: RuntimeError: no nbgrader today"}
+    assert not multiprocessing.active_children()
+
+
+def test_abort_ends_a_waiting_writer(released_course, tmp_path):
+    import multiprocessing
+    root = _copy_course(released_course, tmp_path / "course")
+    release, _ = _results(root, random.Random(5))
+    writer = gradebook.Writer(root, release, root / ".grader" / "w", f"sqlite:///{root / 'gradebook.db'}")
+    assert writer.ready() == ""
+    writer.abort()
+    assert not multiprocessing.active_children()

@@ -30,3 +30,17 @@ def test_profile_sums_the_phases():
 
 def test_find_course():
     assert (REPO / "nbgrader_config.py").exists() and pipeline.find_course(REPO / "autograder") == REPO
+
+
+def test_a_gradebook_that_cannot_be_prepared_stops_before_any_submission(tmp_path, capsys):
+    """The writer prepares the gradebook while the sandbox opens; if it cannot: one line, exit 2,
+    no output folder, nothing left running or lying around."""
+    import multiprocessing
+    (tmp_path / "subs").mkdir()
+    opts = GradeOptions("activations", tmp_path / "subs", course=REPO, out=tmp_path / "out",
+                        db=f"sqlite:///{tmp_path}/no/such/dir/gb.db", progress=False)
+    assert pipeline.grade_class(opts) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the gradebook sqlite:///") and "could not be prepared" in err, err
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+    assert not multiprocessing.active_children() and not (REPO / ".grader").exists()
