@@ -284,6 +284,22 @@ def test_symlinked_venv_keeps_the_full_sandbox(tmp_path):
     assert p.returncode == 0 and p.stdout.strip() == "bwrap", p.stderr[-2000:]
 
 
+def test_the_end_of_a_sandboxed_run_is_seen_when_it_happens():
+    """The run's end wakes the grader (a pidfd), instead of the next of its growing sleeps; where
+    there is no pidfd, it sleeps as before."""
+    from autograder.grade.sandbox import _exit_fd, _wait_readable
+    proc = subprocess.Popen(["sleep", "0.2"])
+    fd = _exit_fd(proc.pid)
+    try:
+        assert fd is not None                               # Linux >= 5.3: every supported host
+        assert _wait_readable(fd, 0.0) is False             # still running
+        assert _wait_readable(fd, 600) is True              # returns when it ends, not after 600 s
+        assert os.wait4(proc.pid, os.WNOHANG)[0] == proc.pid
+    finally:
+        os.close(fd)
+    assert _wait_readable(None, 0.01) is False
+
+
 def test_sandbox_python_skips_the_editable_install_hook():
     """``make setup`` installs the course editable: its ``.pth`` hook (11 ms of every Python start)
     points into the repository, which the sandbox does not have. The sandbox hides it; its Python

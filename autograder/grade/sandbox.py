@@ -28,6 +28,7 @@ from __future__ import annotations
 import glob
 import itertools
 import os
+import select
 import shlex
 import shutil
 import signal
@@ -477,13 +478,17 @@ class Sandbox:
             proc = subprocess.Popen(argv, env=env if env is not None else {"PATH": "/usr/bin:/bin"},
                                     cwd=cwd, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                     preexec_fn=lambda: self._preexec(dirs), start_new_session=True)
+            ended = _exit_fd(proc.pid)
             try:
                 for poll in itertools.count():
                     pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
                     if pid:
                         proc.returncode = os.waitstatus_to_exitcode(status)
                         break
-                    time.sleep(min(0.1, 0.005 * 1.5 ** poll))      # short runs end promptly
+                    # the limits are checked after 5 ms, then less and less often (at most every
+                    # 100 ms); the end of the run is seen at once (the slot's next run starts)
+                    if _wait_readable(ended, min(0.1, 0.005 * 1.5 ** poll)):
+                        continue
                     if dirs:
                         cpu = self.cgroups.cpu(dirs)
                     if time.monotonic() - start > self.backstop:
@@ -498,6 +503,8 @@ class Sandbox:
                         proc.returncode = os.waitstatus_to_exitcode(status)
                         break
             finally:
+                if ended is not None:
+                    os.close(ended)
                 if proc.returncode is None:       # an exception above: never leave it running
                     self.kill(proc, slot, dirs)
                     proc.wait()
@@ -638,6 +645,24 @@ def _uid_busy(uid):
         except OSError:
             pass
     return False
+
+
+def _exit_fd(pid):
+    """A descriptor that becomes readable when the child ``pid`` ends (Linux's pidfd), or None
+    where there is none (then :func:`_wait_readable` sleeps). Polling with sleeps alone noticed
+    the end of a 0.2 s run up to 85 ms late, and the slot stayed idle meanwhile."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
+
+
+def _wait_readable(fd, timeout):
+    """Wait up to ``timeout`` seconds; True as soon as ``fd`` is readable (None: just sleep)."""
+    if fd is None:
+        time.sleep(timeout)
+        return False
+    return bool(select.select([fd], [], [], timeout)[0])
 
 
 def _kill_uid(uid):
