@@ -66,6 +66,8 @@ class Report:
     #: The batch grader could not read what the sandbox wrote for this item (never a pass, and
     #: never silent: the submission then needs the instructor's look).
     unreadable: bool = False
+    #: A check wrote into a read-only case (NumPy refused): the batch judges it again on copies.
+    wrote_read_only: bool = False
 
     @property
     def passed(self):
@@ -471,6 +473,8 @@ def verify(item: Item, cases, captured: Captured, memo: dict | None = None) -> R
                 report.outcomes.append(Outcome(str(exc), True, deferred=True))
             except Exception as exc:                # a checker bug must never pass a student
                 judge.add("internal check", False, f"{type(exc).__name__}: {exc}")
+                if isinstance(exc, ValueError) and "read-only" in str(exc):   # NumPy's words
+                    report.wrote_read_only = True
     return report
 
 
