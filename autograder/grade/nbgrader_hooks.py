@@ -14,6 +14,7 @@ cheaper to call once per student.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +114,9 @@ def faster_nbgrader():
 
     * its metadata check calls ``jsonschema.validate(cell_metadata, schema)`` for every cell,
       which checks the schema itself and builds a validator each time: one validator per schema;
+      and each ``MetadataValidator()`` (one per notebook, and one per locked cell restored) reads
+      and parses its schema file again: each file is read once, so the schema is the same
+      object and its validator is found again;
     * every ``Gradebook(...)`` (several per student) makes a new SQLAlchemy engine — so every
       query is compiled afresh — checks that every table exists (twice) and that the course row
       exists, and its ``close`` drops the connection: one engine per database URL for the
@@ -141,6 +145,18 @@ def faster_nbgrader():
             return getattr(jsonschema, name)
 
     common.jsonschema = _CachedJsonschema()
+
+    schemas = {}
+
+    def schema_read_once(self):
+        # nbgrader's own __init__, with the parsed file kept (it never changes a schema)
+        path = os.path.join(common.root, "v{:d}.json".format(self.schema_version))
+        if path not in schemas:
+            with open(path) as fh:
+                schemas[path] = json.loads(fh.read())
+        self.schema = schemas[path]
+
+    common.BaseMetadataValidator.__init__ = schema_read_once
 
     engines = {}
     make_engine, create_all = api.create_engine, api.Base.metadata.create_all
