@@ -80,16 +80,18 @@ def _open_regular(root, rel):
     return ffd, st.st_size
 
 
-def read_bytes(root, rel, limit):
+def read_bytes(root, rel, limit, buffer=bytearray):
     """The bytes of the regular file ``root/rel`` (at most ``limit``; larger is Hostile), read
-    straight into one writable buffer (a bytearray): the arrays of a result are views of it,
-    not copies (:func:`parse_arrays`)."""
+    straight into one writable buffer: a bytearray, or with ``buffer=np.empty`` an uninitialised
+    uint8 array (no pass zeroing megabytes that the read overwrites at once: ``read_captured``'s
+    24 MB per submission). The arrays of a result are views of it, not copies
+    (:func:`parse_arrays`)."""
     fd, size = _open_regular(root, rel)
     try:
         if size > limit:
             raise Hostile(f"{rel} is {size} bytes (limit {limit})")
-        buf = bytearray(size + 1)              # one byte more: a file that grew is seen
-        total = 0
+        buf = bytearray(size + 1) if buffer is bytearray else buffer(size + 1, np.uint8)
+        total = 0                              # one byte more than the size: a file that grew is seen
         with io.FileIO(fd, "rb", closefd=False) as f:
             view = memoryview(buf)
             while total < len(buf):
@@ -100,8 +102,10 @@ def read_bytes(root, rel, limit):
             view.release()
             if total > size:
                 raise Hostile(f"{rel} grew while it was read")
-        del buf[total:]
-        return buf
+        if buffer is bytearray:
+            del buf[total:]
+            return buf
+        return buf[:total]
     finally:
         os.close(fd)
 
@@ -117,15 +121,20 @@ def exists(root, rel):
 
 # --------------------------------------------------------------------------- JSON
 def _depth_ok(obj, limit):
-    stack = [(obj, 1)]
+    """``obj`` nests no deeper than ``limit`` (a scalar is depth 1). Only containers are walked:
+    the numbers and strings of a result's index are most of its entries."""
+    if limit < 1:
+        return False
+    stack = [(obj, 1)] if isinstance(obj, (dict, list)) else []
     while stack:
         o, d = stack.pop()
-        if d > limit:
-            return False
-        if isinstance(o, dict):
-            stack.extend((v, d + 1) for v in o.values())
-        elif isinstance(o, list):
-            stack.extend((v, d + 1) for v in o)
+        for v in (o.values() if isinstance(o, dict) else o):
+            if isinstance(v, (dict, list)):
+                if d + 1 > limit:
+                    return False
+                stack.append((v, d + 1))
+            elif d + 1 > limit:
+                return False
     return True
 
 
@@ -183,7 +192,7 @@ _DTYPE = re.compile(r"[<>|=]?[biuf]\d{1,2}")
 
 def parse_arrays(index, data):
     """``{name: array}`` from the index ``meta.json`` holds (``{name: [dtype, shape, offset]}``)
-    and the bytes of ``arrays.bin`` (a bytearray), validated before any array is built: a plain
+    and the bytes of ``arrays.bin`` (a bytearray or uint8 array), validated before any array is built: a plain
     bool/int/uint/float dtype, a shape of non-negative ints, bytes inside the file, and all the
     arrays together no larger than the file (entries pointing at the same bytes cannot multiply
     what the host holds). Each array is a writable view of ``data`` — the 24 MB of a result are
@@ -241,7 +250,7 @@ def read_captured(root, item):
     doc = parse_json(read_bytes(root, f"items/{item}/meta.json", MAX_JSON))
     if not isinstance(doc, dict):
         raise Hostile("meta.json is not an object")
-    arrays = parse_arrays(doc.get("arrays"), read_bytes(root, f"items/{item}/{ARRAYS}", MAX_ARRAY_BYTES))
+    arrays = parse_arrays(doc.get("arrays"), read_bytes(root, f"items/{item}/{ARRAYS}", MAX_ARRAY_BYTES, np.empty))
     return Captured.from_parts(doc, arrays)
 
 

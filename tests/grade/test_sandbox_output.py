@@ -76,3 +76,30 @@ def test_names_are_kept_and_the_index_is_bounded():
         parse_arrays([["<f8", [1], 0]], bytes(8))
     with pytest.raises(Hostile, match="too many"):
         parse_arrays({str(i): ["<f8", [0], 0] for i in range(4097)}, b"")
+
+
+def test_the_depth_bound_is_the_nesting_of_the_document():
+    """``_depth_ok`` walks only containers; it agrees with the definition (a scalar or an empty
+    container is depth 1, a container one more than its deepest entry) on random documents."""
+    import random
+
+    from autograder.grade.sandbox_output import _depth_ok
+
+    def depth(o):
+        children = list(o.values()) if isinstance(o, dict) else o if isinstance(o, list) else []
+        return 1 + max(map(depth, children), default=0)
+
+    rng = random.Random(0)
+
+    def document(d=1):
+        r = rng.random()
+        if d > 7 or r < 0.3:
+            return rng.choice([1, "a", None, 2.5, [], {}])
+        if r < 0.65:
+            return [document(d + 1) for _ in range(rng.randint(0, 3))]
+        return {str(i): document(d + 1) for i in range(rng.randint(0, 3))}
+
+    for _ in range(3000):
+        doc = document()
+        for limit in range(10):
+            assert _depth_ok(doc, limit) == (depth(doc) <= limit), (doc, limit)
