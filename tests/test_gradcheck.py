@@ -44,6 +44,14 @@ def _pairs():
     yield np.array([1e308, -1e308]), np.array([-1e308, 1e308])          # |a| + |b| overflows
     yield np.ones((2, 3)), np.ones(3)                                      # broadcasting
     yield 2.0, 2.5
+    for shape in ((300, 500), (16385,), (3, 16384 * 2 + 7)):             # computed block by block
+        b = rng.standard_normal(shape) * 10.0 ** rng.integers(-3, 3, size=shape)
+        a = b * (1 + 1e-9 * rng.standard_normal(shape))
+        a.flat[rng.integers(a.size, size=5)] = [np.nan, np.inf, -np.inf, 0.0, 1e300]
+        b.flat[rng.integers(b.size, size=3)] = [np.nan, np.inf, 0.0]
+        yield a, b
+        yield a[:, ::2] if a.ndim == 2 else a[::2], b[:, ::2] if b.ndim == 2 else b[::2]   # not contiguous
+        yield np.nan_to_num(a), np.nan_to_num(b)                           # every entry finite
 
 
 @pytest.mark.parametrize("a, b", list(_pairs()))
