@@ -61,7 +61,6 @@ class Writer:
                                  args=((course, release, staging, db_url), self._inbox, self._outbox))
         self._proc.start()
         self._open = True
-        self._error = ""                                 # nbgrader could not start
         self.students: list[str] = []
         self.failures: dict[str, str] = {}              # student -> why nbgrader could not grade them
         self.fallbacks: set[str] = set()                 # ... and a fresh 0 was recorded instead
@@ -117,16 +116,23 @@ class Writer:
         if not self._open:
             return
         self._open = False
-        self._inbox.put(None)
+        self._inbox.put(_ABORT)
         self._proc.join(30)
         if self._proc.is_alive():
             self._proc.kill()
             self._proc.join()
 
 
+#: What :meth:`Writer.abort` sends: end now, report nothing (no one will read it).
+_ABORT = "abort"
+
+
 def _writer_process(args, inbox, outbox):
     course, release, staging, db_url = args
-    outbox.put({"synced": sync_assignment(db_url, release)})
+    problem = sync_assignment(db_url, release)
+    outbox.put({"synced": problem})
+    if problem:
+        return
     try:
         writer = _GradebookWriter(course, release, staging, db_url)
     except Exception as exc:             # read at close(): every student is told
@@ -134,6 +140,8 @@ def _writer_process(args, inbox, outbox):
         return
     gc.freeze()          # nbgrader's and SQLAlchemy's objects: out of every later collection
     while (item := inbox.get()) is not None:
+        if item == _ABORT:
+            return
         writer.write(*item)
     try:
         scores = read_scores(db_url, release.assignment)
