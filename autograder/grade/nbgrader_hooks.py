@@ -113,7 +113,9 @@ def faster_nbgrader():
     :mod:`autograder.grade.autograde` the writer's CPU per student went 0.21 s -> 0.023 s):
 
     * its metadata check calls ``jsonschema.validate(cell_metadata, schema)`` for every cell,
-      which checks the schema itself and builds a validator each time: one validator per schema;
+      which checks the schema itself and builds a validator each time: each schema is compiled
+      once with ``fastjsonschema`` (what nbformat validates notebooks with; a failure is still
+      jsonschema's ``ValidationError``, with fastjsonschema's message), 12 % of the writer's CPU;
       and each ``MetadataValidator()`` (one per notebook, and one per locked cell restored) reads
       and parses its schema file again: each file is read once, so the schema is the same
       object and its validator is found again;
@@ -125,8 +127,8 @@ def faster_nbgrader():
     import nbgrader.nbgraderformat.common as common
     if getattr(api, "_dnn_faster", False):
         return
+    import fastjsonschema
     import jsonschema
-    from jsonschema.validators import validator_for
 
     validators = {}
 
@@ -136,10 +138,12 @@ def faster_nbgrader():
         @staticmethod
         def validate(instance, schema, *args, **kwargs):
             if id(schema) not in validators:           # the schema is kept: its id stays unique
-                cls = validator_for(schema)
-                cls.check_schema(schema)
-                validators[id(schema)] = (schema, cls(schema))
-            validators[id(schema)][1].validate(instance)
+                jsonschema.validators.validator_for(schema).check_schema(schema)
+                validators[id(schema)] = (schema, fastjsonschema.compile(schema))
+            try:
+                validators[id(schema)][1](instance)
+            except fastjsonschema.JsonSchemaException as exc:
+                raise jsonschema.ValidationError(exc.message) from None
 
         def __getattr__(self, name):
             return getattr(jsonschema, name)
