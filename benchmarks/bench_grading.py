@@ -139,8 +139,8 @@ def print_profile(run, n, floor_cpu):
     print(f"  {'all phases':<22}{total:8.2f}{1000 * total / n:9.0f}")
     sandbox = sum(cpu.get(p, 0.0) for p in sandbox_phases)
     print(f"  sandbox CPU per submission {1000 * sandbox / n:.0f} ms; the floor (sandbox + Python + NumPy) "
-          f"{1000 * floor_cpu:.0f} ms, i.e. {sandbox / n / floor_cpu:.1f}x the floor; whole grader "
-          f"{total / n / floor_cpu:.1f}x the floor ({prof.get('sandbox_profiled', 0)}/{n} submissions profiled)")
+          f"{1000 * floor_cpu:.0f} ms, i.e. {sandbox / n / floor_cpu:.2f}x the floor; whole grader "
+          f"{total / n / floor_cpu:.2f}x the floor ({prof.get('sandbox_profiled', 0)}/{n} submissions profiled)")
 
 
 def scaling(tmp, sizes, workers):

@@ -9,7 +9,7 @@ Nouns at the bottom, order in the middle, a shell on top:
 ``batch``           one sandboxed run per submission, in parallel, judged on the host
 ``collect``         finding the submissions, whatever shape they arrive in
 ``notebook``        reading a submitted notebook: parse, tampering, the cells to run
-``gradebook``       nbgrader's gradebook: prepared, written through nbgrader, read back
+``gradebook``       nbgrader's gradebook, through one writer process: prepared, written, read back
 ``autograde``       nbgrader's autograde steps for one student, driven directly (the writer's)
 ``nbgrader_hooks``  what nbgrader calls back into (autograde step, formgrader's button)
 ``reports``         CSV, feedback pages and class summary (Jinja2 templates in ``templates/``)
