@@ -298,9 +298,10 @@ def editable_hooks(prefixes):
     """The ``__editable__*.pth`` files of the installations' site-packages: what an editable
     install (``pip install -e .``, as ``make setup`` does for this course) runs at every start of
     Python. Each imports a finder pointing at the repository, which the sandbox does not have
-    (it imports the course's code from ``/sandbox/lib``): 11 of the 14 ms of CPU that Python's
-    ``site`` takes (``python -X importtime``). bubblewrap hides each behind the lib's empty file
-    (:data:`EMPTY`), so the sandbox's Python starts as it would from a plain install."""
+    (it imports the course's code from ``/sandbox/lib``): about 6 ms of CPU per sandboxed start
+    (medians of 30 interleaved starts that import NumPy: 94.5 with the hook, 88.8 ms without).
+    bubblewrap hides each behind the lib's empty file (:data:`EMPTY`), so the sandbox's Python
+    starts as it would from a plain install."""
     found = []
     for prefix in prefixes:
         for site_packages in glob.glob(os.path.join(glob.escape(prefix), "lib", "python3*", "site-packages")):
