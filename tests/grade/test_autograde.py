@@ -111,14 +111,19 @@ def _files(root):
             for p in sorted(base.rglob("*")) if p.is_file()}
 
 
+def _copy_course(released_course, root):
+    """A copy of the class's course folder at ``root``, its nbgrader config pointing there."""
+    shutil.copytree(released_course, root)
+    (root / "nbgrader_config.py").write_text(
+        (released_course / "nbgrader_config.py").read_text().replace(str(released_course), str(root)))
+    return root
+
+
 @pytest.fixture(scope="module")
 def both(released_course, tmp_path_factory):
     out = {}
     for how in ("nbgrader", "direct"):
-        root = tmp_path_factory.mktemp(how) / "course"
-        shutil.copytree(released_course, root)
-        (root / "nbgrader_config.py").write_text(
-            (released_course / "nbgrader_config.py").read_text().replace(str(released_course), str(root)))
+        root = _copy_course(released_course, tmp_path_factory.mktemp(how) / "course")
         writer = _grade(root, how)
         out[how] = {"rows": _gradebook_rows(root / "gradebook.db"), "files": _files(root), "logs": writer.logs,
                     "scores": gradebook.read_scores(f"sqlite:///{root / 'gradebook.db'}", A),
@@ -171,10 +176,7 @@ def test_the_tampered_cell_is_restored_and_reported(both):
 
 
 def test_a_failure_is_reported_and_leaves_no_autograded_folder(released_course, tmp_path):
-    root = tmp_path / "course"
-    shutil.copytree(released_course, root)
-    (root / "nbgrader_config.py").write_text(
-        (released_course / "nbgrader_config.py").read_text().replace(str(released_course), str(root)))
+    root = _copy_course(released_course, tmp_path / "course")
     from nbgrader.coursedir import CourseDirectory
     cfg = gradebook.nbgrader_config(root, root / "nowhere")
     out = Autograde(CourseDirectory(config=cfg), cfg, A)("alice")      # nothing staged for alice
@@ -183,8 +185,7 @@ def test_a_failure_is_reported_and_leaves_no_autograded_folder(released_course, 
 
 
 def test_an_excluded_student_is_skipped_as_nbgrader_skips_them(released_course, tmp_path):
-    root = tmp_path / "course"
-    shutil.copytree(released_course, root)
+    root = _copy_course(released_course, tmp_path / "course")
     from nbgrader.coursedir import CourseDirectory
     cfg = gradebook.nbgrader_config(root, root)
     cfg.CourseDirectory.student_id_exclude = "bob,alice"
@@ -194,13 +195,6 @@ def test_an_excluded_student_is_skipped_as_nbgrader_skips_them(released_course, 
 
 
 # ---------------------------------------------------------------------------- the writer process
-def _copy_course(released_course, root):
-    shutil.copytree(released_course, root)
-    (root / "nbgrader_config.py").write_text(
-        (released_course / "nbgrader_config.py").read_text().replace(str(released_course), str(root)))
-    return root
-
-
 def test_the_writer_process_prepares_writes_and_reads_back(released_course, tmp_path):
     """ready() once the gradebook knows the assignment; each result written with its timestamp;
     close() gives the scores nbgrader holds (read in the writer: the grader never imports
