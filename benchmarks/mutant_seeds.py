@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO))
@@ -41,12 +43,23 @@ def scan(assignment, seeds, budget):
         if time.monotonic() - start > budget:
             break
         tried += 1
+        drawn = {}                          # item -> this seed's hidden cases, shared by the mutants
         for name, (item, code, *rest) in mutants.items():
             for it in (item, *(rest[0] if rest else ())):
                 check = spec.ITEMS[it]
-                cases = draw_cases(check, hidden=True, seed=seed)
+                if it not in drawn:            # read-only, as the batch grader shares them
+                    drawn[it] = draw_cases(check, hidden=True, seed=seed)
+                    for case in drawn[it]:
+                        for v in case.values():
+                            if isinstance(v, np.ndarray):
+                                v.setflags(write=False)
+                cases = drawn[it]
                 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-                    passed = verify(check, cases, run_probe(check, namespaces[name], cases)).passed
+                    report = verify(check, cases, run_probe(check, namespaces[name], cases))
+                    if report.wrote_read_only:     # judged again on copies, as the batch does
+                        copies = [{k: np.array(v, copy=True) for k, v in c.items()} for c in cases]
+                        report = verify(check, copies, run_probe(check, namespaces[name], copies))
+                    passed = report.passed
                 if passed:
                     found.setdefault((name, it), []).append(seed)
     return found, tried
