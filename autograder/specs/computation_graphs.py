@@ -423,7 +423,7 @@ def _program_cases(kind):
         if kind == "fan_out" or (hidden and kind in ("random", "backward")):
             # the random programs catch a wrong backward on most draws, this one on every draw
             # (0.7-3 % of hidden draws let a known wrong Value, topological order or backward
-            # through: benchmarks/seed_stability.py)
+            # through: benchmarks/mutant_seeds.py)
             out.insert(0, _fan_out_case(rng, hidden))
         if kind in ("topo", "backward"):          # the probe's stand-in nodes need these
             for c in out:
